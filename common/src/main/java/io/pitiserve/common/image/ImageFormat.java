@@ -1,0 +1,7 @@
+package io.pitiserve.common.image;
+
+/** The container formats piti-serve decodes. */
+public enum ImageFormat {
+    PNG,
+    JPEG
+}

@@ -1,0 +1,204 @@
+package io.pitiserve.worker.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.pitiserve.worker.engine.DenoisingStep;
+import io.pitiserve.worker.engine.Encoding;
+import io.pitiserve.worker.engine.EngineOptions;
+import io.pitiserve.worker.engine.Guidance;
+import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Sampler;
+import io.pitiserve.worker.engine.Stage;
+import io.pitiserve.worker.engine.Trajectory;
+import io.pitiserve.worker.engine.TranslationEngine;
+import io.pitiserve.worker.engine.TranslationRequest;
+import io.pitiserve.worker.engine.noise.SeededNoise;
+import io.pitiserve.worker.engine.schedule.RespacedSchedule;
+import io.pitiserve.worker.models.BundledModels;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bench engine}: what the engine costs around the networks. Prints a table and, as the last
+ * line, one JSON object.
+ *
+ * <ul>
+ *   <li>forward: the base decoder alone at batch 1 (median of {@code --steps} calls);</li>
+ *   <li>overhead: one {@link DenoisingStep} of a single unguided trajectory minus its own decoder
+ *       call (stacking, coefficients, noise, update, native memory scoping), median;</li>
+ *   <li>images/s: whole jobs (both stages) with 1, 4 and 8 samples;</li>
+ *   <li>with {@code --released DIR}: one decoder call of released-size networks.</li>
+ * </ul>
+ */
+final class EngineBenchmark {
+
+    private static final Set<String> OPTIONS = Set.of("model", "threads", "steps", "base-steps", "sr-steps", "released", "device");
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    EngineBenchmark(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(List<String> args) {
+        Arguments options = new Arguments(args, OPTIONS, Set.of());
+        int threads = options.integer("threads", 1);
+        int steps = options.integer("steps", 200);
+        if (threads < 1 || steps < 10) {
+            throw new Arguments.UsageException("--threads must be >= 1 and --steps >= 10");
+        }
+        NativeRuntime.configure(threads);
+        String baseSteps = options.string("base-steps", "50");
+        String srSteps = options.string("sr-steps", "fast27");
+        Path modelDir = options.has("model")
+                ? Path.of(options.string("model", null))
+                : BundledModels.extract(BundledModels.DEFAULT_MODEL, BundledModels.defaultCacheRoot());
+        EngineOptions engineOptions = new EngineOptions(options.string("device", "cpu"), true);
+        Map<String, Object> json = new LinkedHashMap<>();
+        try (PitiModel model = PitiModel.load(modelDir, engineOptions)) {
+            Stage base = model.base();
+            err.println("warming up ...");
+            double forwardMs = median(timeForward(model, base, 1, steps));
+            double[] overheads = timeStepOverhead(model, base, steps);
+            double overheadMs = median(overheads);
+            double overheadPct = 100 * overheadMs / forwardMs;
+            double guidedForwardMs = median(timeForward(model, base, 2, Math.max(10, steps / 4)));
+            Map<Integer, Double> imagesPerSecond = new LinkedHashMap<>();
+            translate(model, 1, baseSteps, srSteps);
+            for (int batch : new int[] {1, 4, 8}) {
+                long started = System.nanoTime();
+                translate(model, batch, baseSteps, srSteps);
+                imagesPerSecond.put(batch, batch / ((System.nanoTime() - started) / 1e9));
+            }
+
+            out.printf(Locale.ROOT, "engine benchmark: model %s, %s, threads %d, jobs with base %s + upsampler %s%n",
+                    model.manifest().name(), engineOptions.device(), threads, baseSteps, srSteps);
+            out.printf(Locale.ROOT, "%-44s %12s%n", "measure", "value");
+            row("base decoder forward, batch 1 (ms)", forwardMs);
+            row("base decoder forward, batch 2 = guided (ms)", guidedForwardMs);
+            row("engine overhead per step (ms)", overheadMs);
+            row("engine overhead per step (% of forward)", overheadPct);
+            for (Map.Entry<Integer, Double> entry : imagesPerSecond.entrySet()) {
+                row("images/s, " + entry.getKey() + " sample(s) per job", entry.getValue());
+            }
+            json.put("model", model.manifest().name());
+            json.put("device", engineOptions.device());
+            json.put("threads", threads);
+            json.put("forward_ms", round(forwardMs));
+            json.put("forward_guided_ms", round(guidedForwardMs));
+            json.put("overhead_ms", round(overheadMs));
+            json.put("overhead_pct", round(overheadPct));
+            json.put("images_per_s_b1", round(imagesPerSecond.get(1)));
+            json.put("images_per_s_b4", round(imagesPerSecond.get(4)));
+            json.put("images_per_s_b8", round(imagesPerSecond.get(8)));
+            json.put("base_steps", baseSteps);
+            json.put("sr_steps", srSteps);
+        }
+        if (options.has("released")) {
+            Path released = Path.of(options.string("released", null));
+            try (PitiModel model = PitiModel.load(released, new EngineOptions(engineOptions.device(), false))) {
+                double baseMs = median(timeForward(model, model.base(), 2, 2));
+                double srMs = median(timeForward(model, model.upsampler(), 1, 2));
+                row("released-size base decoder, 64 px, batch 2 (ms)", baseMs);
+                row("released-size upsampler decoder, 256 px, batch 1 (ms)", srMs);
+                json.put("released_base_b2_ms", round(baseMs));
+                json.put("released_upsampler_b1_ms", round(srMs));
+            }
+        }
+        out.println(toJson(json));
+        return 0;
+    }
+
+    private void row(String label, double value) {
+        out.printf(Locale.ROOT, "%-44s %12.3f%n", label, value);
+    }
+
+    /** Times the decoder alone on {@code batch} rows, after a few warm-up calls. */
+    private static double[] timeForward(PitiModel model, Stage stage, int batch, int calls) {
+        int size = stage.resolution();
+        try (NDManager manager = NDManager.newBaseManager(model.device())) {
+            int inputSize = model.manifest().input().size();
+            NDArray ref = manager.zeros(new Shape(batch, model.manifest().input().channels(), inputSize, inputSize));
+            Encoding encoding = stage.encode(ref);
+            NDList inputs = new NDList(
+                    manager.randomNormal(new Shape(batch, 3, size, size)),
+                    manager.full(new Shape(batch), 500f),
+                    encoding.xfProj(),
+                    encoding.xfOut());
+            if (stage.spec().lowRes() != null) {
+                int low = stage.spec().lowRes();
+                inputs.add(manager.zeros(new Shape(batch, 3, low, low)));
+            }
+            int warmUp = Math.min(5, calls);
+            double[] times = new double[calls];
+            for (int k = -warmUp; k < calls; k++) {
+                try (NDManager call = manager.newSubManager()) {
+                    call.tempAttachAll(inputs.toArray(new NDArray[0]));
+                    long started = System.nanoTime();
+                    stage.decode(inputs).toFloatArray();
+                    if (k >= 0) {
+                        times[k] = (System.nanoTime() - started) / 1e6;
+                    }
+                }
+            }
+            return times;
+        }
+    }
+
+    /** Total minus forward time of single-trajectory steps of the base stage. */
+    private static double[] timeStepOverhead(PitiModel model, Stage stage, int steps) {
+        double[] overheads = new double[steps];
+        RespacedSchedule schedule = stage.schedule("1000");
+        try (NDManager job = NDManager.newBaseManager(model.device())) {
+            int inputSize = model.manifest().input().size();
+            Encoding encoding = stage.encode(job.zeros(new Shape(1, model.manifest().input().channels(), inputSize, inputSize)));
+            Trajectory trajectory = Trajectory.start(stage, schedule, new Sampler.Ddpm(), Guidance.NONE, encoding, null,
+                    null, new SeededNoise(1, 0, 0), job);
+            for (int k = -10; k < steps; k++) {
+                DenoisingStep.Timing timing = DenoisingStep.run(stage, List.of(trajectory), job);
+                if (k >= 0) {
+                    overheads[k] = (timing.totalNanos() - timing.forwardNanos()) / 1e6;
+                }
+            }
+        }
+        return overheads;
+    }
+
+    private static void translate(PitiModel model, int samples, String baseSteps, String srSteps) {
+        int size = model.manifest().input().size();
+        int channels = model.manifest().input().channels();
+        float[] ref = new float[channels * size * size];
+        Arrays.fill(ref, -0.5f);
+        new TranslationEngine(model).translate(new TranslationRequest(ref, channels, size, samples, 7, baseSteps, srSteps,
+                new Sampler.Ddpm(), new Guidance(Guidance.Mode.CFG, 1.3), null, false));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    private static String toJson(Map<String, Object> json) {
+        return json.entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\": " + (e.getValue() instanceof String s ? "\"" + s + "\"" : e.getValue()))
+                .collect(Collectors.joining(", ", "{", "}"));
+    }
+}

@@ -1,0 +1,78 @@
+package io.pitiserve.worker.cli;
+
+import io.pitiserve.common.image.InvalidInputException;
+import io.pitiserve.worker.engine.ModelLoadException;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Entry point of {@code pitiserve-worker.jar}: {@code translate} (one job, offline) and
+ * {@code bench engine}.
+ *
+ * <p>Exit codes: 0 done, 2 bad command line or bad input (one line on stderr says why), 1 any
+ * other failure.
+ */
+public final class WorkerCommand {
+
+    static final String USAGE = """
+            usage: java -jar pitiserve-worker.jar <command> [options]
+
+            commands:
+              translate   translate one input with a model directory and write PNGs
+                          [--model DIR] [--task mask|sketch|depth] [--input FILE] --out DIR
+                          [--seed N] [--num-samples N] [--guidance-scale X] [--guidance cfg|normalized]
+                          [--base-steps S] [--sr-steps S] [--sampler ddpm|ddim] [--eta X]
+                          [--noise DIR] [--save-base] [--device cpu|gpu] [--threads N] [--quiet]
+                          without --model and --input: the bundled model and example mask
+              bench engine
+                          engine cost on the bundled tiny model: decoder forward, per-step
+                          overhead, images/s at batch 1, 4, 8
+                          [--model DIR] [--threads N] [--steps N] [--base-steps S] [--sr-steps S]
+                          [--released DIR]   also time a released-size model directory
+            """;
+
+    private WorkerCommand() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(List.of(args), System.out, System.err);
+        System.exit(code);
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
+            out.print(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        try {
+            return switch (args.get(0)) {
+                case "translate" -> new TranslateCommand(out, err).run(args.subList(1, args.size()));
+                case "bench" -> {
+                    if (args.size() < 2 || !args.get(1).equals("engine")) {
+                        throw new Arguments.UsageException("bench needs a benchmark name: engine");
+                    }
+                    yield new EngineBenchmark(out, err).run(args.subList(2, args.size()));
+                }
+                default -> throw new Arguments.UsageException("unknown command '" + args.get(0) + "'");
+            };
+        } catch (Arguments.UsageException e) {
+            err.println("error: " + e.getMessage() + " (see --help)");
+            return 2;
+        } catch (InvalidInputException e) {
+            err.println("error: invalid input (" + e.code() + "): " + e.getMessage());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (ModelLoadException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("error: " + e);
+            err.println(Arrays.toString(e.getStackTrace()));
+            return 1;
+        }
+    }
+}

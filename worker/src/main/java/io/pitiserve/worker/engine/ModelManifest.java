@@ -1,0 +1,101 @@
+package io.pitiserve.worker.engine;
+
+import io.pitiserve.worker.engine.schedule.BetaSchedule;
+
+import java.util.Map;
+
+/**
+ * The {@code model.json} of a model directory (docs/MODEL_FORMAT.md): what the networks expect and
+ * the defaults of the model's sampling.
+ */
+public record ModelManifest(
+        int format,
+        String name,
+        String version,
+        String task,
+        String description,
+        Input input,
+        GuidanceDefaults guidance,
+        Stages stages,
+        Map<String, String> sha256) {
+
+    public ModelManifest {
+        require(format == 1, "format must be 1, got " + format);
+        require(name != null && !name.isBlank(), "name is missing");
+        require(task != null && !task.isBlank(), "task is missing");
+        require(input != null, "input is missing");
+        require(stages != null && stages.base() != null && stages.upsampler() != null,
+                "stages.base and stages.upsampler are both required");
+        require(sha256 != null, "sha256 is missing");
+        if (guidance == null) {
+            guidance = new GuidanceDefaults(1.3, "cfg");
+        }
+        if (version == null) {
+            version = "unversioned";
+        }
+    }
+
+    /** What the condition encoder takes: kind (mask, sketch, depth), channels, size in pixels. */
+    public record Input(String kind, int channels, int size) {
+        public Input {
+            require(kind != null, "input.kind is missing");
+            require(channels > 0, "input.channels must be > 0");
+            require(size > 0, "input.size must be > 0");
+        }
+    }
+
+    public record GuidanceDefaults(double scale, String mode) {
+    }
+
+    public record Stages(StageSpec base, StageSpec upsampler) {
+    }
+
+    /** One stage: resolution in pixels, network files, schedule and defaults. */
+    public record StageSpec(
+            int resolution,
+            Integer lowRes,
+            int inChannels,
+            int outChannels,
+            ScheduleSpec schedule,
+            String respacing,
+            boolean guided,
+            Double noiseScale,
+            String encoder,
+            String decoder,
+            Integer encoderWidth,
+            Integer encoderTokens) {
+
+        public StageSpec {
+            require(resolution > 0, "stage resolution must be > 0");
+            require(outChannels == 6, "stage out_channels must be 6 (eps + variance), got " + outChannels);
+            require(schedule != null, "stage schedule is missing");
+            require(respacing != null, "stage respacing is missing");
+            require(encoder != null && decoder != null, "stage encoder and decoder files are required");
+            if (noiseScale == null) {
+                noiseScale = 1.0;
+            }
+        }
+    }
+
+    /** {@code kind} = cosine or linear (with beta_start and beta_end). */
+    public record ScheduleSpec(String kind, int steps, Double betaStart, Double betaEnd) {
+
+        public BetaSchedule toBetaSchedule() {
+            return switch (kind) {
+                case "cosine" -> new BetaSchedule.Cosine(steps);
+                case "linear" -> {
+                    require(betaStart != null && betaEnd != null, "linear schedule needs beta_start and beta_end");
+                    yield new BetaSchedule.Linear(steps, betaStart, betaEnd);
+                }
+                default -> throw new IllegalArgumentException(
+                        "unknown schedule kind '" + kind + "' (expected cosine or linear)");
+            };
+        }
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("model.json: " + message);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.pitiserve.worker.engine;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A loaded model directory (docs/MODEL_FORMAT.md): the manifest and both stages' networks on one
+ * device. Loaded once, shared by every job, closed on shutdown.
+ */
+public final class PitiModel implements AutoCloseable {
+
+    static final JsonMapper MANIFEST_MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private final Path directory;
+    private final ModelManifest manifest;
+    private final Stage base;
+    private final Stage upsampler;
+    private final Device device;
+
+    private PitiModel(Path directory, ModelManifest manifest, Stage base, Stage upsampler, Device device) {
+        this.directory = directory;
+        this.manifest = manifest;
+        this.base = base;
+        this.upsampler = upsampler;
+        this.device = device;
+    }
+
+    /**
+     * Loads {@code directory}: reads model.json, checks every network file's sha256, loads the
+     * four TorchScript networks on the configured device.
+     *
+     * @throws ModelLoadException naming the file and the problem
+     */
+    public static PitiModel load(Path directory, EngineOptions options) {
+        ModelManifest manifest = readManifest(directory);
+        if (options.verifySha256()) {
+            verifyChecksums(directory, manifest);
+        }
+        Device device = options.djlDevice();
+        Engine engine = Engine.getEngine("PyTorch");
+        if (device.isGpu() && engine.getGpuCount() <= device.getDeviceId()) {
+            throw new ModelLoadException("device " + options.device() + " requested but "
+                    + engine.getGpuCount() + " GPU(s) are visible to the PyTorch engine");
+        }
+        Stage base = null;
+        try {
+            base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), device);
+            Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(), device);
+            return new PitiModel(directory, manifest, base, upsampler, device);
+        } catch (RuntimeException e) {
+            if (base != null) {
+                base.close();
+            }
+            throw e;
+        }
+    }
+
+    static ModelManifest readManifest(Path directory) {
+        Path file = directory.resolve("model.json");
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException("no model.json in " + directory + " - is this a model directory?");
+        }
+        try {
+            return MANIFEST_MAPPER.readValue(file.toFile(), ModelManifest.class);
+        } catch (JacksonException e) {
+            Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+            throw new ModelLoadException("cannot read " + file + ": " + cause.getMessage(), e);
+        }
+    }
+
+    private static void verifyChecksums(Path directory, ModelManifest manifest) {
+        ModelManifest.Stages stages = manifest.stages();
+        for (String file : List.of(stages.base().encoder(), stages.base().decoder(),
+                stages.upsampler().encoder(), stages.upsampler().decoder())) {
+            String expected = manifest.sha256().get(file);
+            if (expected == null) {
+                throw new ModelLoadException("model.json has no sha256 for " + file);
+            }
+            String actual = sha256(directory.resolve(file));
+            if (!actual.equalsIgnoreCase(expected)) {
+                throw new ModelLoadException("checksum mismatch for " + directory.resolve(file)
+                        + ": model.json says " + expected + ", the file has " + actual);
+            }
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Stage loadStage(Path directory, ModelManifest manifest, StageKind kind,
+                                   ModelManifest.StageSpec spec, Device device) {
+        Model encoder = loadNetwork(directory, manifest, spec.encoder(), device);
+        try {
+            Model decoder = loadNetwork(directory, manifest, spec.decoder(), device);
+            return new Stage(kind, spec, manifest.input(), encoder, decoder);
+        } catch (RuntimeException e) {
+            encoder.close();
+            throw e;
+        }
+    }
+
+    private static Model loadNetwork(Path directory, ModelManifest manifest, String relative, Device device) {
+        Path file = directory.resolve(relative);
+        if (!Files.isRegularFile(file)) {
+            throw new ModelLoadException("network file " + file + " is missing");
+        }
+        String fileName = file.getFileName().toString();
+        String name = fileName.endsWith(".pt") ? fileName.substring(0, fileName.length() - 3) : fileName;
+        Model model = Model.newInstance(manifest.name() + "/" + relative, device, "PyTorch");
+        try {
+            model.load(file.getParent(), name);
+            return model;
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw new ModelLoadException("cannot load TorchScript network " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public Stage base() {
+        return base;
+    }
+
+    public Stage upsampler() {
+        return upsampler;
+    }
+
+    public Stage stage(StageKind kind) {
+        return kind == StageKind.BASE ? base : upsampler;
+    }
+
+    @Override
+    public void close() {
+        base.close();
+        upsampler.close();
+    }
+}

@@ -1,0 +1,106 @@
+package io.pitiserve.worker.engine;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import io.pitiserve.worker.engine.schedule.BetaSchedule;
+import io.pitiserve.worker.engine.schedule.RespacedSchedule;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One stage of a loaded model: its encoder and decoder networks, its noise schedule and defaults.
+ *
+ * <p>The unconditional encoding (the encoder applied to an all-ones input) is the same for every
+ * job, so it is computed once per stage and copied into each job that needs it.
+ */
+public final class Stage implements AutoCloseable {
+
+    private final StageKind kind;
+    private final ModelManifest.StageSpec spec;
+    private final ModelManifest.Input input;
+    private final Model encoder;
+    private final Model decoder;
+    private final BetaSchedule betaSchedule;
+    private final ParameterStore parameters;
+    private final Map<String, RespacedSchedule> schedules = new ConcurrentHashMap<>();
+    private Encoding unconditional;
+
+    Stage(StageKind kind, ModelManifest.StageSpec spec, ModelManifest.Input input, Model encoder, Model decoder) {
+        this.kind = kind;
+        this.spec = spec;
+        this.input = input;
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.betaSchedule = spec.schedule().toBetaSchedule();
+        this.parameters = new ParameterStore(decoder.getNDManager(), false);
+    }
+
+    public StageKind kind() {
+        return kind;
+    }
+
+    public ModelManifest.StageSpec spec() {
+        return spec;
+    }
+
+    /** Output resolution of the stage in pixels. */
+    public int resolution() {
+        return spec.resolution();
+    }
+
+    /** The respaced schedule for {@code respacing}, cached per string. */
+    public RespacedSchedule schedule(String respacing) {
+        return schedules.computeIfAbsent(respacing, r -> RespacedSchedule.of(betaSchedule, r));
+    }
+
+    /**
+     * Runs the condition encoder on {@code ref} [B, C, R, R]; the outputs are attached to the
+     * manager of {@code ref}.
+     */
+    public Encoding encode(NDArray ref) {
+        NDList out = forward(encoder.getBlock(), new NDList(ref));
+        if (out.size() != 2) {
+            throw new ModelLoadException(kind.label() + " encoder returned " + out.size()
+                    + " outputs, expected (xf_proj, xf_out)");
+        }
+        return new Encoding(out.get(0), out.get(1));
+    }
+
+    /** Runs the decoder on one prepared batch; the output is attached to the manager of the first input. */
+    public NDArray decode(NDList inputs) {
+        return forward(decoder.getBlock(), inputs).singletonOrThrow();
+    }
+
+    /**
+     * A copy of the unconditional encoding attached to {@code manager}; the encoder runs on the
+     * all-ones input the first time only.
+     */
+    public synchronized Encoding unconditional(NDManager manager) {
+        if (unconditional == null) {
+            NDManager owner = decoder.getNDManager();
+            NDArray ones = owner.ones(new ai.djl.ndarray.types.Shape(1, input.channels(), input.size(), input.size()));
+            unconditional = encode(ones);
+            ones.close();
+        }
+        NDArray proj = unconditional.xfProj().duplicate();
+        NDArray out = unconditional.xfOut().duplicate();
+        proj.attach(manager);
+        out.attach(manager);
+        return new Encoding(proj, out);
+    }
+
+    private NDList forward(Block block, NDList inputs) {
+        return block.forward(parameters, inputs, false);
+    }
+
+    @Override
+    public void close() {
+        encoder.close();
+        decoder.close();
+    }
+}

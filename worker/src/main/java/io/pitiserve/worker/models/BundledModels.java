@@ -1,0 +1,105 @@
+package io.pitiserve.worker.models;
+
+import io.pitiserve.worker.engine.ModelLoadException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The models and example inputs shipped inside the worker jar (classpath {@code pitiserve/}).
+ *
+ * <p>TorchScript files must be on disk to be loaded, so a bundled model is copied once into a
+ * directory named after the hash of its manifest and reused afterwards.
+ */
+public final class BundledModels {
+
+    /** The model used when none is named. */
+    public static final String DEFAULT_MODEL = "tiny-mask";
+
+    private static final String ROOT = "pitiserve/";
+
+    private BundledModels() {
+    }
+
+    /** The bytes of a bundled example input, e.g. {@code mask.png}. */
+    public static byte[] example(String name) {
+        try (InputStream in = open(ROOT + "examples/" + name)) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read bundled example " + name, e);
+        }
+    }
+
+    /** A directory holding bundled model {@code name}, extracted under {@code cacheRoot} if needed. */
+    public static Path extract(String name, Path cacheRoot) {
+        String base = ROOT + "models/" + name + "/";
+        byte[] manifest;
+        try (InputStream in = open(base + "model.json")) {
+            manifest = in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read bundled model " + name, e);
+        }
+        Path target = cacheRoot.resolve(name + "-" + sha256(manifest).substring(0, 16));
+        Path complete = target.resolve(".complete");
+        if (Files.exists(complete)) {
+            return target;
+        }
+        try {
+            Files.createDirectories(target);
+            JsonNode sums = JsonMapper.builder().build().readTree(manifest).path("sha256");
+            Iterator<Map.Entry<String, JsonNode>> files = sums.properties().iterator();
+            while (files.hasNext()) {
+                String file = files.next().getKey();
+                Path destination = target.resolve(file).normalize();
+                if (!destination.startsWith(target)) {
+                    throw new ModelLoadException("bundled model " + name + " names a file outside its directory: " + file);
+                }
+                Files.createDirectories(destination.getParent());
+                try (InputStream in = open(base + file)) {
+                    Files.copy(in, destination, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            Files.write(target.resolve("model.json"), manifest);
+            Files.createFile(complete);
+            return target;
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot extract bundled model " + name + " to " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The default cache root: {@code $PITISERVE_CACHE_DIR}, else {@code ~/.cache/pitiserve/models}. */
+    public static Path defaultCacheRoot() {
+        String configured = System.getenv("PITISERVE_CACHE_DIR");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured).resolve("models");
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "pitiserve", "models");
+    }
+
+    private static InputStream open(String resource) throws IOException {
+        InputStream in = BundledModels.class.getClassLoader().getResourceAsStream(resource);
+        if (in == null) {
+            throw new IOException("resource " + resource + " is not in the jar");
+        }
+        return in;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
