@@ -14,6 +14,9 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * One denoising step of a group of trajectories that share a stage: ONE decoder call for all of
@@ -26,9 +29,12 @@ import java.util.Set;
  */
 public final class DenoisingStep {
 
-    private static final int R1 = Sampler.COUNT;
-    private static final int R2 = Sampler.COUNT + 1;
-    private static final int COLUMNS = Sampler.COUNT + 2;
+    /** Draws noise while the decoder runs; daemon threads, so they never keep the JVM alive. */
+    private static final Executor NOISE_THREADS = Executors.newFixedThreadPool(1, runnable -> {
+        Thread thread = new Thread(runnable, "pitiserve-noise");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private DenoisingStep() {
     }
@@ -94,57 +100,49 @@ public final class DenoisingStep {
             if (stage.kind() == StageKind.UPSAMPLER) {
                 decoderInputs.add(concat(lowRes));
             }
+            StepCoefficients coefficients = StepCoefficients.of(group);
+            // Noise does not depend on the network's output: draw it on another core while the
+            // decoder runs.
+            CompletableFuture<float[]> noise = coefficients.anyNoise()
+                    ? CompletableFuture.supplyAsync(() -> drawNoise(group, perSample), NOISE_THREADS)
+                    : null;
+
             long forwardStarted = System.nanoTime();
             NDArray out = stage.decode(decoderInputs);
             forwardNanos = System.nanoTime() - forwardStarted;
 
             NDArray eps = out.get(new NDIndex("0:{}, 0:3", n));
-            NDArray variance = out.get(new NDIndex("0:{}, 3:6", n));
             if (!guided.isEmpty()) {
                 eps = guide(step, group, out, eps, n);
             }
-
-            float[] table = new float[n * COLUMNS];
-            boolean anyC = false;
-            boolean anyNoise = false;
-            float[] noise = null;
-            for (int j = 0; j < n; j++) {
-                Trajectory trajectory = group.get(j);
-                RespacedSchedule schedule = trajectory.schedule();
-                int i = trajectory.index();
-                double[] c = trajectory.sampler().coefficients(schedule, i);
-                for (int k = 0; k < Sampler.COUNT; k++) {
-                    table[j * COLUMNS + k] = (float) c[k];
-                }
-                table[j * COLUMNS + R1] = (float) schedule.sqrtRecipAlphaBar(i);
-                table[j * COLUMNS + R2] = (float) schedule.sqrtRecipM1AlphaBar(i);
-                anyC |= c[Sampler.C] != 0.0;
-                if (c[Sampler.D] != 0.0) {
-                    if (noise == null) {
-                        noise = new float[n * perSample];
-                    }
-                    trajectory.noise().fill(trajectory.stepsTaken() + 1, noise, j * perSample, perSample);
-                    anyNoise = true;
-                }
-            }
-            NDArray coefficients = step.create(table, new Shape(n, COLUMNS));
             NDArray x = latents.size() == n ? decoderInputs.get(0) : decoderInputs.get(0).get(new NDIndex("0:{}", n));
-            NDArray x0 = x.mul(column(coefficients, R1, n)).sub(eps.mul(column(coefficients, R2, n))).clip(-1, 1);
-            NDArray result = x0.mul(column(coefficients, Sampler.A, n)).add(x.mul(column(coefficients, Sampler.B, n)));
-            if (anyC) {
-                NDArray epsFromX0 = x.mul(column(coefficients, R1, n)).sub(x0).div(column(coefficients, R2, n));
-                result = result.add(epsFromX0.mul(column(coefficients, Sampler.C, n)));
+            NDArray x0 = coefficients.times(x, step, StepCoefficients.R1)
+                    .subi(coefficients.times(eps, step, StepCoefficients.R2)).clip(-1, 1);
+            NDArray result = coefficients.times(x0, step, Sampler.A);
+            if (coefficients.any(Sampler.B)) {
+                result.addi(coefficients.times(x, step, Sampler.B));
             }
-            if (anyNoise) {
-                NDArray frac = variance.add(1).div(2);
-                NDArray logVariance = frac.mul(column(coefficients, Sampler.E, n))
-                        .add(frac.neg().add(1).mul(column(coefficients, Sampler.F, n)));
-                NDArray z = step.create(noise, new Shape(n, 3, size, size));
-                result = result.add(logVariance.mul(0.5).exp().mul(z).mul(column(coefficients, Sampler.D, n)));
+            if (coefficients.any(Sampler.C)) {
+                NDArray epsFromX0 = coefficients.times(x, step, StepCoefficients.R1).subi(x0);
+                result.addi(coefficients.times(epsFromX0, step, StepCoefficients.C_OVER_R2));
             }
-            for (int j = 0; j < n; j++) {
-                next[j] = result.get(new NDIndex("{}:{}", j, j + 1));
-                next[j].detach();
+            if (noise != null) {
+                // exp(logvar / 2) with logvar = frac E + (1 - frac) F and frac = (v + 1) / 2,
+                // folded into exp(v H + G) with per-row G = (E + F) / 4 and H = (E - F) / 4.
+                NDArray variance = out.get(new NDIndex("0:{}, 3:6", n));
+                NDArray std = coefficients.addTo(coefficients.times(variance, step, StepCoefficients.H),
+                        step, StepCoefficients.G).exp();
+                NDArray z = step.create(noise.join(), new Shape(n, 3, size, size));
+                result.addi(std.muli(z));
+            }
+            if (n == 1) {
+                next[0] = result;
+                result.detach();
+            } else {
+                for (int j = 0; j < n; j++) {
+                    next[j] = result.get(new NDIndex("{}:{}", j, j + 1));
+                    next[j].detach();
+                }
             }
         }
         // The step's manager has returned every input to its owner; now the latents can move on.
@@ -152,6 +150,18 @@ public final class DenoisingStep {
             group.get(j).advance(next[j]);
         }
         return new Timing(forwardNanos, System.nanoTime() - started);
+    }
+
+    /** Noise of the next step of every trajectory that draws one; zeros for the others. */
+    private static float[] drawNoise(List<Trajectory> group, int perSample) {
+        float[] noise = new float[group.size() * perSample];
+        for (int j = 0; j < group.size(); j++) {
+            Trajectory trajectory = group.get(j);
+            if (trajectory.sampler().drawsNoise(trajectory.schedule(), trajectory.index())) {
+                trajectory.noise().fill(trajectory.stepsTaken() + 1, noise, j * perSample, perSample);
+            }
+        }
+        return noise;
     }
 
     private static NDArray guide(NDManager step, List<Trajectory> group, NDArray out, NDArray conditionalEps, int n) {
@@ -182,12 +192,14 @@ public final class DenoisingStep {
         if (!anyNormalized) {
             return guidedEps;
         }
-        int[] spatial = {2, 3};
+        // Statistics per sample and channel over the H x W pixels (one flattened axis).
+        Shape shape = guidedEps.getShape();
+        Shape flat = new Shape(n, shape.get(1), shape.get(2) * shape.get(3));
         NDArray w = scale.sub(1);
-        NDArray meanC = conditionalEps.mean(spatial, true);
-        NDArray meanU = unconditionalEps.mean(spatial, true);
-        NDArray varC = conditionalEps.sub(meanC).square().mean(spatial, true);
-        NDArray varU = unconditionalEps.sub(meanU).square().mean(spatial, true);
+        NDArray meanC = spatialMean(conditionalEps.reshape(flat));
+        NDArray meanU = spatialMean(unconditionalEps.reshape(flat));
+        NDArray varC = spatialMean(conditionalEps.sub(meanC).square().reshape(flat));
+        NDArray varU = spatialMean(unconditionalEps.sub(meanU).square().reshape(flat));
         NDArray meanHat = meanC.add(w.mul(meanC.sub(meanU)));
         NDArray varHat = w.add(1).square().mul(varC).add(w.square().mul(varU));
         NDArray normalizedEps = guidedEps.sub(meanHat).div(varHat.sqrt()).mul(varC.sqrt()).add(meanC);
@@ -196,11 +208,14 @@ public final class DenoisingStep {
         return NDArrays.where(useNormalized, normalizedEps, guidedEps);
     }
 
+    /** Mean over the last axis of [n, C, H*W], shaped [n, C, 1, 1] to broadcast over images. */
+    private static NDArray spatialMean(NDArray flat) {
+        Shape shape = flat.getShape();
+        return flat.mean(new int[] {2}, true).reshape(shape.get(0), shape.get(1), 1, 1);
+    }
+
     private static NDArray concat(NDList arrays) {
         return arrays.size() == 1 ? arrays.head() : NDArrays.concat(arrays);
     }
 
-    private static NDArray column(NDArray table, int column, int n) {
-        return table.get(new NDIndex(":, {}", column)).reshape(n, 1, 1, 1);
-    }
 }

@@ -1,0 +1,1 @@
+"""piti-serve tools: network definitions, export, reference sampler and fixtures."""

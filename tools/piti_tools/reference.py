@@ -1,0 +1,297 @@
+"""Independent NumPy reference sampler for piti-serve parity fixtures.
+
+Implements SAMPLING.md sections 3-6: respacing, cosine/linear schedules,
+DDPM with learned-range variance and clipping, DDIM with eta, classifier-free
+(cfg) and normalized guidance, and the two-stage pipeline with the
+reference's quantisation. Schedule tables are float64 and cast to float32
+where used; all per-pixel maths is on float32 arrays. Networks are called
+only for their outputs (eager torch, see ``TorchStageModel``). Noise comes in
+the noise-file layout of docs/MODEL_FORMAT.md: row 0 the initial draw, row j
+the z of step i = K - j.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional, Protocol
+
+import numpy as np
+
+from .config import ScheduleConfig
+
+F32 = np.float32
+
+
+# --------------------------------------------------------------------------
+# schedules and respacing
+# --------------------------------------------------------------------------
+
+
+def base_betas(schedule: ScheduleConfig) -> np.ndarray:
+    """betas of the original schedule, float64 [steps]."""
+    n = schedule.steps
+    if schedule.kind == "linear":
+        assert schedule.beta_start is not None and schedule.beta_end is not None
+        return np.linspace(schedule.beta_start, schedule.beta_end, n, dtype=np.float64)
+    if schedule.kind == "cosine":
+
+        def abar(s: float) -> float:
+            return math.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
+
+        return np.array([min(1 - abar((i + 1) / n) / abar(i / n), 0.999) for i in range(n)], dtype=np.float64)
+    raise ValueError(f"unknown schedule kind {schedule.kind!r}")
+
+
+def space_timesteps(num_steps: int, spec: str) -> list[int]:
+    """Kept original timesteps (sorted) for a respacing string.
+
+    "N,M,...": equal sections (the first ``num_steps % sections`` one step
+    longer); a section of ``size`` keeps ``count`` steps at offsets
+    round(cur) where cur advances by (size-1)/(count-1) as a float64
+    accumulator and round is half-to-even (Python's round, Java's Math.rint).
+    "ddimN": stride s with len(range(0, num_steps, s)) == N.
+    "fast27": "10,10,3,2,2" with step num_steps-1 replaced by num_steps-3.
+    """
+    if spec == "fast27":
+        steps = set(space_timesteps(num_steps, "10,10,3,2,2"))
+        steps.remove(num_steps - 1)
+        steps.add(num_steps - 3)
+        return sorted(steps)
+    if spec.startswith("ddim"):
+        want = int(spec[len("ddim"):])
+        for stride in range(1, num_steps):
+            if len(range(0, num_steps, stride)) == want:
+                return list(range(0, num_steps, stride))
+        raise ValueError(f"cannot make {want} steps with an integer stride")
+    counts = [int(c) for c in spec.split(",")]
+    size_per, extra = divmod(num_steps, len(counts))
+    start = 0
+    kept: list[int] = []
+    for i, count in enumerate(counts):
+        size = size_per + (1 if i < extra else 0)
+        if size < count or count < 1:
+            raise ValueError(f"cannot take {count} steps from a section of {size}")
+        stride = 1.0 if count <= 1 else (size - 1) / (count - 1)
+        cur = 0.0
+        for _ in range(count):
+            kept.append(start + round(cur))
+            cur += stride
+        start += size
+    return sorted(set(kept))
+
+
+@dataclass(frozen=True)
+class RespacedSchedule:
+    """Per kept step i (float64 tables, SAMPLING.md section 4)."""
+
+    timesteps: np.ndarray  # int, original indices tau_i
+    betas: np.ndarray
+    abar: np.ndarray
+    abar_prev: np.ndarray
+    posterior_variance: np.ndarray
+    log_var_clipped: np.ndarray
+    coef1: np.ndarray
+    coef2: np.ndarray
+    sqrt_recip_abar: np.ndarray
+    sqrt_recipm1_abar: np.ndarray
+    log_betas: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        return len(self.timesteps)
+
+    @staticmethod
+    def create(schedule: ScheduleConfig, spec: str) -> "RespacedSchedule":
+        orig_abar = np.cumprod(1.0 - base_betas(schedule))
+        kept = space_timesteps(schedule.steps, spec)
+        betas, last = [], 1.0
+        for t in kept:
+            betas.append(1.0 - orig_abar[t] / last)
+            last = orig_abar[t]
+        b = np.array(betas, dtype=np.float64)
+        abar = np.cumprod(1.0 - b)
+        abar_prev = np.append(1.0, abar[:-1])
+        pv = b * (1.0 - abar_prev) / (1.0 - abar)
+        log_clipped = np.log(np.append(pv[1], pv[1:])) if len(pv) > 1 else np.log(pv)
+        return RespacedSchedule(
+            timesteps=np.array(kept, dtype=np.int64),
+            betas=b,
+            abar=abar,
+            abar_prev=abar_prev,
+            posterior_variance=pv,
+            log_var_clipped=log_clipped,
+            coef1=b * np.sqrt(abar_prev) / (1.0 - abar),
+            coef2=(1.0 - abar_prev) * np.sqrt(1.0 - b) / (1.0 - abar),
+            sqrt_recip_abar=np.sqrt(1.0 / abar),
+            sqrt_recipm1_abar=np.sqrt(1.0 / abar - 1.0),
+            log_betas=np.log(b),
+        )
+
+
+# --------------------------------------------------------------------------
+# one step
+# --------------------------------------------------------------------------
+
+
+def predict_x0(s: RespacedSchedule, i: int, x: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    x0 = F32(s.sqrt_recip_abar[i]) * x - F32(s.sqrt_recipm1_abar[i]) * eps
+    return np.clip(x0, F32(-1), F32(1)).astype(F32)
+
+
+def ddpm_step(
+    s: RespacedSchedule, i: int, x: np.ndarray, eps: np.ndarray, v: np.ndarray, z: Optional[np.ndarray]
+) -> np.ndarray:
+    """x_{i} -> x_{i-1}: learned-range variance, clipped x0, posterior mean."""
+    x0 = predict_x0(s, i, x, eps)
+    mean = F32(s.coef1[i]) * x0 + F32(s.coef2[i]) * x
+    if i == 0:
+        return mean.astype(F32)
+    frac = (v + F32(1)) / F32(2)
+    logvar = frac * F32(s.log_betas[i]) + (F32(1) - frac) * F32(s.log_var_clipped[i])
+    assert z is not None
+    return (mean + np.exp(F32(0.5) * logvar) * z).astype(F32)
+
+
+def ddim_sigma(s: RespacedSchedule, i: int, eta: float) -> float:
+    """sigma_i (float64) = eta sqrt((1-abar_prev)/(1-abar)) sqrt(1 - abar/abar_prev)."""
+    a, ap = s.abar[i], s.abar_prev[i]
+    return float(eta * math.sqrt((1 - ap) / (1 - a)) * math.sqrt(1 - a / ap))
+
+
+def ddim_step(
+    s: RespacedSchedule, i: int, x: np.ndarray, eps: np.ndarray, eta: float, z: Optional[np.ndarray]
+) -> np.ndarray:
+    """DDIM from the clipped x0 and the eps recomputed from it."""
+    x0 = predict_x0(s, i, x, eps)
+    eps_x0 = (F32(s.sqrt_recip_abar[i]) * x - x0) / F32(s.sqrt_recipm1_abar[i])
+    sigma = ddim_sigma(s, i, eta)
+    ap = s.abar_prev[i]
+    mean = x0 * F32(math.sqrt(ap)) + F32(math.sqrt(max(1 - ap - sigma * sigma, 0.0))) * eps_x0
+    if i == 0:
+        return mean.astype(F32)
+    assert z is not None
+    return (mean + F32(sigma) * z).astype(F32)
+
+
+# --------------------------------------------------------------------------
+# guidance
+# --------------------------------------------------------------------------
+
+
+def cfg_guidance(eps_c: np.ndarray, eps_u: np.ndarray, scale: float) -> np.ndarray:
+    return (eps_u + F32(scale) * (eps_c - eps_u)).astype(F32)
+
+
+def normalized_guidance(eps_c: np.ndarray, eps_u: np.ndarray, scale: float) -> np.ndarray:
+    """cfg, then rescaled per sample and per channel (statistics over H x W,
+    population std) so that the result has mean mu_hat = mu_c + w (mu_c - mu_u)
+    ... mapped back onto eps_c's statistics; w = scale - 1:
+
+        eps = (eps_hat - mu_hat) / sqrt((1+w)^2 sigma_c^2 + w^2 sigma_u^2) * sigma_c + mu_c
+    """
+    w = F32(scale - 1.0)
+    eps_hat = cfg_guidance(eps_c, eps_u, scale)
+    mu_c = eps_c.mean(axis=(2, 3), keepdims=True, dtype=np.float64).astype(F32)
+    mu_u = eps_u.mean(axis=(2, 3), keepdims=True, dtype=np.float64).astype(F32)
+    sd_c = eps_c.std(axis=(2, 3), keepdims=True, dtype=np.float64).astype(F32)
+    sd_u = eps_u.std(axis=(2, 3), keepdims=True, dtype=np.float64).astype(F32)
+    mu_hat = mu_c + w * (mu_c - mu_u)
+    var_hat = (F32(1) + w) ** 2 * sd_c**2 + w**2 * sd_u**2
+    return ((eps_hat - mu_hat) / np.sqrt(var_hat) * sd_c + mu_c).astype(F32)
+
+
+def guide(eps_c: np.ndarray, eps_u: np.ndarray, scale: float, mode: str) -> np.ndarray:
+    if mode == "cfg":
+        return cfg_guidance(eps_c, eps_u, scale)
+    if mode == "normalized":
+        return normalized_guidance(eps_c, eps_u, scale)
+    raise ValueError(f"unknown guidance mode {mode!r}")
+
+
+def quantise(x: np.ndarray) -> np.ndarray:
+    """low_res = floor(127.5 (clamp(x,-1,1) + 1)) / 127.5 - 1 (truncation)."""
+    xc = np.clip(x, F32(-1), F32(1)).astype(F32)
+    return (np.floor(F32(127.5) * (xc + F32(1))) / F32(127.5) - F32(1)).astype(F32)
+
+
+def to_uint8(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(F32(255) * (x + F32(1)) / F32(2)), 0, 255).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------
+# stage loop
+# --------------------------------------------------------------------------
+
+
+class StageModel(Protocol):
+    """Network outputs for a stage: (eps_c, eps_u or None, v), each [B,3,H,W]."""
+
+    def __call__(self, x: np.ndarray, t: np.ndarray, guided: bool) -> tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
+        ...
+
+
+def sample_stage(
+    model: StageModel,
+    schedule: RespacedSchedule,
+    noise: np.ndarray,
+    noise_scale: float,
+    sampler: str = "ddpm",
+    eta: float = 0.0,
+    guided: bool = False,
+    scale: float = 1.0,
+    mode: str = "cfg",
+    on_step: Optional[Callable[[int, np.ndarray], None]] = None,
+) -> np.ndarray:
+    """Runs one stage from noise [K+1, B, 3, H, W]; returns the final x."""
+    k = schedule.steps
+    if noise.shape[0] != k + 1:
+        raise ValueError(f"noise has {noise.shape[0]} rows, need {k + 1}")
+    x = (F32(noise_scale) * noise[0].astype(F32)).astype(F32)
+    for j in range(1, k + 1):
+        i = k - j
+        t = np.full((x.shape[0],), float(schedule.timesteps[i]), dtype=F32)
+        eps_c, eps_u, v = model(x, t, guided)
+        eps = guide(eps_c, eps_u, scale, mode) if guided and eps_u is not None else eps_c
+        z = noise[j].astype(F32)
+        if sampler == "ddpm":
+            x = ddpm_step(schedule, i, x, eps, v, z)
+        elif sampler == "ddim":
+            x = ddim_step(schedule, i, x, eps, eta, z)
+        else:
+            raise ValueError(f"unknown sampler {sampler!r}")
+        if on_step is not None:
+            on_step(i, x)
+    return x
+
+
+class TorchStageModel:
+    """Adapts an eager StageNetwork: encodes ref (and the all-ones
+    unconditional ref) once, then runs the decoder at batch 2B for guided
+    steps ([x; x] with [cond; uncond] encodings) or B otherwise."""
+
+    def __init__(self, stage: "object", ref: np.ndarray, low_res: Optional[np.ndarray] = None) -> None:
+        import torch
+
+        self._torch = torch
+        self.stage = stage
+        with torch.no_grad():
+            r = torch.from_numpy(np.ascontiguousarray(ref, dtype=F32))
+            self.cond = stage.encoder(r)  # type: ignore[attr-defined]
+            self.uncond = stage.encoder(torch.ones_like(r))  # type: ignore[attr-defined]
+        self.low_res = None if low_res is None else torch.from_numpy(np.ascontiguousarray(low_res, dtype=F32))
+
+    def __call__(self, x: np.ndarray, t: np.ndarray, guided: bool) -> tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
+        torch = self._torch
+        b = x.shape[0]
+        xt = torch.from_numpy(np.ascontiguousarray(x))
+        tt = torch.from_numpy(np.ascontiguousarray(t))
+        with torch.no_grad():
+            if guided:
+                proj = torch.cat([self.cond[0], self.uncond[0]])
+                out_tokens = torch.cat([self.cond[1], self.uncond[1]])
+                low = None if self.low_res is None else torch.cat([self.low_res, self.low_res])
+                out = self.stage.decode(torch.cat([xt, xt]), torch.cat([tt, tt]), proj, out_tokens, low)  # type: ignore[attr-defined]
+                out = out.numpy().astype(F32)
+                return out[:b, :3], out[b:, :3], out[:b, 3:]
+            out = self.stage.decode(xt, tt, self.cond[0], self.cond[1], self.low_res).numpy().astype(F32)  # type: ignore[attr-defined]
+            return out[:, :3], None, out[:, 3:]
