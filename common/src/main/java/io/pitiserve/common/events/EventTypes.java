@@ -1,6 +1,8 @@
 package io.pitiserve.common.events;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** The logical CloudEvents types of every event; the wire never carries class names. */
 public final class EventTypes {
@@ -32,6 +34,24 @@ public final class EventTypes {
             }
         }
         throw new IllegalArgumentException("not an event class: " + type.getName());
+    }
+
+    /** Every known CloudEvents type, sorted. */
+    public static Set<String> all() {
+        return java.util.Collections.unmodifiableSet(new TreeSet<>(CLASSES.keySet()));
+    }
+
+    /**
+     * The class-path resource holding the JSON Schema (draft 2020-12) of a type's payload, e.g.
+     * {@code pitiserve/schemas/io.pitiserve.translation.succeeded.v1.json}.
+     *
+     * @throws IllegalArgumentException for an unknown type
+     */
+    public static String schemaResource(String type) {
+        if (!CLASSES.containsKey(type)) {
+            throw new IllegalArgumentException("unknown event type '" + type + "'");
+        }
+        return "pitiserve/schemas/" + type + ".json";
     }
 
     /** The event class of a CloudEvents type, or null when the type is unknown. */

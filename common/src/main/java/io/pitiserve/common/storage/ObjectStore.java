@@ -5,8 +5,9 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Where inputs and results live (an S3 bucket in every deployment, s3proxy on a laptop). Keys:
- * {@code inputs/{tenant}/{job}.png}, {@code results/{job}/sample-N.png}, {@code results/{job}/manifest.json}.
+ * Where inputs and results live (an S3 bucket in every deployment, s3proxy on a laptop). Keys are
+ * built by {@link ObjectKeys}: {@code inputs/{tenant}/{jobId}}, {@code results/{jobId}/sample-N.png},
+ * {@code results/{jobId}/base-N.png}, {@code results/{jobId}/manifest.json} (written last).
  * Implementations throw {@link ObjectStoreException}, whose {@code retryable()} says whether trying
  * again can help.
  */

@@ -1,0 +1,157 @@
+package io.pitiserve.common.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The S3 adapter against a real S3 HTTP server (s3proxy, in memory) in this JVM. */
+class S3ObjectStoreIT {
+
+    private static final String ACCESS_KEY = "piti-access";
+    private static final String SECRET_KEY = "piti-secret-0123456789";
+    private static final String BUCKET = "pitiserve-test";
+
+    private static S3Proxy s3proxy;
+    private static URI endpoint;
+
+    private S3ObjectStore store;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3proxy = S3Proxy.builder()
+                .blobStore(BlobStores.create("transient", new Properties()))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build();
+        s3proxy.start();
+        endpoint = URI.create("http://127.0.0.1:" + s3proxy.getPort());
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        s3proxy.stop();
+    }
+
+    @BeforeEach
+    void openStore() {
+        store = new S3ObjectStore(settings(endpoint, BUCKET, SECRET_KEY));
+        store.ensureBucket();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Test
+    void storedBytesReadBackUnchanged() {
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2, (byte) 0xff};
+
+        store.put("results/tr_a/sample-0.png", png, "image/png");
+
+        assertThat(store.get("results/tr_a/sample-0.png")).hasValue(png);
+        assertThat(store.exists("results/tr_a/sample-0.png")).isTrue();
+    }
+
+    @Test
+    void aSecondPutReplacesTheObject() {
+        store.put("inputs/acme/tr_b", "one".getBytes(StandardCharsets.UTF_8), "text/plain");
+        store.put("inputs/acme/tr_b", "two".getBytes(StandardCharsets.UTF_8), "text/plain");
+
+        assertThat(store.get("inputs/acme/tr_b")).hasValueSatisfying(
+                bytes -> assertThat(new String(bytes, StandardCharsets.UTF_8)).isEqualTo("two"));
+    }
+
+    @Test
+    void aMissingKeyReadsAsEmptyAndDoesNotExist() {
+        assertThat(store.get("results/tr_none/manifest.json")).isEmpty();
+        assertThat(store.exists("results/tr_none/manifest.json")).isFalse();
+    }
+
+    @Test
+    void aPresignedUrlLetsAPlainHttpClientFetchTheBytes() throws Exception {
+        byte[] bytes = "a 256 px sample".getBytes(StandardCharsets.UTF_8);
+        store.put("results/tr_c/sample-0.png", bytes, "image/png");
+
+        URI url = store.presignGet("results/tr_c/sample-0.png", Duration.ofMinutes(5));
+        HttpResponse<byte[]> response = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(bytes);
+        assertThat(response.headers().firstValue("content-type")).hasValue("image/png");
+        assertThat(url.getQuery()).contains("X-Amz-Signature").doesNotContain(SECRET_KEY);
+    }
+
+    @Test
+    void ensureBucketTwiceIsFine() {
+        store.ensureBucket();
+
+        assertThat(store.reachable()).isTrue();
+    }
+
+    @Test
+    void aStoreWithTheWrongSecretGetsAPermanentError() {
+        try (S3ObjectStore wrong = new S3ObjectStore(settings(endpoint, BUCKET, "not-the-secret"))) {
+            assertThatThrownBy(() -> wrong.put("inputs/acme/tr_d", new byte[] {1}, "image/png"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isFalse())
+                    .hasMessageContaining("403")
+                    .hasMessageNotContaining("not-the-secret");
+            assertThatThrownBy(() -> wrong.get("inputs/acme/tr_d"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isFalse());
+            assertThat(wrong.reachable()).isFalse();
+        }
+    }
+
+    @Test
+    void aMissingBucketIsAPermanentErrorNotAMissingKey() {
+        try (S3ObjectStore nowhere = new S3ObjectStore(settings(endpoint, "no-such-bucket", SECRET_KEY))) {
+            assertThatThrownBy(() -> nowhere.get("inputs/acme/tr_e"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isFalse())
+                    .hasMessageContaining("404");
+            assertThat(nowhere.reachable()).isFalse();
+        }
+    }
+
+    @Test
+    void aStoreThatCannotConnectGetsARetryableError() throws IOException {
+        URI closed = URI.create("http://127.0.0.1:" + freePort());
+        try (S3ObjectStore unreachable = new S3ObjectStore(settings(closed, BUCKET, SECRET_KEY))) {
+            assertThatThrownBy(() -> unreachable.put("inputs/acme/tr_f", new byte[] {1}, "image/png"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThatThrownBy(() -> unreachable.get("inputs/acme/tr_f"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThatThrownBy(() -> unreachable.exists("inputs/acme/tr_f"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThat(unreachable.reachable()).isFalse();
+        }
+    }
+
+    private static S3Settings settings(URI endpoint, String bucket, String secret) {
+        return new S3Settings(endpoint, "us-east-1", bucket, ACCESS_KEY, secret, true);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
