@@ -193,8 +193,13 @@ def export_model(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Export PITI checkpoints as a piti-serve model directory")
     p.add_argument("--config", required=True, help="config name under tools/configs or a .toml path")
-    p.add_argument("--base", required=True, help="base checkpoint (e.g. base_mask.pt)")
-    p.add_argument("--upsampler", required=True, help="upsampler checkpoint (e.g. upsample_mask.pt)")
+    p.add_argument("--base", help="base checkpoint (e.g. base_mask.pt)")
+    p.add_argument("--upsampler", help="upsampler checkpoint (e.g. upsample_mask.pt)")
+    p.add_argument(
+        "--random-weights",
+        action="store_true",
+        help="no checkpoints: seeded random weights (released-size timing runs without the 1.4 GB files)",
+    )
     p.add_argument("--out", required=True, help="output model directory")
     p.add_argument("--task", help="task (mask|sketch|depth); must match the config if given")
     p.add_argument("--name", help="model name in model.json (default: config name)")
@@ -207,11 +212,19 @@ def main(argv: list[str] | None = None) -> int:
     if a.task and a.task != cfg.task:
         print(f"--task {a.task} does not match config task {cfg.task}", file=sys.stderr)
         return 2
-    stages = {}
-    for sname, ckpt in (("base", a.base), ("upsampler", a.upsampler)):
-        stage = build_stage(cfg.stages[sname])
-        load_checkpoint(stage, ckpt)
-        stages[sname] = stage
+    if a.random_weights == bool(a.base or a.upsampler) or not a.random_weights and not (a.base and a.upsampler):
+        print("give --base and --upsampler checkpoints, or --random-weights", file=sys.stderr)
+        return 2
+    if a.random_weights:
+        from .fixtures import random_stages
+
+        stages = random_stages(cfg)
+    else:
+        stages = {}
+        for sname, ckpt in (("base", a.base), ("upsampler", a.upsampler)):
+            stage = build_stage(cfg.stages[sname])
+            load_checkpoint(stage, ckpt)
+            stages[sname] = stage
     try:
         meta = export_model(
             cfg, stages, Path(a.out), a.name, a.description, a.batch, a.device, strip_debug=a.strip_debug

@@ -45,6 +45,7 @@ final class TranslateCommand {
         if (!options.has("out")) {
             throw new Arguments.UsageException("translate needs --out DIR");
         }
+        Path outDirectory = createOutput(Path.of(options.string("out", null)));
         NativeRuntime.configure(options.integer("threads", 0));
         Path modelDir = options.has("model")
                 ? Path.of(options.string("model", null))
@@ -75,9 +76,13 @@ final class TranslateCommand {
                     options.has("noise") ? RecordedNoise.read(Path.of(options.string("noise", null))) : null,
                     options.flag("save-base"));
             ProgressBar bar = new ProgressBar(err, !options.flag("quiet"));
-            TranslationResult result = new TranslationEngine(model).translate(request, bar, () -> false);
-            bar.finish();
-            List<Path> written = write(Path.of(options.string("out", null)), result);
+            TranslationResult result;
+            try {
+                result = new TranslationEngine(model).translate(request, bar, () -> false);
+            } finally {
+                bar.finish();
+            }
+            List<Path> written = write(outDirectory, result);
             TranslationResult.Timings t = result.timings();
             err.printf(Locale.ROOT, "done in %.2f s (encode %.0f ms, base %d steps %.0f ms, upsampler %d steps %.0f ms)%n",
                     t.totalMs() / 1000, t.encodeMs(), t.baseSteps(), t.baseMs(), t.upsamplerSteps(), t.upsamplerMs());
@@ -85,6 +90,15 @@ final class TranslateCommand {
                 out.println(path);
             }
             return 0;
+        }
+    }
+
+    /** Creates the output directory up front, so a bad --out fails before any work. */
+    private static Path createOutput(Path directory) {
+        try {
+            return Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot create output directory " + directory + ": " + e);
         }
     }
 
@@ -108,7 +122,6 @@ final class TranslateCommand {
     private static List<Path> write(Path directory, TranslationResult result) {
         List<Path> written = new ArrayList<>();
         try {
-            Files.createDirectories(directory);
             for (int s = 0; s < result.images().size(); s++) {
                 Path file = directory.resolve("sample-" + s + ".png");
                 Files.write(file, PngImages.encode(result.images().get(s), 3, result.size(), result.size()));
