@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of {@code pitiserve-worker.jar}: {@code translate} (one job, offline) and
- * {@code bench engine}.
+ * Entry point of {@code pitiserve-worker.jar}: {@code translate} (one job, offline),
+ * {@code bench engine} and {@code serve} (the worker service).
  *
  * <p>Exit codes: 0 done, 2 bad command line or bad input (one line on stderr says why), 1 any
  * other failure.
@@ -26,6 +26,10 @@ public final class WorkerCommand {
                           [--base-steps S] [--sr-steps S] [--sampler ddpm|ddim] [--eta X]
                           [--noise DIR] [--save-base] [--device cpu|gpu] [--threads N] [--quiet]
                           without --model and --input: the bundled model and example mask
+              serve       run the worker service: consume translation requests from Kafka, write
+                          results to S3, publish job events (Spring Boot; configure with
+                          --spring.kafka.bootstrap-servers=... --pitiserve.s3.endpoint=... or the
+                          environment, e.g. PITISERVE_WORKER_MODEL_DIR)
               bench engine
                           engine cost on the bundled tiny model: decoder forward, per-step
                           overhead, images/s at batch 1, 4, 8
@@ -37,6 +41,15 @@ public final class WorkerCommand {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("serve")) {
+            // Runs until the process is stopped; its own threads keep the JVM alive.
+            io.pitiserve.worker.runtime.WorkerApplication.serve(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        // One-shot commands keep stdout for results: warnings only, on stderr.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "pitiserve/cli-logback.xml");
+        }
         int code = run(List.of(args), System.out, System.err);
         System.exit(code);
     }

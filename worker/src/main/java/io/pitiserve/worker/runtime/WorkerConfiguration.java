@@ -1,0 +1,220 @@
+package io.pitiserve.worker.runtime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.Topics;
+import io.pitiserve.common.storage.S3ObjectStore;
+import io.pitiserve.worker.engine.EngineOptions;
+import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.TranslationEngine;
+import io.pitiserve.worker.models.BundledModels;
+import io.pitiserve.worker.runtime.job.JobRunner;
+import io.pitiserve.worker.runtime.job.Retrier;
+import io.pitiserve.worker.runtime.kafka.KafkaCancellationReader;
+import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
+import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaAdmin;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The worker service: model, object store, Kafka clients, topics, the control topic reader and the
+ * requests consumer. Bean names start with {@code worker} so that they never clash with another
+ * context's.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({WorkerProperties.class, KafkaTopicProperties.class, S3Properties.class})
+public class WorkerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
+
+    @Bean
+    Topics workerTopics(KafkaTopicProperties kafka) {
+        return kafka.topics();
+    }
+
+    @Bean
+    EventCodec workerEventCodec() {
+        return new EventCodec("/pitiserve/worker");
+    }
+
+    @Bean(destroyMethod = "close")
+    S3ObjectStore workerObjectStore(S3Properties s3) {
+        S3ObjectStore store = new S3ObjectStore(s3.settings());
+        if (s3.createBucket()) {
+            store.ensureBucket();
+        }
+        return store;
+    }
+
+    @Bean(destroyMethod = "close")
+    PitiModel workerModel(WorkerProperties worker) {
+        configureNativeRuntime(worker.threads());
+        Path directory = worker.modelDir() != null ? worker.modelDir()
+                : BundledModels.extract(BundledModels.DEFAULT_MODEL,
+                worker.modelCacheDir() != null ? worker.modelCacheDir() : BundledModels.defaultCacheRoot());
+        PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true));
+        log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
+                model.manifest().version(), model.manifest().input().kind(), model.manifest().input().size(),
+                directory, worker.device());
+        return model;
+    }
+
+    @Bean
+    TranslationEngine workerEngine(PitiModel workerModel) {
+        return new TranslationEngine(workerModel);
+    }
+
+    @Bean
+    HealthIndicator workerModelHealthIndicator(PitiModel workerModel) {
+        Health health = Health.up()
+                .withDetail("model", workerModel.manifest().name() + "@" + workerModel.manifest().version())
+                .withDetail("task", workerModel.manifest().input().kind())
+                .withDetail("device", workerModel.device().toString())
+                .build();
+        return () -> health;
+    }
+
+    @Bean(destroyMethod = "close")
+    Producer<byte[], byte[]> workerProducer(KafkaProperties kafka) {
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-events");
+        return new KafkaProducer<>(config);
+    }
+
+    @Bean
+    KafkaEventPublisher workerEventPublisher(Producer<byte[], byte[]> workerProducer, EventCodec workerEventCodec,
+                                             Topics workerTopics) {
+        return new KafkaEventPublisher(workerProducer, workerEventCodec, workerTopics.events(),
+                workerTopics.deadLetter(), Duration.ofSeconds(40));
+    }
+
+    @Bean
+    KafkaCancellationReader workerCancellationReader(KafkaProperties kafka, Topics workerTopics,
+                                                     EventCodec workerEventCodec) {
+        Map<String, Object> config = byteConsumerConfig(kafka);
+        // Every worker reads every cancellation: no group, no commits, always from the beginning.
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-control-" + UUID.randomUUID());
+        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(config);
+        return new KafkaCancellationReader(consumers, workerTopics.control(), workerEventCodec);
+    }
+
+    @Bean
+    Retrier workerRetrier(WorkerProperties worker) {
+        return new Retrier(worker.retryInitialBackoff(), worker.retryMaxBackoff());
+    }
+
+    @Bean
+    JobRunner workerJobRunner(TranslationEngine workerEngine, S3ObjectStore workerObjectStore,
+                              KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
+                              Retrier workerRetrier, WorkerProperties worker, ObjectProvider<MeterRegistry> meters) {
+        JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
+                worker.cancellationCatchUp());
+        return new JobRunner(workerEngine, workerObjectStore, workerEventPublisher, workerCancellationReader,
+                workerRetrier, settings, meters.getIfAvailable(SimpleMeterRegistry::new),
+                Clock.systemUTC());
+    }
+
+    @Bean
+    KafkaRequestConsumer workerRequestConsumer(KafkaProperties kafka, Topics workerTopics, EventCodec workerEventCodec,
+                                               JobRunner workerJobRunner, KafkaEventPublisher workerEventPublisher,
+                                               Retrier workerRetrier, WorkerProperties worker) {
+        Map<String, Object> config = byteConsumerConfig(kafka);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Small fetches: a worker takes only what it can start now; the rest stays for other workers.
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, worker.concurrency());
+        config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-requests-" + UUID.randomUUID());
+        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(config);
+        return new KafkaRequestConsumer(consumers, workerTopics.requests(), workerEventCodec, workerJobRunner,
+                workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout());
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "pitiserve.kafka.create-topics", havingValue = "true", matchIfMissing = true)
+    KafkaAdmin.NewTopics workerNewTopics(KafkaTopicProperties kafka, Topics workerTopics) {
+        short replicas = kafka.replicationFactor();
+        return new KafkaAdmin.NewTopics(
+                new NewTopic(workerTopics.requests(), kafka.requestPartitions(), replicas),
+                new NewTopic(workerTopics.events(), kafka.eventPartitions(), replicas),
+                new NewTopic(workerTopics.control(), kafka.controlPartitions(), replicas)
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                new NewTopic(workerTopics.deadLetter(), 1, replicas));
+    }
+
+    private static Map<String, Object> byteConsumerConfig(KafkaProperties kafka) {
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return config;
+    }
+
+    private static String workerId(WorkerProperties worker) {
+        if (worker.id() != null && !worker.id().isBlank()) {
+            return worker.id();
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "worker-" + ProcessHandle.current().pid();
+        }
+    }
+
+    /** DJL offline (libtorch comes from the jar) and a fixed intra-op thread count; before DJL loads PyTorch. */
+    private static void configureNativeRuntime(int threads) {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("ai.djl.pytorch.graph_optimizer") == null) {
+            System.setProperty("ai.djl.pytorch.graph_optimizer", "false");
+        }
+        if (threads > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.pitiserve.worker.runtime;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How the worker service runs jobs ({@code pitiserve.worker.*}).
+ *
+ * @param modelDir             model directory; null for the bundled default model
+ * @param modelCacheDir        where bundled models are extracted; null for {@code $PITISERVE_CACHE_DIR/models}
+ *                             or {@code ~/.cache/pitiserve/models}
+ * @param device               cpu, gpu or gpu:N
+ * @param threads              PyTorch intra-op threads, 0 for PyTorch's default
+ * @param concurrency          jobs run at the same time (executor threads)
+ * @param groupId              consumer group of the requests topic (KEDA scales on its lag)
+ * @param id                   this worker's name in TranslationStarted; null for the host name
+ * @param progressInterval     at most one TranslationProgress per job per interval (plus each stage's last step)
+ * @param drainTimeout         how long revocation and shutdown wait for in-flight jobs
+ * @param pollTimeout          longest wait of one poll of the requests topic
+ * @param retryInitialBackoff  first wait after a transient object-store or broker failure
+ * @param retryMaxBackoff      longest wait between two tries (transient failures are retried until they pass)
+ * @param cancellationCatchUp  how long a job waits for the control topic to be read up to its arrival
+ */
+@ConfigurationProperties("pitiserve.worker")
+public record WorkerProperties(
+        Path modelDir,
+        Path modelCacheDir,
+        @DefaultValue("cpu") String device,
+        @DefaultValue("0") int threads,
+        @DefaultValue("1") int concurrency,
+        @DefaultValue("pitiserve-worker") String groupId,
+        String id,
+        @DefaultValue("250ms") Duration progressInterval,
+        @DefaultValue("30s") Duration drainTimeout,
+        @DefaultValue("200ms") Duration pollTimeout,
+        @DefaultValue("200ms") Duration retryInitialBackoff,
+        @DefaultValue("10s") Duration retryMaxBackoff,
+        @DefaultValue("5s") Duration cancellationCatchUp) {
+
+    public WorkerProperties {
+        require(concurrency >= 1, "pitiserve.worker.concurrency must be >= 1, got " + concurrency);
+        require(threads >= 0, "pitiserve.worker.threads must be >= 0, got " + threads);
+        require(groupId != null && !groupId.isBlank(), "pitiserve.worker.group-id must not be blank");
+        require(!progressInterval.isNegative(), "pitiserve.worker.progress-interval must not be negative");
+        require(!drainTimeout.isNegative(), "pitiserve.worker.drain-timeout must not be negative");
+        require(pollTimeout.toMillis() > 0, "pitiserve.worker.poll-timeout must be positive");
+        require(retryInitialBackoff.toMillis() > 0, "pitiserve.worker.retry-initial-backoff must be positive");
+        require(retryMaxBackoff.compareTo(retryInitialBackoff) >= 0,
+                "pitiserve.worker.retry-max-backoff must be >= pitiserve.worker.retry-initial-backoff");
+        require(!cancellationCatchUp.isNegative(), "pitiserve.worker.cancellation-catch-up must not be negative");
+        require(device != null && (device.equals("cpu") || device.matches("gpu(:\\d+)?")),
+                "pitiserve.worker.device must be cpu, gpu or gpu:N, got '" + device + "'");
+    }
+
+    private static void require(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,362 @@
+package io.pitiserve.worker.runtime.job;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.JobEvent;
+import io.pitiserve.common.events.TranslationCancelled;
+import io.pitiserve.common.events.TranslationFailed;
+import io.pitiserve.common.events.TranslationParams;
+import io.pitiserve.common.events.TranslationProgress;
+import io.pitiserve.common.events.TranslationRequested;
+import io.pitiserve.common.events.TranslationStarted;
+import io.pitiserve.common.events.TranslationSucceeded;
+import io.pitiserve.common.events.UnreadableEventException;
+import io.pitiserve.common.image.ConditionImage;
+import io.pitiserve.common.image.InputKind;
+import io.pitiserve.common.image.InputLimits;
+import io.pitiserve.common.image.InvalidInputException;
+import io.pitiserve.common.image.PngImages;
+import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.worker.engine.Guidance;
+import io.pitiserve.worker.engine.ModelManifest;
+import io.pitiserve.worker.engine.Sampler;
+import io.pitiserve.worker.engine.TranslationCancelledException;
+import io.pitiserve.worker.engine.TranslationEngine;
+import io.pitiserve.worker.engine.TranslationRequest;
+import io.pitiserve.worker.engine.TranslationResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs one delivery of a TranslationRequested to its terminal event: re-emits a finished job's
+ * Succeeded from its manifest, answers a job cancelled before it started, otherwise fetches and
+ * re-validates the input, runs the engine, stores the PNGs and the manifest (last) and publishes
+ * Started, throttled Progress and one of Succeeded, Failed, Cancelled.
+ *
+ * <p>Transient store and broker faults are retried until they pass; permanent ones fail the job
+ * once. A job given up by the consumer (revocation, shutdown) ends {@link JobOutcome#ABANDONED}
+ * without a terminal event.
+ */
+public final class JobRunner {
+
+    /** The knobs of a runner. */
+    public record Settings(String workerId, Duration progressInterval, Duration cancellationCatchUp) {
+    }
+
+    public static final String MDC_JOB_ID = "jobId";
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    private static final int MAX_SAMPLES = 4;
+
+    private final TranslationEngine engine;
+    private final ObjectStore store;
+    private final EventSink events;
+    private final CancelledJobs cancellations;
+    private final Retrier retrier;
+    private final Settings settings;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+
+    public JobRunner(TranslationEngine engine, ObjectStore store, EventSink events, CancelledJobs cancellations,
+                     Retrier retrier, Settings settings, MeterRegistry meters, Clock clock) {
+        this.engine = engine;
+        this.store = store;
+        this.events = events;
+        this.cancellations = cancellations;
+        this.retrier = retrier;
+        this.settings = settings;
+        this.meters = meters;
+        this.clock = clock;
+    }
+
+    /** The model label carried by Succeeded events: {@code name@version}. */
+    public String modelLabel() {
+        ModelManifest manifest = engine.model().manifest();
+        return manifest.name() + "@" + manifest.version();
+    }
+
+    /**
+     * Runs one delivery.
+     *
+     * @param receivedNanos {@link System#nanoTime()} when the consumer received the record
+     * @param abandoned     becomes true when the consumer gives the job up
+     */
+    public JobOutcome run(TranslationRequested request, String traceparent, long receivedNanos, BooleanSupplier abandoned) {
+        MDC.put(MDC_JOB_ID, request.jobId());
+        long started = System.nanoTime();
+        JobOutcome outcome = JobOutcome.ABANDONED;
+        try {
+            outcome = runDelivery(request, traceparent, receivedNanos, abandoned);
+            return outcome;
+        } catch (JobAbandonedException e) {
+            log.info("job given up without an outcome, it will be delivered again: {}", e.getMessage());
+            return JobOutcome.ABANDONED;
+        } finally {
+            meters.counter("pitiserve.worker.jobs", "outcome", outcome.tag()).increment();
+            meters.timer("pitiserve.worker.job.duration", "outcome", outcome.tag())
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            MDC.remove(MDC_JOB_ID);
+        }
+    }
+
+    private JobOutcome runDelivery(TranslationRequested request, String traceparent, long receivedNanos,
+                                   BooleanSupplier abandoned) {
+        String jobId = request.jobId();
+        Optional<TranslationSucceeded> finished = finishedBefore(jobId, abandoned);
+        if (finished.isPresent()) {
+            log.info("job already finished (manifest found), re-emitting its Succeeded event");
+            publish(finished.get(), traceparent, abandoned);
+            return JobOutcome.REPLAYED;
+        }
+        if (!cancellations.awaitCaughtUp(receivedNanos, settings.cancellationCatchUp())) {
+            log.warn("control topic not read up to this job within {}; running it anyway", settings.cancellationCatchUp());
+        }
+        if (cancellations.isCancelled(jobId)) {
+            log.info("job cancelled before it started");
+            publish(new TranslationCancelled(jobId, request.tenant(), clock.instant(),
+                    "cancelled before it started"), traceparent, abandoned);
+            attempts.remove(jobId);
+            return JobOutcome.CANCELLED;
+        }
+        int attempt = attempts.merge(jobId, 1, Integer::sum);
+        Instant startedAt = clock.instant();
+        publish(new TranslationStarted(jobId, request.tenant(), startedAt, settings.workerId(), attempt),
+                traceparent, abandoned);
+        log.info("job started (attempt {}), input {}", attempt, request.inputKey());
+        JobOutcome outcome;
+        try {
+            TranslationSucceeded succeeded = translate(request, traceparent, startedAt, abandoned);
+            publish(succeeded, traceparent, abandoned);
+            log.info("job succeeded in {} ms", succeeded.timings().get("total"));
+            outcome = JobOutcome.SUCCEEDED;
+        } catch (TranslationCancelledException e) {
+            if (abandoned.getAsBoolean()) {
+                throw new JobAbandonedException(e.getMessage());
+            }
+            log.info("job cancelled: {}", e.getMessage());
+            publish(new TranslationCancelled(jobId, request.tenant(), clock.instant(), e.getMessage()),
+                    traceparent, abandoned);
+            outcome = JobOutcome.CANCELLED;
+        } catch (JobFailure e) {
+            fail(request, traceparent, e.code(), e.getMessage(), e, abandoned);
+            outcome = JobOutcome.FAILED;
+        } catch (InvalidInputException e) {
+            fail(request, traceparent, e.code(), e.getMessage(), null, abandoned);
+            outcome = JobOutcome.FAILED;
+        } catch (JobAbandonedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            log.error("job failed unexpectedly", e);
+            fail(request, traceparent, JobFailure.INTERNAL_ERROR, "the worker failed to run the job ("
+                    + e.getClass().getSimpleName() + ")", null, abandoned);
+            outcome = JobOutcome.FAILED;
+        }
+        attempts.remove(jobId);
+        return outcome;
+    }
+
+    private void fail(TranslationRequested request, String traceparent, String code, String message, Throwable cause,
+                      BooleanSupplier abandoned) {
+        if (cause != null && cause.getCause() != null) {
+            log.warn("job failed ({}): {}", code, message, cause.getCause());
+        } else {
+            log.info("job failed ({}): {}", code, message);
+        }
+        publish(new TranslationFailed(request.jobId(), request.tenant(), clock.instant(), code, message),
+                traceparent, abandoned);
+    }
+
+    private TranslationSucceeded translate(TranslationRequested request, String traceparent, Instant startedAt,
+                                           BooleanSupplier abandoned) {
+        String jobId = request.jobId();
+        long t0 = System.nanoTime();
+        TranslationParams params = request.params();
+        if (params == null) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
+        }
+        InputKind task = taskOf(params);
+        byte[] input = retrier.call("reading input " + request.inputKey(), () -> store.get(request.inputKey()), abandoned)
+                .orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
+                        "input object " + request.inputKey() + " does not exist"));
+        if (request.inputSha256() != null && !request.inputSha256().isBlank()
+                && !sha256(input).equalsIgnoreCase(request.inputSha256())) {
+            throw new JobFailure(JobFailure.INTERNAL_ERROR, "input object " + request.inputKey()
+                    + " does not match the sha256 recorded when it was accepted");
+        }
+        long t1 = System.nanoTime();
+        ModelManifest manifest = engine.model().manifest();
+        ConditionImage condition = task.preprocessor(InputLimits.DEFAULT, manifest.input().size()).prepare(input);
+        TranslationRequest engineRequest = engineRequest(params, condition);
+        long t2 = System.nanoTime();
+
+        ProgressThrottle progress = new ProgressThrottle(settings.progressInterval(), System::nanoTime,
+                (stage, step, of) -> events.publishEventually(new TranslationProgress(jobId, request.tenant(),
+                        clock.instant(), stage.label(), step, of), traceparent));
+        TranslationResult result;
+        try {
+            result = engine.translate(engineRequest, progress,
+                    () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId));
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        }
+        long t3 = System.nanoTime();
+
+        List<TranslationSucceeded.ResultImage> results = new ArrayList<>();
+        for (int i = 0; i < result.images().size(); i++) {
+            results.add(storePng("sample", i, ResultKeys.sample(jobId, i), result.images().get(i), result.size(), abandoned));
+        }
+        for (int i = 0; i < result.baseImages().size(); i++) {
+            results.add(storePng("base", i, ResultKeys.base(jobId, i), result.baseImages().get(i), result.baseSize(),
+                    abandoned));
+        }
+        long t4 = System.nanoTime();
+        TranslationResult.Timings engineTimings = result.timings();
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("queued", request.time() == null ? 0.0
+                : (double) Math.max(0, Duration.between(request.time(), startedAt).toMillis()));
+        timings.put("fetch", millis(t1 - t0));
+        timings.put("prepare", millis(t2 - t1));
+        timings.put("encode", round(engineTimings.encodeMs()));
+        timings.put("base", round(engineTimings.baseMs()));
+        timings.put("upsampler", round(engineTimings.upsamplerMs()));
+        timings.put("store", millis(t4 - t3));
+        timings.put("total", millis(t4 - t0));
+        record("fetch", t1 - t0);
+        record("prepare", t2 - t1);
+        record("encode", (long) (engineTimings.encodeMs() * 1e6));
+        record("base", (long) (engineTimings.baseMs() * 1e6));
+        record("upsampler", (long) (engineTimings.upsamplerMs() * 1e6));
+        record("store", t4 - t3);
+
+        String manifestKey = ResultKeys.manifest(jobId);
+        TranslationSucceeded succeeded = new TranslationSucceeded(jobId, request.tenant(), clock.instant(),
+                List.copyOf(results), manifestKey, modelLabel(), engineRequest.seed(), timings, condition.notes(),
+                params.metadata() == null ? Map.of() : params.metadata());
+        byte[] manifestJson = EventCodec.toJson(succeeded);
+        // Written last: its presence means every result object is complete.
+        retrier.run("writing " + manifestKey, () -> store.put(manifestKey, manifestJson, "application/json"), abandoned);
+        return succeeded;
+    }
+
+    private TranslationSucceeded.ResultImage storePng(String kind, int index, String key, float[] chw, int size,
+                                                      BooleanSupplier abandoned) {
+        byte[] png = PngImages.encode(chw, 3, size, size);
+        retrier.run("writing " + key, () -> store.put(key, png, "image/png"), abandoned);
+        return new TranslationSucceeded.ResultImage(kind, index, key, png.length, sha256(png), size, size);
+    }
+
+    private InputKind taskOf(TranslationParams params) {
+        if (params.task() == null || params.task().isBlank()) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, "params.task is required (mask, sketch or depth)");
+        }
+        InputKind task;
+        try {
+            task = InputKind.fromWireName(params.task());
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        }
+        ModelManifest manifest = engine.model().manifest();
+        if (!task.wireName().equals(manifest.input().kind())) {
+            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "this worker serves " + manifest.input().kind()
+                    + " models only (" + modelLabel() + "); no model for task " + task.wireName());
+        }
+        String model = params.model();
+        if (model != null && !model.isBlank() && !model.equals(manifest.version()) && !model.equals(manifest.name())
+                && !model.equals(modelLabel())) {
+            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "model '" + model + "' is not served here; this worker has "
+                    + modelLabel());
+        }
+        return task;
+    }
+
+    private TranslationRequest engineRequest(TranslationParams params, ConditionImage condition) {
+        ModelManifest manifest = engine.model().manifest();
+        // Absent numbers arrive as 0: they mean the default.
+        int samples = params.numSamples() == 0 ? 1 : params.numSamples();
+        if (samples < 1 || samples > MAX_SAMPLES) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + MAX_SAMPLES + ", got "
+                    + params.numSamples());
+        }
+        try {
+            String mode = params.guidance() == null || params.guidance().isBlank()
+                    ? manifest.guidance().mode() : params.guidance();
+            double scale = params.guidanceScale() == 0 ? manifest.guidance().scale() : params.guidanceScale();
+            Guidance guidance = new Guidance(Guidance.Mode.of(mode), scale);
+            String samplerName = params.sampler() == null || params.sampler().isBlank() ? "ddpm" : params.sampler();
+            Sampler sampler = Sampler.of(samplerName, params.eta());
+            String baseSteps = blankToNull(params.baseSteps());
+            String srSteps = blankToNull(params.srSteps());
+            // Parse the respacings now so that a bad one fails as a parameter, before any step runs.
+            engine.model().base().schedule(baseSteps == null ? manifest.stages().base().respacing() : baseSteps);
+            engine.model().upsampler().schedule(srSteps == null ? manifest.stages().upsampler().respacing() : srSteps);
+            return new TranslationRequest(condition.data(), condition.channels(), condition.size(), samples,
+                    params.seed(), baseSteps, srSteps, sampler, guidance, null, params.returnBase());
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        }
+    }
+
+    private Optional<TranslationSucceeded> finishedBefore(String jobId, BooleanSupplier abandoned) {
+        String key = ResultKeys.manifest(jobId);
+        Optional<byte[]> manifest = retrier.call("reading " + key, () -> store.get(key), abandoned);
+        if (manifest.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            TranslationSucceeded succeeded = EventCodec.fromJson(manifest.get(), TranslationSucceeded.class);
+            if (succeeded.jobId().equals(jobId)) {
+                return Optional.of(succeeded);
+            }
+            log.warn("{} belongs to job {}; running this job again", key, succeeded.jobId());
+        } catch (UnreadableEventException e) {
+            log.warn("{} cannot be read ({}); running the job again", key, e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    private void publish(JobEvent event, String traceparent, BooleanSupplier abandoned) {
+        retrier.run("publishing " + event.type(), () -> events.publish(event, traceparent), abandoned);
+    }
+
+    private void record(String stage, long nanos) {
+        Timer.builder("pitiserve.worker.stage.duration").tag("stage", stage).register(meters)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static double millis(long nanos) {
+        return round(nanos / 1e6);
+    }
+
+    private static double round(double millis) {
+        return Math.round(millis * 10) / 10.0;
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

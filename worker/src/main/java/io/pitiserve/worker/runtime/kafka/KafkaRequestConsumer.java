@@ -1,0 +1,377 @@
+package io.pitiserve.worker.runtime.kafka;
+
+import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.JobEvent;
+import io.pitiserve.common.events.TranslationRequested;
+import io.pitiserve.common.events.UnreadableEventException;
+import io.pitiserve.worker.runtime.job.JobAbandonedException;
+import io.pitiserve.worker.runtime.job.JobOutcome;
+import io.pitiserve.worker.runtime.job.JobRunner;
+import io.pitiserve.worker.runtime.job.Retrier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.context.SmartLifecycle;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The requests topic loop, on its own thread: polls continuously, hands jobs to an executor of
+ * {@code concurrency} threads, pauses every partition while the executor is full (so polling, and
+ * with it group membership, never stops), and commits per partition only the contiguous prefix of
+ * finished offsets.
+ *
+ * <p>Unreadable records (and events that do not belong here) are copied to the dead-letter topic
+ * with the reason in a header; their offsets then count as finished. On revocation and on shutdown
+ * it waits up to {@code drainTimeout} for the partitions' in-flight jobs, commits what finished and
+ * abandons the rest uncommitted, so another delivery runs them.
+ */
+public final class KafkaRequestConsumer implements SmartLifecycle {
+
+    /** Starts after the control topic reader, stops before it. */
+    public static final int PHASE = Integer.MAX_VALUE - 1000;
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaRequestConsumer.class);
+
+    /** One record handed to the executor. */
+    private record InFlight(TopicPartition partition, long offset, CompletableFuture<Void> done, AtomicBoolean abandoned) {
+        void abandon() {
+            abandoned.set(true);
+        }
+    }
+
+    private final Supplier<Consumer<byte[], byte[]>> consumers;
+    private final String topic;
+    private final EventCodec codec;
+    private final JobRunner runner;
+    private final KafkaEventPublisher publisher;
+    private final Retrier retrier;
+    private final int concurrency;
+    private final Duration pollTimeout;
+    private final Duration drainTimeout;
+
+    private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
+    private final Deque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
+    private final AtomicInteger busy = new AtomicInteger();
+    private final AtomicInteger threadIds = new AtomicInteger();
+    private final ExecutorService jobs;
+    private final ExecutorService deadLetters;
+    private volatile boolean running;
+    private Thread thread;
+
+    public KafkaRequestConsumer(Supplier<Consumer<byte[], byte[]>> consumers, String topic, EventCodec codec,
+                                JobRunner runner, KafkaEventPublisher publisher, Retrier retrier, int concurrency,
+                                Duration pollTimeout, Duration drainTimeout) {
+        this.consumers = consumers;
+        this.topic = topic;
+        this.codec = codec;
+        this.runner = runner;
+        this.publisher = publisher;
+        this.retrier = retrier;
+        this.concurrency = concurrency;
+        this.pollTimeout = pollTimeout;
+        this.drainTimeout = drainTimeout;
+        this.jobs = Executors.newFixedThreadPool(concurrency, task -> {
+            Thread t = new Thread(task, "pitiserve-job-" + threadIds.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.deadLetters = Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, "pitiserve-dead-letter");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        thread = new Thread(this::loop, "pitiserve-requests");
+        thread.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(drainTimeout.toMillis() + TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** Jobs running now. */
+    public int busy() {
+        return busy.get();
+    }
+
+    private void loop() {
+        try (Consumer<byte[], byte[]> consumer = consumers.get()) {
+            consumer.subscribe(List.of(topic), new Rebalance(consumer));
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                    offsets.computeIfAbsent(partition, p -> new PartitionOffsets()).received(record.offset());
+                    backlog.add(record);
+                }
+                dispatch();
+                commit(consumer, offsets.keySet(), false);
+                pauseWhileFull(consumer);
+            }
+            log.info("worker stopping: waiting up to {} for {} job(s) in flight", drainTimeout, busy.get());
+            backlog.clear();
+            drain(new HashSet<>(inFlight.keySet()));
+            commit(consumer, offsets.keySet(), true);
+        } catch (KafkaException e) {
+            log.error("requests consumer stopped on a Kafka error; unfinished jobs stay uncommitted", e);
+        } catch (RuntimeException e) {
+            log.error("requests consumer stopped unexpectedly; unfinished jobs stay uncommitted", e);
+        } finally {
+            jobs.shutdown();
+            deadLetters.shutdown();
+            running = false;
+        }
+    }
+
+    private void dispatch() {
+        while (!backlog.isEmpty() && busy.get() < concurrency) {
+            ConsumerRecord<byte[], byte[]> record = backlog.poll();
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            PartitionOffsets tracker = offsets.get(partition);
+            if (tracker == null) {
+                continue; // revoked meanwhile
+            }
+            Map<String, byte[]> headers = headers(record);
+            JobEvent event;
+            try {
+                if (record.value() == null) {
+                    throw new UnreadableEventException("the record has no value");
+                }
+                event = codec.decode(record.value(), headers);
+            } catch (UnreadableEventException | RuntimeException e) {
+                deadLetter(record, partition, tracker, "unreadable event: " + e.getMessage());
+                continue;
+            }
+            if (!(event instanceof TranslationRequested request)) {
+                deadLetter(record, partition, tracker, "a " + event.type() + " event does not belong on " + topic);
+                continue;
+            }
+            String traceparent = EventCodec.traceparent(headers);
+            InFlight job = track(partition, record.offset());
+            busy.incrementAndGet();
+            long receivedNanos = System.nanoTime();
+            jobs.execute(() -> {
+                JobOutcome outcome = null;
+                try {
+                    outcome = runner.run(request, traceparent, receivedNanos, job.abandoned()::get);
+                } catch (RuntimeException e) {
+                    // The runner turns every failure into an event; reaching here is a bug. Commit anyway so
+                    // that one broken job does not hold back its whole partition.
+                    MDC.put(JobRunner.MDC_JOB_ID, request.jobId());
+                    log.error("job ended without an outcome event", e);
+                    MDC.remove(JobRunner.MDC_JOB_ID);
+                    outcome = JobOutcome.FAILED;
+                } finally {
+                    if (outcome != null && outcome != JobOutcome.ABANDONED) {
+                        tracker.finished(record.offset());
+                    }
+                    busy.decrementAndGet();
+                    untrack(job);
+                }
+            });
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, TopicPartition partition, PartitionOffsets tracker,
+                            String reason) {
+        log.warn("record {}@{} goes to the dead-letter topic: {}", partition, record.offset(), reason);
+        InFlight letter = track(partition, record.offset());
+        deadLetters.execute(() -> {
+            try {
+                retrier.run("dead-lettering " + partition + "@" + record.offset(),
+                        () -> publisher.deadLetter(record, reason), letter.abandoned()::get);
+                tracker.finished(record.offset());
+            } catch (JobAbandonedException e) {
+                log.info("dead letter {}@{} abandoned: {}", partition, record.offset(), e.getMessage());
+            } catch (RuntimeException e) {
+                log.error("cannot dead-letter {}@{}; it stays uncommitted", partition, record.offset(), e);
+            } finally {
+                untrack(letter);
+            }
+        });
+    }
+
+    private InFlight track(TopicPartition partition, long offset) {
+        InFlight entry = new InFlight(partition, offset, new CompletableFuture<>(), new AtomicBoolean());
+        inFlight.computeIfAbsent(partition, p -> ConcurrentHashMap.newKeySet()).add(entry);
+        return entry;
+    }
+
+    private void untrack(InFlight entry) {
+        Set<InFlight> set = inFlight.get(entry.partition());
+        if (set != null) {
+            set.remove(entry);
+        }
+        entry.done().complete(null);
+    }
+
+    /** Waits up to the drain timeout for the in-flight work of {@code partitions}; abandons what is left. */
+    private void drain(Collection<TopicPartition> partitions) {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        List<InFlight> waiting = new ArrayList<>();
+        for (TopicPartition partition : partitions) {
+            waiting.addAll(inFlight.getOrDefault(partition, Set.of()));
+        }
+        for (InFlight entry : waiting) {
+            long left = deadline - System.nanoTime();
+            try {
+                entry.done().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                log.warn("{}@{} not finished within {}; abandoning it uncommitted", entry.partition(), entry.offset(),
+                        drainTimeout);
+                entry.abandon();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                entry.abandon();
+            } catch (ExecutionException e) {
+                // never completed exceptionally
+            }
+        }
+    }
+
+    private void commit(Consumer<byte[], byte[]> consumer, Collection<TopicPartition> partitions, boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            PartitionOffsets tracker = offsets.get(partition);
+            if (tracker != null) {
+                tracker.toCommit().ifPresent(offset -> commits.put(partition, new OffsetAndMetadata(offset)));
+            }
+        }
+        if (commits.isEmpty()) {
+            return;
+        }
+        commits.forEach((partition, offset) -> offsets.get(partition).committed(offset.offset()));
+        if (sync) {
+            try {
+                consumer.commitSync(commits);
+            } catch (KafkaException e) {
+                log.warn("commit of {} failed: {}", commits, e.getMessage());
+            }
+        } else {
+            consumer.commitAsync(commits, (committed, failure) -> {
+                if (failure != null) {
+                    log.warn("commit of {} failed, will try again: {}", committed, failure.getMessage());
+                    commits.keySet().forEach(partition -> {
+                        PartitionOffsets tracker = offsets.get(partition);
+                        if (tracker != null) {
+                            tracker.commitFailed();
+                        }
+                    });
+                }
+            });
+        }
+    }
+
+    private void pauseWhileFull(Consumer<byte[], byte[]> consumer) {
+        if (!backlog.isEmpty() || busy.get() >= concurrency) {
+            consumer.pause(consumer.assignment());
+        } else if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    private static Map<String, byte[]> headers(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, byte[]> headers = new HashMap<>();
+        for (Header header : record.headers()) {
+            headers.put(header.key(), header.value());
+        }
+        return headers;
+    }
+
+    /** Runs on the consumer thread, inside poll. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        private final Consumer<byte[], byte[]> consumer;
+
+        Rebalance(Consumer<byte[], byte[]> consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) {
+                log.info("assigned {}", partitions);
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            log.info("revoked {}: draining in-flight jobs", partitions);
+            backlog.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            drain(partitions);
+            commit(consumer, partitions, true);
+            forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            log.warn("lost {}: abandoning their in-flight jobs uncommitted", partitions);
+            backlog.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            for (TopicPartition partition : partitions) {
+                inFlight.getOrDefault(partition, Set.of()).forEach(InFlight::abandon);
+            }
+            forget(partitions);
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            for (TopicPartition partition : partitions) {
+                offsets.remove(partition);
+                inFlight.remove(partition);
+            }
+        }
+    }
+}

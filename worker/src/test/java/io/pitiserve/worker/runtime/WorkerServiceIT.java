@@ -1,0 +1,458 @@
+package io.pitiserve.worker.runtime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pitiserve.common.events.CancellationRequested;
+import io.pitiserve.common.events.EncodedEvent;
+import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.JobEvent;
+import io.pitiserve.common.events.TranslationCancelled;
+import io.pitiserve.common.events.TranslationFailed;
+import io.pitiserve.common.events.TranslationParams;
+import io.pitiserve.common.events.TranslationProgress;
+import io.pitiserve.common.events.TranslationRequested;
+import io.pitiserve.common.events.TranslationStarted;
+import io.pitiserve.common.events.TranslationSucceeded;
+import io.pitiserve.common.events.UnreadableEventException;
+import io.pitiserve.common.image.CocoStuffPalette;
+import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.worker.runtime.job.JobRunner;
+import io.pitiserve.worker.runtime.job.Retrier;
+import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
+import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The worker service end to end: a real embedded KRaft broker, a real S3 server (s3proxy) in this JVM
+ * and the micro model; requests go in on the requests topic, events come out on the events topic.
+ */
+@SpringBootTest(classes = WorkerApplication.class, properties = {
+        "spring.main.banner-mode=off",
+        "pitiserve.kafka.request-partitions=2",
+        "pitiserve.kafka.event-partitions=1",
+        "pitiserve.kafka.control-partitions=1",
+        "pitiserve.worker.id=worker-it",
+        "pitiserve.worker.drain-timeout=5s",
+        "pitiserve.worker.progress-interval=0ms",
+        "logging.level.org.gaul=WARN",
+        "logging.level.org.apache.kafka=WARN",
+        "logging.level.kafka=WARN",
+        "logging.level.org.apache.zookeeper=WARN",
+        "logging.level.ai.djl=WARN",
+        "logging.pattern.level=%5p [%X{jobId:-}]"
+})
+@EmbeddedKafka(partitions = 1, bootstrapServersProperty = "spring.kafka.bootstrap-servers")
+class WorkerServiceIT {
+
+    private static final String ACCESS_KEY = "worker-it-access";
+    private static final String SECRET_KEY = "worker-it-secret-0123456789";
+    private static final String BUCKET = "pitiserve-worker-it";
+    private static final String TENANT = "acme";
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static S3Proxy s3proxy;
+    private static TopicTap events;
+    private static TopicTap deadLetters;
+    private static KafkaProducer<byte[], byte[]> producer;
+
+    private final EventCodec codec = new EventCodec("/pitiserve/worker-it");
+
+    @Autowired
+    private EmbeddedKafkaBroker broker;
+    @Autowired
+    private ObjectStore store;
+    @Autowired
+    private MeterRegistry meters;
+    @Autowired
+    private JobRunner runner;
+    @Autowired
+    private KafkaEventPublisher publisher;
+    @Autowired
+    private Retrier retrier;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws Exception {
+        startS3();
+        registry.add("pitiserve.s3.endpoint", () -> "http://127.0.0.1:" + s3proxy.getPort());
+        registry.add("pitiserve.s3.bucket", () -> BUCKET);
+        registry.add("pitiserve.s3.access-key", () -> ACCESS_KEY);
+        registry.add("pitiserve.s3.secret-key", () -> SECRET_KEY);
+        registry.add("pitiserve.s3.path-style", () -> "true");
+        registry.add("pitiserve.s3.create-bucket", () -> "true");
+        registry.add("pitiserve.worker.model-dir", WorkerServiceIT::microModel);
+    }
+
+    private static synchronized void startS3() throws Exception {
+        if (s3proxy == null) {
+            s3proxy = S3Proxy.builder()
+                    .blobStore(BlobStores.create("transient", new Properties()))
+                    .endpoint(URI.create("http://127.0.0.1:0"))
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                    .build();
+            s3proxy.start();
+        }
+    }
+
+    private static String microModel() {
+        try {
+            return Path.of(WorkerServiceIT.class.getClassLoader().getResource("fixtures/models/micro-mask").toURI())
+                    .toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @BeforeAll
+    static void openClients(@Autowired EmbeddedKafkaBroker broker) {
+        String servers = broker.getBrokersAsString();
+        events = new TopicTap(servers, "pitiserve.events");
+        deadLetters = new TopicTap(servers, "pitiserve.dead-letter");
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, servers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    @AfterAll
+    static void closeClients() throws Exception {
+        producer.close();
+        events.close();
+        deadLetters.close();
+        s3proxy.stop();
+    }
+
+    @Test
+    void aRequestedMaskIsTranslatedStoredAndAnnouncedAsStartedProgressAndSucceeded() throws Exception {
+        String jobId = newJobId();
+        TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("5", "3", true));
+
+        publishRequest(request, null);
+
+        TranslationSucceeded succeeded = awaitTerminal(jobId, TranslationSucceeded.class);
+        List<JobEvent> all = eventsOf(jobId);
+        assertThat(all.get(0)).isInstanceOfSatisfying(TranslationStarted.class, started -> {
+            assertThat(started.worker()).isEqualTo("worker-it");
+            assertThat(started.attempt()).isEqualTo(1);
+        });
+        assertThat(all).filteredOn(TranslationProgress.class::isInstance).map(e -> (TranslationProgress) e)
+                .extracting(p -> p.stage() + " " + p.step() + "/" + p.of())
+                .contains("base 5/5", "upsampler 3/3");
+        assertThat(all.get(all.size() - 1)).isEqualTo(succeeded);
+
+        assertThat(succeeded.model()).isEqualTo("micro-mask@2026-11-27.1");
+        assertThat(succeeded.seed()).isEqualTo(42L);
+        assertThat(succeeded.metadata()).containsEntry("order", "o-17");
+        assertThat(succeeded.timings()).containsKeys("queued", "encode", "base", "upsampler", "total");
+        assertThat(succeeded.manifestKey()).isEqualTo("results/" + jobId + "/manifest.json");
+        assertThat(succeeded.results()).extracting(TranslationSucceeded.ResultImage::key)
+                .containsExactly("results/" + jobId + "/sample-0.png", "results/" + jobId + "/base-0.png");
+        for (TranslationSucceeded.ResultImage image : succeeded.results()) {
+            byte[] png = store.get(image.key()).orElseThrow();
+            assertThat(png).hasSize((int) image.bytes());
+            assertThat(sha256(png)).isEqualTo(image.sha256());
+            BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png));
+            assertThat(decoded.getWidth()).isEqualTo(image.width());
+            assertThat(decoded.getHeight()).isEqualTo(image.height());
+        }
+        assertThat(succeeded.results().get(0).width()).isEqualTo(64);
+        assertThat(succeeded.results().get(1).width()).isEqualTo(16);
+        TranslationSucceeded manifest = EventCodec.fromJson(store.get(succeeded.manifestKey()).orElseThrow(),
+                TranslationSucceeded.class);
+        assertThat(manifest).isEqualTo(succeeded);
+    }
+
+    @Test
+    void aRedeliveredRequestForAFinishedJobReEmitsSucceededFromTheManifestWithoutRunningAgain() throws Exception {
+        String jobId = newJobId();
+        TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("5", "3", false));
+        publishRequest(request, null);
+        TranslationSucceeded first = awaitTerminal(jobId, TranslationSucceeded.class);
+        double replayedBefore = replayed();
+
+        publishRequest(request, null);
+
+        await().atMost(WAIT).until(() -> eventsOf(jobId).stream().filter(TranslationSucceeded.class::isInstance).count() == 2);
+        List<JobEvent> all = eventsOf(jobId);
+        assertThat(all).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
+        assertThat(all.get(all.size() - 1)).isEqualTo(first);
+        assertThat(replayed()).isEqualTo(replayedBefore + 1);
+    }
+
+    @Test
+    void aBadInputFailsWithItsCodeItsOffsetIsCommittedAndTheNextJobStillRuns() throws Exception {
+        String badJob = newJobId();
+        TranslationRequested bad = request(badJob,
+                storeInput(badJob, "this is not an image".getBytes(StandardCharsets.UTF_8)), params("5", "3", false));
+        RecordMetadata badRecord = publishRequest(bad, 0);
+
+        TranslationFailed failed = awaitTerminal(badJob, TranslationFailed.class);
+        assertThat(failed.code()).isEqualTo("unsupported_format");
+        assertThat(failed.message()).isNotBlank();
+
+        String nextJob = newJobId();
+        publishRequest(request(nextJob, storeInput(nextJob, maskPng()), params("5", "3", false)), 0);
+        awaitTerminal(nextJob, TranslationSucceeded.class);
+        await().atMost(WAIT).until(() -> committed(new TopicPartition("pitiserve.requests", 0)) > badRecord.offset());
+    }
+
+    @Test
+    void aTaskTheModelDoesNotServeFailsAsUnknownModelAndABadRespacingAsInvalidParameter() throws Exception {
+        String sketchJob = newJobId();
+        TranslationParams sketch = new TranslationParams("sketch", null, 1, 1.3, "cfg", "5", "3", "ddpm", 0, 42L,
+                false, null, Map.of());
+        publishRequest(request(sketchJob, storeInput(sketchJob, maskPng()), sketch), null);
+        String respacedJob = newJobId();
+        publishRequest(request(respacedJob, storeInput(respacedJob, maskPng()), params("five", "3", false)), null);
+
+        assertThat(awaitTerminal(sketchJob, TranslationFailed.class).code()).isEqualTo("unknown_model");
+        assertThat(awaitTerminal(respacedJob, TranslationFailed.class).code()).isEqualTo("invalid_parameter");
+    }
+
+    @Test
+    void garbageOnTheRequestsTopicGoesToTheDeadLetterTopicWithItsReasonAndTheNextJobStillRuns() throws Exception {
+        byte[] garbage = ("garbage-" + newJobId()).getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>("pitiserve.requests", 1, null, garbage)).get();
+
+        ConsumerRecord<byte[], byte[]> letter = await().atMost(WAIT).until(() -> deadLetters.records().stream()
+                .filter(r -> java.util.Arrays.equals(r.value(), garbage)).findFirst().orElse(null), r -> r != null);
+        String reason = new String(letter.headers().lastHeader(KafkaEventPublisher.DEAD_LETTER_REASON).value(),
+                StandardCharsets.UTF_8);
+        assertThat(reason).contains("ce_type");
+
+        String nextJob = newJobId();
+        publishRequest(request(nextJob, storeInput(nextJob, maskPng()), params("5", "3", false)), 1);
+        awaitTerminal(nextJob, TranslationSucceeded.class);
+    }
+
+    @Test
+    void aJobCancelledBeforeItArrivesIsAnsweredCancelledWithoutStarting() throws Exception {
+        String jobId = newJobId();
+        TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("5", "3", false));
+        publishCancellation(jobId);
+
+        publishRequest(request, null);
+
+        awaitTerminal(jobId, TranslationCancelled.class);
+        assertThat(eventsOf(jobId)).noneMatch(TranslationStarted.class::isInstance);
+        assertThat(store.exists("results/" + jobId + "/manifest.json")).isFalse();
+    }
+
+    @Test
+    void aJobCancelledWhileItRunsStopsBetweenStepsAndIsAnsweredCancelled() throws Exception {
+        String jobId = newJobId();
+        TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("1000", "1000", false));
+        publishRequest(request, null);
+        await().atMost(WAIT).until(() -> eventsOf(jobId).stream().anyMatch(TranslationProgress.class::isInstance));
+
+        publishCancellation(jobId);
+
+        TranslationCancelled cancelled = awaitTerminal(jobId, TranslationCancelled.class);
+        assertThat(cancelled.reason()).contains("cancelled during");
+        assertThat(eventsOf(jobId)).noneMatch(TranslationSucceeded.class::isInstance);
+        assertThat(store.exists("results/" + jobId + "/manifest.json")).isFalse();
+    }
+
+    @Test
+    void aJobStillRunningWhenItsConsumerStopsIsLeftUncommittedAndRunsAgainOnTheNextDelivery() throws Exception {
+        String topic = "it.drain.requests";
+        try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        String jobId = newJobId();
+        TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("1000", "1000", false));
+        publish(topic, 0, codec.encode(request, null));
+
+        KafkaRequestConsumer first = drainingConsumer(topic);
+        first.start();
+        await().atMost(WAIT).until(() -> eventsOf(jobId).stream().anyMatch(TranslationProgress.class::isInstance));
+        first.stop();
+
+        assertThat(committed("it-drain", new TopicPartition(topic, 0))).isEqualTo(-1);
+
+        KafkaRequestConsumer second = drainingConsumer(topic);
+        second.start();
+        try {
+            await().atMost(WAIT).until(() -> eventsOf(jobId).stream().anyMatch(
+                    e -> e instanceof TranslationStarted started && started.attempt() == 2));
+            publishCancellation(jobId);
+            awaitTerminal(jobId, TranslationCancelled.class);
+            await().atMost(WAIT).until(() -> committed("it-drain", new TopicPartition(topic, 0)) == 1);
+        } finally {
+            second.stop();
+        }
+        List<JobEvent> all = eventsOf(jobId);
+        assertThat(all).filteredOn(TranslationStarted.class::isInstance).hasSize(2);
+        assertThat(all).filteredOn(e -> e instanceof TranslationSucceeded || e instanceof TranslationFailed
+                || e instanceof TranslationCancelled).hasSize(1);
+    }
+
+    // --- helpers ---
+
+    /** A second requests consumer on its own topic and group, with a short drain timeout. */
+    private KafkaRequestConsumer drainingConsumer(String topic) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG, "it-drain",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), topic, codec, runner, publisher, retrier, 1,
+                Duration.ofMillis(100), Duration.ofMillis(300));
+    }
+
+    private TranslationParams params(String baseSteps, String srSteps, boolean returnBase) {
+        return new TranslationParams("mask", null, 1, 1.3, "cfg", baseSteps, srSteps, "ddpm", 0, 42L, returnBase, null,
+                Map.of("order", "o-17"));
+    }
+
+    private TranslationRequested request(String jobId, String inputKey, TranslationParams params) {
+        byte[] input = store.get(inputKey).orElseThrow();
+        return new TranslationRequested(jobId, TENANT, Instant.now(), inputKey, sha256(input), "image/png", params);
+    }
+
+    private String storeInput(String jobId, byte[] bytes) {
+        String key = "inputs/" + TENANT + "/" + jobId;
+        store.put(key, bytes, "image/png");
+        return key;
+    }
+
+    private RecordMetadata publishRequest(TranslationRequested request, Integer partition) throws Exception {
+        return publish("pitiserve.requests", partition, codec.encode(request, null));
+    }
+
+    private void publishCancellation(String jobId) throws Exception {
+        publish("pitiserve.control", null, codec.encode(new CancellationRequested(jobId, TENANT, Instant.now()), null));
+    }
+
+    private RecordMetadata publish(String topic, Integer partition, EncodedEvent event) throws Exception {
+        RecordHeaders headers = new RecordHeaders();
+        event.headers().forEach(headers::add);
+        return producer.send(new ProducerRecord<>(topic, partition, event.key(), event.value(), headers)).get();
+    }
+
+    private List<JobEvent> eventsOf(String jobId) {
+        List<JobEvent> found = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : events.records()) {
+            if (!jobId.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                continue;
+            }
+            Map<String, byte[]> headers = new java.util.HashMap<>();
+            record.headers().forEach(h -> headers.put(h.key(), h.value()));
+            try {
+                found.add(codec.decode(record.value(), headers));
+            } catch (UnreadableEventException e) {
+                throw new AssertionError("the worker published an unreadable event: " + e.getMessage(), e);
+            }
+        }
+        return found;
+    }
+
+    private <T extends JobEvent> T awaitTerminal(String jobId, Class<T> type) {
+        JobEvent terminal = await().atMost(WAIT).until(() -> eventsOf(jobId).stream()
+                .filter(e -> e instanceof TranslationSucceeded || e instanceof TranslationFailed
+                        || e instanceof TranslationCancelled)
+                .findFirst().orElse(null), e -> e != null);
+        assertThat(terminal).isInstanceOf(type);
+        return type.cast(terminal);
+    }
+
+    private long committed(TopicPartition partition) throws Exception {
+        return committed("pitiserve-worker", partition);
+    }
+
+    private long committed(String group, TopicPartition partition) throws Exception {
+        try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()))) {
+            OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get().get(partition);
+            return offset == null ? -1 : offset.offset();
+        }
+    }
+
+    private double replayed() {
+        var counter = meters.find("pitiserve.worker.jobs").tag("outcome", "replayed").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static String newJobId() {
+        String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        StringBuilder id = new StringBuilder("tr_");
+        for (int i = 0; i < 26; i++) {
+            id.append(alphabet.charAt(ThreadLocalRandom.current().nextInt(alphabet.length())));
+        }
+        return id.toString();
+    }
+
+    /** A 64 x 64 colour-coded mask: four quadrants of COCO-Stuff class colours. */
+    private static byte[] maskPng() throws IOException {
+        CocoStuffPalette palette = CocoStuffPalette.standard();
+        int[] labels = {0, 2, 105, 156};
+        BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                image.setRGB(x, y, palette.rgbOf(labels[(y / 32) * 2 + x / 32]));
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
