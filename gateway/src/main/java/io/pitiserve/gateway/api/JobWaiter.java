@@ -1,0 +1,73 @@
+package io.pitiserve.gateway.api;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.status.JobUpdates;
+import io.pitiserve.gateway.status.JobView;
+import io.pitiserve.gateway.status.StatusView;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code Prefer: wait=N} (RFC 7240): holds an answer until the job is terminal or N seconds have
+ * passed, without holding a servlet thread.
+ */
+@Component
+public class JobWaiter {
+
+    private static final Pattern WAIT = Pattern.compile("(?:^|[,;\\s])wait\\s*=\\s*\"?(\\d{1,6})\"?", Pattern.CASE_INSENSITIVE);
+
+    private final JobUpdates updates;
+    private final StatusView statusView;
+    private final Duration maxWait;
+
+    public JobWaiter(JobUpdates updates, StatusView statusView, GatewayProperties properties) {
+        this.updates = updates;
+        this.statusView = statusView;
+        this.maxWait = properties.maxWait();
+    }
+
+    /** The wait a Prefer header asks for, capped at {@code pitiserve.gateway.max-wait}; zero when none. */
+    public Duration requestedWait(String prefer) {
+        if (prefer == null) {
+            return Duration.ZERO;
+        }
+        Matcher m = WAIT.matcher(prefer);
+        if (!m.find()) {
+            return Duration.ZERO;
+        }
+        Duration wanted = Duration.ofSeconds(Long.parseLong(m.group(1)));
+        return wanted.compareTo(maxWait) > 0 ? maxWait : wanted;
+    }
+
+    /** Completes with the terminal view, or with the latest view once {@code wait} has passed. */
+    public CompletableFuture<JobView> awaitTerminal(JobView current, Duration wait) {
+        if (current.terminal() || wait.isZero() || wait.isNegative()) {
+            return CompletableFuture.completedFuture(current);
+        }
+        CompletableFuture<JobView> terminal = new CompletableFuture<>();
+        JobUpdates.Subscription subscription = updates.subscribe(current.jobId(), view -> {
+            if (view.terminal()) {
+                terminal.complete(view);
+            }
+        });
+        // The job may have finished between the caller's read and the subscription.
+        latest(current).filter(JobView::terminal).ifPresent(terminal::complete);
+        return terminal.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((view, failure) -> subscription.close())
+                .thenApply(view -> view != null ? view : latest(current).orElse(current));
+    }
+
+    private java.util.Optional<JobView> latest(JobView current) {
+        try {
+            return statusView.find(current.jobId());
+        } catch (RuntimeException e) {
+            return java.util.Optional.of(current);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.pitiserve.gateway.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * A translation job as clients see it ({@code GET /v1/translations/{id}}, the body of a
+ * submission's answer and of every Server-Sent Event). Absent members are left out.
+ *
+ * @param status   queued, running, succeeded, failed or cancelled
+ * @param progress the last progress report while running
+ * @param timings  milliseconds per phase (queued, encode, base, upsampler, total) once succeeded
+ * @param results  the images once succeeded, each with a presigned URL
+ * @param error    why it failed
+ * @param notes    remarks on the input, e.g. {@code sketch_inverted}
+ */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public record TranslationResource(
+        String id,
+        String status,
+        Progress progress,
+        Instant created,
+        Instant started,
+        Instant finished,
+        Map<String, Double> timings,
+        List<Result> results,
+        Error error,
+        Map<String, String> metadata,
+        List<String> notes,
+        String model,
+        Long seed,
+        @JsonProperty("cancel_reason") String cancelReason,
+        Links links) {
+
+    /** {@code step} of {@code of} steps of {@code stage} (base or upsampler) are done. */
+    public record Progress(String stage, int step, int of) {
+    }
+
+    /**
+     * One result image.
+     *
+     * @param kind      sample (256 px) or base (64 px)
+     * @param url       presigned GET URL, valid until {@code expires_at}
+     * @param width     pixels
+     * @param height    pixels
+     * @param sha256    hex sha256 of the PNG bytes
+     * @param bytes     size of the PNG
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Result(String kind, int index, String url, @JsonProperty("expires_at") Instant expiresAt,
+                         int width, int height, String sha256, long bytes) {
+    }
+
+    /** A stable code and a message for developers. */
+    public record Error(String code, String message) {
+    }
+
+    /** Where to read, follow and cancel the job. */
+    public record Links(String self, String events, String cancel) {
+    }
+}

@@ -1,0 +1,282 @@
+package io.pitiserve.gateway.api;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.servlet.http.HttpServletRequest;
+
+import io.pitiserve.common.events.CancellationRequested;
+import io.pitiserve.gateway.auth.ApiKeyInterceptor;
+import io.pitiserve.gateway.auth.Tenant;
+import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.status.JobUpdates;
+import io.pitiserve.gateway.status.JobView;
+import io.pitiserve.gateway.status.StatusView;
+import io.pitiserve.gateway.submission.JobIds;
+import io.pitiserve.gateway.submission.KafkaRequestPublisher;
+import io.pitiserve.gateway.submission.PublishFailedException;
+import io.pitiserve.gateway.submission.SubmissionService;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** REST API v1 for translation jobs. Every route needs {@code Authorization: Bearer <api key>}. */
+@RestController
+@Tag(name = "translations")
+@ApiResponse(responseCode = "401", description = "missing or invalid API key",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+public class TranslationsController {
+
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final String PREFER = "Prefer";
+    private static final String TRACEPARENT = "traceparent";
+    private static final String SUBMIT_DESCRIPTION = "Either multipart/form-data with an 'input' file part and a"
+            + " 'params' JSON part, or application/json {\"input\": {\"base64\": \"...\"}, \"params\": {...}}."
+            + " Params (snake_case): task (mask|sketch|depth, required), model, num_samples (1..4, default 1),"
+            + " guidance_scale (0..20, default 1.3), guidance (cfg|normalized), base_steps and sr_steps (respacing:"
+            + " \"N\", \"N,M,...\", \"ddimN\", \"fast27\"), sampler (ddpm|ddim), eta (0..1), seed, return_base,"
+            + " webhook {url, events}, metadata (at most 16 string entries, 2 KB). Input, size, pixel dimensions,"
+            + " palette and parameters are validated before anything is stored. Answers 202 with Location once the"
+            + " input is stored and the job is queued durably; with Prefer: wait=N (N <= 60), 200 if it finished"
+            + " within N seconds. Idempotency-Key: the same key and request give the same job, a different request"
+            + " with the same key 409.";
+
+    private final SubmissionService submissions;
+    private final StatusView statusView;
+    private final JobUpdates updates;
+    private final JobWaiter waiter;
+    private final TranslationResources resources;
+    private final KafkaRequestPublisher publisher;
+    private final JsonMapper json;
+    private final GatewayProperties properties;
+    private final ExecutorService sseExecutor = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "sse-send");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Clock clock = Clock.systemUTC();
+
+    public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
+                                  JobWaiter waiter, TranslationResources resources, KafkaRequestPublisher publisher,
+                                  JsonMapper json, GatewayProperties properties) {
+        this.submissions = submissions;
+        this.statusView = statusView;
+        this.updates = updates;
+        this.waiter = waiter;
+        this.resources = resources;
+        this.publisher = publisher;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    @PreDestroy
+    void shutdown() {
+        sseExecutor.shutdownNow();
+    }
+
+    @Operation(operationId = "submitTranslation", summary = "Submit a translation",
+            description = SUBMIT_DESCRIPTION)
+    @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)")
+    @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time")
+    @ApiResponse(responseCode = "400", description = "invalid input or parameters",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "Idempotency-Key reused for a different request",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "503", description = "object store or Kafka unavailable; see Retry-After",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/v1/translations", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    public CompletableFuture<ResponseEntity<TranslationResource>> submitMultipart(
+            @Parameter(description = "the condition image (PNG; JPEG for sketch and depth)") @RequestPart("input") MultipartFile input,
+            @Parameter(description = "JSON object of parameters, e.g. {\"task\": \"mask\", \"num_samples\": 2}")
+            @RequestPart(value = "params", required = false) String params,
+            @RequestHeader(value = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+            @RequestHeader(value = PREFER, required = false) String prefer,
+            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
+            HttpServletRequest request) throws IOException {
+        JsonNode paramsNode = params == null ? null : parseParams(params);
+        return submit(new SubmissionService.Submission(tenant(request).name(), input.getBytes(), input.getContentType(),
+                paramsNode, idempotencyKey, traceparent), prefer);
+    }
+
+    @Operation(operationId = "submitTranslation", summary = "Submit a translation",
+            description = SUBMIT_DESCRIPTION)
+    @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)")
+    @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time")
+    @PostMapping(path = "/v1/translations", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    public CompletableFuture<ResponseEntity<TranslationResource>> submitJson(
+            @RequestBody JsonNode body,
+            @RequestHeader(value = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
+            @RequestHeader(value = PREFER, required = false) String prefer,
+            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
+            HttpServletRequest request) {
+        if (body == null || !body.isObject()) {
+            throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"input\": {\"base64\": \"...\"},"
+                    + " \"params\": {...}}");
+        }
+        byte[] input = inlineInput(body.get("input"));
+        JsonNode inputNode = body.get("input");
+        String contentType = inputNode.get("content_type") != null && inputNode.get("content_type").isString()
+                ? inputNode.get("content_type").stringValue() : null;
+        return submit(new SubmissionService.Submission(tenant(request).name(), input, contentType, body.get("params"),
+                idempotencyKey, traceparent), prefer);
+    }
+
+    @Operation(summary = "Read a translation: status, progress, timings, results with presigned URLs, error",
+            description = "With Prefer: wait=N (N <= 60) the answer waits until the job is finished or N seconds"
+                    + " have passed: 200 when finished, 202 otherwise.")
+    @ApiResponse(responseCode = "200", description = "the job (finished, or no wait asked)")
+    @ApiResponse(responseCode = "202", description = "the job, still unfinished after the Prefer: wait time")
+    @ApiResponse(responseCode = "404", description = "no such job for this API key",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @GetMapping(path = "/v1/translations/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
+    public CompletableFuture<ResponseEntity<TranslationResource>> get(@PathVariable("id") String id,
+            @RequestHeader(value = PREFER, required = false) String prefer, HttpServletRequest request) {
+        JobView view = owned(tenant(request), id);
+        Duration wait = waiter.requestedWait(prefer);
+        if (wait.isZero()) {
+            return CompletableFuture.completedFuture(ResponseEntity.ok(resources.of(view)));
+        }
+        return waiter.awaitTerminal(view, wait).thenApply(latest -> ResponseEntity
+                .status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
+                .header("Preference-Applied", "wait=" + wait.toSeconds())
+                .body(resources.of(latest)));
+    }
+
+    @Operation(summary = "Follow a translation as Server-Sent Events",
+            description = "Sends the current state first, then every change (event name: the new status, or"
+                    + " 'progress'); the stream ends after the terminal event. Each event's data is the job as JSON.")
+    @GetMapping(path = "/v1/translations/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public SseEmitter events(@PathVariable("id") String id, HttpServletRequest request) {
+        Tenant tenant = tenant(request);
+        JobView view = owned(tenant, id);
+        SseEmitter emitter = new SseEmitter(properties.sseTimeout().toMillis());
+        new JobEventStream(emitter, resources, sseExecutor).follow(updates, view,
+                () -> statusView.find(id).orElse(null));
+        return emitter;
+    }
+
+    @Operation(summary = "Ask for a translation to be cancelled",
+            description = "Publishes the request to the workers; the job becomes 'cancelled' when a worker stops it"
+                    + " (or finishes first). Answers 202 with the current state, 409 if it already finished.")
+    @ApiResponse(responseCode = "202", description = "cancellation requested")
+    @ApiResponse(responseCode = "409", description = "the job already finished",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/v1/translations/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<TranslationResource> cancel(@PathVariable("id") String id,
+            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
+            HttpServletRequest request) {
+        Tenant tenant = tenant(request);
+        JobView view = owned(tenant, id);
+        if (view.terminal()) {
+            throw ApiProblem.conflict("already_terminal", "translation " + id + " already " + view.state().wireName()
+                    + "; only queued or running jobs can be cancelled");
+        }
+        try {
+            publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()), traceparent);
+        } catch (PublishFailedException e) {
+            throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
+                    properties.retryAfter());
+        }
+        return ResponseEntity.accepted().body(resources.of(view));
+    }
+
+    private CompletableFuture<ResponseEntity<TranslationResource>> submit(SubmissionService.Submission submission,
+                                                                          String prefer) {
+        SubmissionService.Accepted accepted = submissions.submit(submission);
+        Duration wait = waiter.requestedWait(prefer);
+        URI location = URI.create(TranslationResources.path(accepted.view().jobId()));
+        return waiter.awaitTerminal(accepted.view(), wait).thenApply(latest -> {
+            ResponseEntity.BodyBuilder answer = ResponseEntity.status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
+                    .location(location);
+            if (!wait.isZero()) {
+                answer.header("Preference-Applied", "wait=" + wait.toSeconds());
+            }
+            if (!accepted.created()) {
+                answer.header("Idempotent-Replayed", "true");
+            }
+            return answer.body(resources.of(latest));
+        });
+    }
+
+    private JobView owned(Tenant tenant, String id) {
+        if (!JobIds.wellFormed(id)) {
+            throw ApiProblem.notFound(id);
+        }
+        return statusView.find(id)
+                .filter(view -> tenant.name().equals(view.tenant()))
+                .orElseThrow(() -> ApiProblem.notFound(id));
+    }
+
+    private JsonNode parseParams(String params) {
+        try {
+            return json.readTree(params);
+        } catch (JacksonException e) {
+            throw ApiProblem.invalidParameter("params", "the params part is not valid JSON (" + e.getOriginalMessage()
+                    + "); send a JSON object such as {\"task\": \"mask\"}");
+        }
+    }
+
+    private byte[] inlineInput(JsonNode input) {
+        if (input == null || !input.isObject()) {
+            throw ApiProblem.invalidParameter("input", "input is required: {\"base64\": \"<PNG or JPEG bytes>\"}");
+        }
+        JsonNode base64 = input.get("base64");
+        if (base64 == null || !base64.isString()) {
+            if (input.get("url") != null) {
+                throw ApiProblem.invalidParameter("input.url", "input by URL (s3://) is not supported by this gateway"
+                        + " yet; send {\"base64\": \"...\"} or a multipart upload");
+            }
+            throw ApiProblem.invalidParameter("input.base64", "input.base64 must hold the image as a base64 string");
+        }
+        String text = base64.stringValue();
+        long maxChars = (properties.maxInputSize().toBytes() + 2) / 3 * 4 + 4;
+        if (text.length() > maxChars + text.length() / 76 * 2) {
+            throw new io.pitiserve.common.image.InvalidInputException(
+                    io.pitiserve.common.image.InvalidInputException.Reason.INPUT_TOO_LARGE,
+                    "the base64 input decodes to more than " + properties.maxInputSize().toBytes()
+                            + " bytes, the limit");
+        }
+        try {
+            return Base64.getDecoder().decode(text.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.invalidParameter("input.base64", "input.base64 is not valid base64");
+        }
+    }
+
+    private static Tenant tenant(HttpServletRequest request) {
+        Object tenant = request.getAttribute(ApiKeyInterceptor.TENANT_ATTRIBUTE);
+        if (!(tenant instanceof Tenant t)) {
+            throw ApiProblem.unauthorized("the request is not authenticated");
+        }
+        return t;
+    }
+}

@@ -1,0 +1,91 @@
+package io.pitiserve.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The gateway's own settings, prefix {@code pitiserve.gateway}.
+ *
+ * @param tenants          who may call the API: a name and the hex sha256 of its API key
+ * @param models           the models clients may ask for, per task (served by {@code GET /v1/models});
+ *                         when empty, any {@code model} is passed on to the workers as is
+ * @param maxInputSize     largest accepted input file
+ * @param maxInputWidth    widest accepted input image, in pixels
+ * @param maxInputHeight   tallest accepted input image, in pixels
+ * @param resultUrlTtl     how long a presigned result URL stays valid
+ * @param publishTimeout   how long a request may wait for Kafka to acknowledge a publication
+ * @param maxWait          upper bound of {@code Prefer: wait=N}
+ * @param sseTimeout       how long a Server-Sent Events stream stays open at most
+ * @param retryAfter       the {@code Retry-After} sent with 503 answers
+ * @param stateDir         where Kafka Streams keeps the status view's RocksDB stores
+ * @param applicationId    the Kafka Streams application id shared by every gateway instance
+ */
+@ConfigurationProperties("pitiserve.gateway")
+public record GatewayProperties(
+        @DefaultValue List<Tenant> tenants,
+        @DefaultValue List<Model> models,
+        @DefaultValue("8MB") DataSize maxInputSize,
+        @DefaultValue("4096") int maxInputWidth,
+        @DefaultValue("4096") int maxInputHeight,
+        @DefaultValue("1h") Duration resultUrlTtl,
+        @DefaultValue("10s") Duration publishTimeout,
+        @DefaultValue("60s") Duration maxWait,
+        @DefaultValue("30m") Duration sseTimeout,
+        @DefaultValue("5s") Duration retryAfter,
+        @DefaultValue("${java.io.tmpdir}/pitiserve-gateway-state") Path stateDir,
+        @DefaultValue("pitiserve-gateway-status") String applicationId) {
+
+    public GatewayProperties {
+        tenants = List.copyOf(tenants);
+        models = List.copyOf(models);
+        for (int i = 0; i < tenants.size(); i++) {
+            Tenant tenant = tenants.get(i);
+            String key = "pitiserve.gateway.tenants[" + i + "]";
+            if (tenant.name() == null || !tenant.name().matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new IllegalArgumentException(key + ".name must be 1..64 of A-Z a-z 0-9 . _ -, was '"
+                        + tenant.name() + "'");
+            }
+            if (tenant.apiKeySha256() == null || !tenant.apiKeySha256().matches("[0-9a-fA-F]{64}")) {
+                throw new IllegalArgumentException(key + ".api-key-sha256 must be 64 hex digits (sha256 of the key)");
+            }
+        }
+        for (int i = 0; i < models.size(); i++) {
+            Model model = models.get(i);
+            if (model.task() == null || model.name() == null || model.name().isBlank()) {
+                throw new IllegalArgumentException("pitiserve.gateway.models[" + i + "] needs a task and a name");
+            }
+        }
+        if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new IllegalArgumentException("pitiserve.gateway.max-wait must be within 0..60s, was " + maxWait);
+        }
+        if (publishTimeout.isNegative() || publishTimeout.isZero()) {
+            throw new IllegalArgumentException("pitiserve.gateway.publish-timeout must be positive, was " + publishTimeout);
+        }
+    }
+
+    /**
+     * A tenant and the hex sha256 of its API key (the key itself is never configured).
+     *
+     * @param name          tenant name; becomes part of object keys, so no slashes
+     * @param apiKeySha256  hex sha256 of the UTF-8 API key
+     */
+    public record Tenant(String name, String apiKeySha256) {
+    }
+
+    /**
+     * A model a client may ask for.
+     *
+     * @param task         mask, sketch or depth
+     * @param name         model name, e.g. {@code piti-mask}
+     * @param version      model version, e.g. {@code 2022-05}; clients may name either
+     * @param defaultModel whether the workers use it when a request names no model
+     */
+    public record Model(String task, String name, String version,
+                       @DefaultValue("false") boolean defaultModel) {
+    }
+}

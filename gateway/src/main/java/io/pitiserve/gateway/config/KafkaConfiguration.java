@@ -1,0 +1,69 @@
+package io.pitiserve.gateway.config;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.pitiserve.common.events.Topics;
+
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+
+/**
+ * Kafka clients of the gateway. The producer is idempotent with {@code acks=all}, and its
+ * blocking and delivery timeouts follow {@code pitiserve.gateway.publish-timeout}, so a request
+ * that answers 503 has not left a record that Kafka delivers later.
+ */
+@Configuration(proxyBeanMethods = false)
+public class KafkaConfiguration {
+
+    @Bean
+    ProducerFactory<byte[], byte[]> gatewayProducerFactory(KafkaProperties boot, GatewayProperties gateway) {
+        Map<String, Object> config = new HashMap<>(boot.buildProducerProperties());
+        long timeoutMs = gateway.publishTimeout().toMillis();
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1, timeoutMs));
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(1, timeoutMs));
+        return new DefaultKafkaProducerFactory<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Bean
+    KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate(ProducerFactory<byte[], byte[]> gatewayProducerFactory) {
+        return new KafkaTemplate<>(gatewayProducerFactory);
+    }
+
+    /** For health checks only. */
+    @Bean(destroyMethod = "close")
+    AdminClient gatewayAdminClient(KafkaAdmin admin) {
+        return AdminClient.create(admin.getConfigurationProperties());
+    }
+
+    /**
+     * The topics the gateway reads and writes, created when missing (existing ones are left as they
+     * are). Replication uses the broker's default.
+     */
+    @Bean
+    KafkaAdmin.NewTopics pitiserveTopics(PitiserveKafkaProperties kafka) {
+        if (!kafka.createTopics()) {
+            return new KafkaAdmin.NewTopics();
+        }
+        Topics topics = kafka.topics();
+        NewTopic requests = TopicBuilder.name(topics.requests()).partitions(kafka.requestPartitions()).build();
+        NewTopic events = TopicBuilder.name(topics.events()).partitions(kafka.eventPartitions()).build();
+        NewTopic control = TopicBuilder.name(topics.control()).partitions(1).compact().build();
+        NewTopic views = TopicBuilder.name(kafka.jobViewsTopic()).partitions(kafka.eventPartitions()).compact().build();
+        return new KafkaAdmin.NewTopics(requests, events, control, views);
+    }
+}

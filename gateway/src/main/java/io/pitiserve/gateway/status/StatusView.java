@@ -1,0 +1,134 @@
+package io.pitiserve.gateway.status;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.config.PitiserveKafkaProperties;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs the {@link StatusViewTopology} and answers "what is job X" from the local global store,
+ * falling back to {@link RecentSubmissions} for a job this instance accepted moments ago.
+ */
+@Component
+public class StatusView implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusView.class);
+
+    private final Properties config;
+    private final PitiserveKafkaProperties kafka;
+    private final JobUpdates updates;
+    private final RecentSubmissions recent;
+    private volatile KafkaStreams streams;
+    private volatile Thread starter;
+
+    public StatusView(KafkaProperties boot, PitiserveKafkaProperties kafka, GatewayProperties gateway,
+                      JobUpdates updates, RecentSubmissions recent) {
+        this.kafka = kafka;
+        this.updates = updates;
+        this.recent = recent;
+        this.config = new Properties();
+        Map<String, Object> base = boot.buildStreamsProperties();
+        config.putAll(base);
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", boot.getBootstrapServers()));
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, gateway.applicationId());
+        config.put(StreamsConfig.STATE_DIR_CONFIG, gateway.stateDir().toAbsolutePath().toString());
+        // Clients wait on this view: no record cache, frequent commits.
+        config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    }
+
+    @Override
+    public synchronized void start() {
+        KafkaStreams created = new KafkaStreams(StatusViewTopology.build(kafka.topics(), kafka.jobViewsTopic(),
+                new EventCodec("/pitiserve/gateway"), updates), config);
+        created.setUncaughtExceptionHandler(e -> {
+            log.error("the status view's stream thread failed; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        created.setStateListener((now, before) -> log.info("status view {} -> {}", before, now));
+        streams = created;
+        // KafkaStreams.start() blocks until the global store is restored; a gateway whose broker is
+        // down must still start (and report itself not ready), so start off the main thread.
+        Thread thread = new Thread(() -> {
+            try {
+                created.start();
+            } catch (RuntimeException e) {
+                log.error("the status view could not start", e);
+            }
+        }, "status-view-start");
+        thread.setDaemon(true);
+        starter = thread;
+        thread.start();
+    }
+
+    @Override
+    public synchronized void stop() {
+        KafkaStreams current = streams;
+        if (current != null) {
+            current.close(Duration.ofSeconds(10));
+        }
+        streams = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return streams != null;
+    }
+
+    /** The Streams state, or null before start. */
+    public KafkaStreams.State state() {
+        KafkaStreams current = streams;
+        return current == null ? null : current.state();
+    }
+
+    /**
+     * The job's view, from the status view or, for a job accepted here moments ago, as queued.
+     *
+     * @throws StatusViewUnavailableException when the store cannot be read now
+     */
+    public Optional<JobView> find(String jobId) {
+        JobView stored = store().get(jobId);
+        if (stored != null) {
+            return Optional.of(stored);
+        }
+        return recent.find(jobId);
+    }
+
+    /** Remembers a job just accepted, until the status view has read it back. */
+    public void accepted(JobView view) {
+        recent.remember(view);
+    }
+
+    private ReadOnlyKeyValueStore<String, JobView> store() {
+        KafkaStreams current = streams;
+        if (current == null) {
+            throw new StatusViewUnavailableException("the status view is not started", null);
+        }
+        try {
+            return current.store(StoreQueryParameters.fromNameAndType(StatusViewTopology.STORE,
+                    QueryableStoreTypes.keyValueStore()));
+        } catch (InvalidStateStoreException e) {
+            throw new StatusViewUnavailableException("the status view is " + current.state(), e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.pitiserve.gateway.submission;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.pitiserve.common.events.CancellationRequested;
+import io.pitiserve.common.events.EncodedEvent;
+import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.JobEvent;
+import io.pitiserve.common.events.Topics;
+import io.pitiserve.common.events.TranslationRequested;
+import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.config.PitiserveKafkaProperties;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Publishes the gateway's events and returns only once Kafka has acknowledged them (all in-sync
+ * replicas), so that a 202 means the job is durable: TranslationRequested on the requests topic,
+ * CancellationRequested on the control topic, both keyed by job id.
+ */
+@Component
+public class KafkaRequestPublisher {
+
+    private final KafkaTemplate<byte[], byte[]> kafka;
+    private final Topics topics;
+    private final EventCodec codec = new EventCodec("/pitiserve/gateway");
+    private final Duration timeout;
+
+    public KafkaRequestPublisher(KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate, PitiserveKafkaProperties kafka,
+                                 GatewayProperties gateway) {
+        this.kafka = gatewayKafkaTemplate;
+        this.topics = kafka.topics();
+        // The producer gives up after publish-timeout; wait a little longer so that its verdict wins.
+        this.timeout = gateway.publishTimeout().plusSeconds(1);
+    }
+
+    public void publish(TranslationRequested request, String traceparent) {
+        send(topics.requests(), request, traceparent);
+    }
+
+    public void publish(CancellationRequested cancellation, String traceparent) {
+        send(topics.control(), cancellation, traceparent);
+    }
+
+    private void send(String topic, JobEvent event, String traceparent) {
+        EncodedEvent encoded = codec.encode(event, traceparent);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, encoded.key(), encoded.value());
+        for (Map.Entry<String, byte[]> header : encoded.headers().entrySet()) {
+            record.headers().add(header.getKey(), header.getValue());
+        }
+        try {
+            kafka.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishFailedException("interrupted while publishing " + event.type(), e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            throw new PublishFailedException("Kafka did not acknowledge " + event.type() + " for job " + event.jobId()
+                    + " on " + topic, e instanceof ExecutionException ? e.getCause() : e);
+        }
+    }
+
+    static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

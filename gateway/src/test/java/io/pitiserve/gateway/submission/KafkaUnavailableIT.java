@@ -1,0 +1,78 @@
+package io.pitiserve.gateway.submission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.pitiserve.gateway.GatewayApplication;
+import io.pitiserve.gateway.auth.TenantDirectory;
+import io.pitiserve.gateway.support.ApiClient;
+import io.pitiserve.gateway.support.ApiClient.Answer;
+import io.pitiserve.gateway.support.S3ProxyServer;
+import io.pitiserve.gateway.support.TestImages;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * A gateway whose producer cannot reach Kafka (its bootstrap address is a closed port) while the
+ * status view still reads a real broker: a submission must answer 503 with Retry-After, and the
+ * job must not exist afterwards.
+ */
+@SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 1)
+class KafkaUnavailableIT {
+
+    static final String KEY = "acme-secret-key";
+    static final S3ProxyServer S3 = S3ProxyServer.start();
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) throws Exception {
+        Path state = Files.createTempDirectory("gateway-it-state");
+        registry.add("pitiserve.s3.endpoint", () -> S3.endpoint().toString());
+        registry.add("pitiserve.s3.bucket", () -> S3ProxyServer.BUCKET);
+        registry.add("pitiserve.s3.access-key", () -> S3ProxyServer.ACCESS_KEY);
+        registry.add("pitiserve.s3.secret-key", () -> S3ProxyServer.SECRET_KEY);
+        registry.add("pitiserve.s3.path-style", () -> "true");
+        registry.add("pitiserve.s3.create-bucket", () -> "true");
+        registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
+        registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(KEY));
+        registry.add("pitiserve.gateway.state-dir", state::toString);
+        registry.add("pitiserve.gateway.publish-timeout", () -> "2s");
+        registry.add("pitiserve.kafka.request-partitions", () -> "1");
+        registry.add("pitiserve.kafka.event-partitions", () -> "1");
+        registry.add("spring.kafka.producer.bootstrap-servers", () -> "127.0.0.1:1");
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        S3.close();
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void aSubmissionThatKafkaDoesNotAcknowledgeIsAnswered503AndNotAccepted() {
+        ApiClient api = new ApiClient(port);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        String id = JobIds.derived("acme", "k-1");
+
+        Answer answer = api.submit(KEY, TestImages.mask(32, 32), "{\"task\": \"mask\"}", "Idempotency-Key", "k-1");
+
+        assertThat(answer.status()).isEqualTo(503);
+        assertThat(answer.json().get("code").stringValue()).isEqualTo("unavailable");
+        assertThat(answer.header("Retry-After")).isEqualTo("5");
+        assertThat(answer.json().get("detail").stringValue()).doesNotContain("Exception").contains("retry");
+        assertThat(api.get("/v1/translations/" + id, KEY).status()).isEqualTo(404);
+    }
+}

@@ -1,0 +1,134 @@
+package io.pitiserve.gateway.submission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.pitiserve.common.events.TranslationParams;
+import io.pitiserve.gateway.api.ApiProblem;
+import io.pitiserve.gateway.config.GatewayProperties;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.json.JsonMapper;
+
+class TranslationParamsReaderTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final TranslationParamsReader reader = new TranslationParamsReader(properties(List.of(
+            new GatewayProperties.Model("mask", "tiny-mask", "1", true))));
+
+    @Test
+    void onlyATaskIsNeededAndEveryOtherParameterGetsItsDefault() {
+        TranslationParams params = read("{\"task\": \"Mask\"}");
+
+        assertThat(params).isEqualTo(new TranslationParams("mask", null, 1, 1.3, "cfg", null, null, "ddpm", 0.0, 99L,
+                false, null, Map.of()));
+    }
+
+    @Test
+    void everyParameterIsReadFromSnakeCaseMembers() {
+        TranslationParams params = read("{\"task\": \"mask\", \"model\": \"tiny-mask\", \"num_samples\": 4,"
+                + " \"guidance_scale\": 3.5, \"guidance\": \"normalized\", \"base_steps\": \"ddim25\","
+                + " \"sr_steps\": \"fast27\", \"sampler\": \"ddim\", \"eta\": 0.5, \"seed\": 12, \"return_base\": true,"
+                + " \"webhook\": {\"url\": \"https://example.com/hook\", \"events\": [\"succeeded\"]},"
+                + " \"metadata\": {\"order\": \"7\"}}");
+
+        assertThat(params).isEqualTo(new TranslationParams("mask", "tiny-mask", 4, 3.5, "normalized", "ddim25",
+                "fast27", "ddim", 0.5, 12L, true, new TranslationParams.Webhook("https://example.com/hook",
+                List.of("succeeded")), Map.of("order", "7")));
+    }
+
+    @Test
+    void aWebhookWithoutEventsGetsTheTerminalOnes() {
+        assertThat(read("{\"task\": \"sketch\", \"webhook\": {\"url\": \"http://example.com\"}}").webhook().events())
+                .containsExactly("succeeded", "failed", "cancelled");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"100", "10,10,3,2,2", "ddim50", "fast27", "1"})
+    void respacingsOfEveryFormAreAccepted(String respacing) {
+        assertThat(read("{\"task\": \"mask\", \"base_steps\": \"" + respacing + "\"}").baseSteps()).isEqualTo(respacing);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "fast", "ddim", "10,,2", "0", "-5", "ddim0", "2000", "10;20"})
+    void malformedRespacingsAreRefusedNamingTheForms(String respacing) {
+        assertThatThrownBy(() -> read("{\"task\": \"mask\", \"sr_steps\": \"" + respacing + "\"}"))
+                .isInstanceOfSatisfying(ApiProblem.class, p -> {
+                    assertThat(p.code()).isEqualTo("invalid_parameter");
+                    assertThat(p.properties()).containsEntry("parameter", "sr_steps");
+                });
+    }
+
+    @Test
+    void outOfRangeNumbersAreRefusedWithTheRangeAndTheValue() {
+        assertProblem("{\"task\": \"mask\", \"num_samples\": 0}", "num_samples", "1..4", "was 0");
+        assertProblem("{\"task\": \"mask\", \"num_samples\": 2.5}", "num_samples", "integer");
+        assertProblem("{\"task\": \"mask\", \"guidance_scale\": 21}", "guidance_scale", "0..20", "21");
+        assertProblem("{\"task\": \"mask\", \"eta\": -0.1}", "eta", "0..1");
+        assertProblem("{\"task\": \"mask\", \"seed\": -1}", "seed", "integer");
+        assertProblem("{\"task\": \"mask\", \"sampler\": \"euler\"}", "sampler", "ddpm, ddim", "euler");
+        assertProblem("{\"task\": \"mask\", \"return_base\": \"yes\"}", "return_base", "true or false");
+    }
+
+    @Test
+    void aMissingOrUnknownTaskAndUnknownMembersAreRefused() {
+        assertProblem("{}", "task", "required");
+        assertProblem("{\"task\": \"colour\"}", "task", "mask, sketch or depth");
+        assertProblem("{\"task\": \"mask\", \"steps\": 5}", "steps", "unknown parameter");
+        assertThatThrownBy(() -> reader.read(null, 1)).isInstanceOf(ApiProblem.class);
+    }
+
+    @Test
+    void aModelThatServesNoSuchTaskIsAnUnknownModel() {
+        assertThatThrownBy(() -> read("{\"task\": \"sketch\", \"model\": \"tiny-mask\"}"))
+                .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.code()).isEqualTo("unknown_model"));
+        assertThat(read("{\"task\": \"mask\", \"model\": \"1\"}").model()).isEqualTo("1");
+    }
+
+    @Test
+    void webhookUrlsMustBeAbsoluteHttpUrlsWithoutCredentials() {
+        assertProblem("{\"task\": \"mask\", \"webhook\": {\"url\": \"ftp://example.com\"}}", "webhook.url", "http");
+        assertProblem("{\"task\": \"mask\", \"webhook\": {\"url\": \"/relative\"}}", "webhook.url", "absolute");
+        assertProblem("{\"task\": \"mask\", \"webhook\": {\"url\": \"https://u:p@example.com\"}}", "webhook.url", "user info");
+        assertProblem("{\"task\": \"mask\", \"webhook\": {\"url\": \"https://example.com\", \"events\": [\"done\"]}}",
+                "webhook.events", "succeeded");
+    }
+
+    @Test
+    void metadataIsLimitedToSixteenStringEntriesAndTwoKilobytes() {
+        StringBuilder many = new StringBuilder("{");
+        for (int i = 0; i < 17; i++) {
+            many.append(i == 0 ? "" : ",").append("\"k").append(i).append("\": \"v\"");
+        }
+        many.append("}");
+        assertProblem("{\"task\": \"mask\", \"metadata\": " + many + "}", "metadata", "17 entries", "16");
+        assertProblem("{\"task\": \"mask\", \"metadata\": {\"big\": \"" + "x".repeat(2100) + "\"}}", "metadata", "2048");
+        assertProblem("{\"task\": \"mask\", \"metadata\": {\"n\": 1}}", "metadata.n", "strings");
+    }
+
+    private TranslationParams read(String json) {
+        return reader.read(JSON.readTree(json), 99L);
+    }
+
+    private void assertProblem(String json, String parameter, String... detailParts) {
+        assertThatThrownBy(() -> read(json)).isInstanceOfSatisfying(ApiProblem.class, p -> {
+            assertThat(p.code()).isEqualTo("invalid_parameter");
+            assertThat(p.properties()).containsEntry("parameter", parameter);
+            assertThat(p.detail()).contains(detailParts);
+        });
+    }
+
+    static GatewayProperties properties(List<GatewayProperties.Model> models) {
+        return new GatewayProperties(List.of(), models, DataSize.ofMegabytes(8), 4096, 4096, Duration.ofHours(1),
+                Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(30), Duration.ofSeconds(5),
+                java.nio.file.Path.of("state"), "pitiserve-gateway-status");
+    }
+}
