@@ -1,0 +1,106 @@
+package io.pitiserve.standalone;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code --name value} / {@code --name=value} options, {@code --flag} switches and the repeatable
+ * {@code --set key=value}, checked against what a command accepts.
+ */
+final class CommandLine {
+
+    private final Map<String, String> values = new HashMap<>();
+    private final Set<String> flags = new HashSet<>();
+    private final List<String> sets = new ArrayList<>();
+
+    CommandLine(List<String> args, Set<String> valueOptions, Set<String> flagOptions) {
+        for (int k = 0; k < args.size(); k++) {
+            String arg = args.get(k);
+            if (!arg.startsWith("--")) {
+                throw new UsageException("unexpected argument '" + arg + "'");
+            }
+            String name = arg.substring(2);
+            String inline = null;
+            int equals = name.indexOf('=');
+            if (equals >= 0) {
+                inline = name.substring(equals + 1);
+                name = name.substring(0, equals);
+            }
+            if (flagOptions.contains(name) && inline == null) {
+                flags.add(name);
+                continue;
+            }
+            if (!valueOptions.contains(name) && !name.equals("set")) {
+                throw new UsageException("unknown option --" + name);
+            }
+            String value = inline;
+            if (value == null) {
+                if (k + 1 >= args.size()) {
+                    throw new UsageException("option --" + name + " needs a value");
+                }
+                value = args.get(++k);
+            }
+            if (name.equals("set")) {
+                if (value.indexOf('=') <= 0) {
+                    throw new UsageException("--set needs key=value, got '" + value + "'");
+                }
+                sets.add(value);
+            } else {
+                values.put(name, value);
+            }
+        }
+    }
+
+    String string(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    boolean flag(String name) {
+        return flags.contains(name);
+    }
+
+    int port(String name, int fallback) {
+        int port = integer(name, fallback);
+        if (port < 0 || port > 65535) {
+            throw new UsageException("--" + name + " must be a port (0 for any free one), got " + port);
+        }
+        return port;
+    }
+
+    int integer(String name, int fallback) {
+        String value = values.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    /** The {@code --set key=value} pairs in command-line order. */
+    Map<String, String> properties() {
+        Map<String, String> properties = new java.util.LinkedHashMap<>();
+        for (String set : sets) {
+            int equals = set.indexOf('=');
+            properties.put(set.substring(0, equals).strip(), set.substring(equals + 1));
+        }
+        return properties;
+    }
+
+    /** A command line that cannot be run; reported as one line, exit code 2. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

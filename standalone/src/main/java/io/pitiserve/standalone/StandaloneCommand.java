@@ -1,0 +1,219 @@
+package io.pitiserve.standalone;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * Entry point of {@code pitiserve.jar}: {@code serve} runs a whole piti-serve in this process,
+ * {@code demo} does the same on free ports, sends the bundled example mask through the REST API
+ * and writes the result PNGs.
+ *
+ * <p>Exit codes: 0 done, 2 bad command line, 1 anything else (one {@code error:} line on stderr).
+ */
+public final class StandaloneCommand {
+
+    static final String USAGE = """
+            usage: java -jar pitiserve.jar <command> [options]
+
+            commands:
+              serve   run Kafka (KRaft), an S3 server, the gateway and a worker in this process
+                      until Ctrl-C / SIGTERM
+              demo    the same on free ports with a temporary data directory, then submit the
+                      bundled example mask over HTTP, follow the job, download the results
+                      into --out and stop
+
+            options of both:
+              --data-dir DIR            broker log, S3 objects, state, credentials
+                                        (serve: $PITISERVE_DATA_DIR or ~/.local/share/pitiserve;
+                                         demo: a temporary directory, removed afterwards)
+              --host ADDR               address every server binds to (127.0.0.1)
+              --http-port N             REST API (serve 8080, demo any free port; 0 = any free port)
+              --kafka-port N            Kafka PLAINTEXT listener (serve 9092)
+              --kafka-controller-port N Kafka KRaft controller listener (serve 9093)
+              --s3-port N               S3 API (serve 9000)
+              --bucket NAME             bucket for inputs and results (pitiserve)
+              --model DIR               worker model directory (default: the bundled tiny-mask model)
+              --set KEY=VALUE           any Spring property for gateway and worker, repeatable
+                                        (e.g. --set pitiserve.worker.threads=2)
+
+            options of demo:
+              --out DIR                 where the result PNGs go (./out)
+              --input FILE              a mask PNG instead of the bundled example
+              --base-steps S            base respacing (10; the model's own: 100)
+              --sr-steps S              upsampler respacing (5; the model's own: fast27)
+              --num-samples N           1..4 (1)
+              --seed N                  (42)
+              --timeout SECONDS         give up after (600)
+
+            environment: PITISERVE_API_KEY and PITISERVE_WEBHOOK_SECRET (whsec_...) set the local
+            tenant's API key and webhook secret; otherwise both are generated once and kept in
+            <data-dir>/credentials.properties. PITISERVE_LOG_LEVEL (serve INFO, demo WARN) sets the
+            log level; logs go to stderr.
+            """;
+
+    static final Set<String> COMMON_OPTIONS = Set.of("data-dir", "host", "http-port", "kafka-port",
+            "kafka-controller-port", "s3-port", "bucket", "model");
+    static final Set<String> DEMO_OPTIONS = Set.of("out", "input", "base-steps", "sr-steps", "num-samples", "seed",
+            "timeout");
+
+    private StandaloneCommand() {
+    }
+
+    public static void main(String[] args) {
+        // Before anything logs: one logging configuration for the broker, S3 and both contexts.
+        setIfAbsent("logback.configurationFile", "pitiserve-standalone-logback.xml");
+        setIfAbsent("org.springframework.boot.logging.LoggingSystem", "none");
+        setIfAbsent("ai.djl.offline", "true");
+        setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
+        if (args.length > 0 && args[0].equals("demo") && System.getenv("PITISERVE_LOG_LEVEL") == null) {
+            // The demo shows its own progress; other components speak up only about problems.
+            setIfAbsent("PITISERVE_LOG_LEVEL", "WARN");
+        }
+        // Tomcat logs through java.util.logging; Spring Boot's logging system, which would
+        // bridge it, is off (one configuration above for everything), so bridge it here.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        int code = run(List.of(args), System.out, System.err);
+        if (code >= 0) {
+            // Kafka and Spring leave non-daemon threads; exit explicitly, also after a failed start.
+            System.exit(code);
+        }
+    }
+
+    /** The exit code, or -1 when the process should keep running (serve). */
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
+            out.print(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        try {
+            return switch (args.get(0)) {
+                case "serve" -> serve(args.subList(1, args.size()), out, err);
+                case "demo" -> new DemoCommand(out, err).run(args.subList(1, args.size()));
+                default -> throw new CommandLine.UsageException("unknown command '" + args.get(0) + "'");
+            };
+        } catch (CommandLine.UsageException e) {
+            err.println("error: " + e.getMessage() + " (see --help)");
+            return 2;
+        } catch (RuntimeException | Error e) {
+            err.println("error: " + oneLine(e));
+            return 1;
+        }
+    }
+
+    private static int serve(List<String> args, PrintStream out, PrintStream err) {
+        CommandLine line = new CommandLine(args, COMMON_OPTIONS, Set.of());
+        LocalSettings settings = settings(line, defaultDataDir(), false);
+        LocalStack stack = LocalStack.start(settings, System.getenv());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            err.println("stopping piti-serve ...");
+            stack.close();
+            stopped.countDown();
+        }, "pitiserve-shutdown"));
+        printServing(stack, out);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    static void printServing(LocalStack stack, PrintStream out) {
+        LocalCredentials credentials = stack.credentials();
+        Map<String, Long> millis = stack.startMillis();
+        long total = millis.values().stream().mapToLong(Long::longValue).sum();
+        String key = credentials.apiKeySource().equals(LocalCredentials.API_KEY_ENV)
+                ? "(from " + LocalCredentials.API_KEY_ENV + ")"
+                : credentials.apiKey() + "   (kept in " + credentials.apiKeySource() + ")";
+        out.printf("""
+                piti-serve is running (started in %.1f s: S3 %d ms, Kafka %d ms, gateway %d ms, worker %d ms)
+                  API           %s   (Authorization: Bearer <API key>; OpenAPI at /swagger-ui.html)
+                  API key       %s
+                  S3            %s   bucket %s, access key %s (secret in %s)
+                  Kafka         %s
+                  data          %s
+                try:
+                  curl -s -H "Authorization: Bearer $PITISERVE_API_KEY" %s/v1/models
+                Ctrl-C stops.
+                """,
+                total / 1000.0, millis.getOrDefault("s3", 0L), millis.getOrDefault("kafka", 0L),
+                millis.getOrDefault("gateway", 0L), millis.getOrDefault("worker", 0L),
+                stack.apiUrl(), key, stack.s3Endpoint(), stack.bucket(), credentials.s3AccessKey(),
+                stack.settings().dataDir().resolve(LocalCredentials.FILE_NAME),
+                stack.kafkaBootstrapServers(), stack.settings().dataDir(), stack.apiUrl());
+        out.flush();
+    }
+
+    static LocalSettings settings(CommandLine line, Path defaultDataDir, boolean freePorts) {
+        Path dataDir = Path.of(line.string("data-dir", defaultDataDir.toString()));
+        LocalSettings settings = new LocalSettings(
+                dataDir,
+                line.string("host", LocalSettings.DEFAULT_HOST),
+                line.port("http-port", freePorts ? 0 : LocalSettings.DEFAULT_HTTP_PORT),
+                line.port("kafka-port", freePorts ? 0 : LocalSettings.DEFAULT_KAFKA_PORT),
+                line.port("kafka-controller-port", freePorts ? 0 : LocalSettings.DEFAULT_KAFKA_CONTROLLER_PORT),
+                line.port("s3-port", freePorts ? 0 : LocalSettings.DEFAULT_S3_PORT),
+                line.string("bucket", LocalSettings.DEFAULT_BUCKET),
+                line.has("model") ? Path.of(line.string("model", null)) : null,
+                line.properties());
+        if (settings.modelDir() != null && !Files.isRegularFile(settings.modelDir().resolve("model.json"))) {
+            throw new CommandLine.UsageException("--model " + settings.modelDir() + " holds no model.json");
+        }
+        return settings;
+    }
+
+    static Path defaultDataDir() {
+        String configured = System.getenv("PITISERVE_DATA_DIR");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        String xdg = System.getenv("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return base.resolve("pitiserve");
+    }
+
+    static String oneLine(Throwable e) {
+        Throwable root = e;
+        StringBuilder message = new StringBuilder(String.valueOf(e.getMessage() == null ? e : e.getMessage()));
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != e && root.getMessage() != null && !message.toString().contains(root.getMessage())) {
+            message.append(" (").append(root.getClass().getSimpleName()).append(": ").append(root.getMessage()).append(")");
+        }
+        return message.toString().replace('\n', ' ');
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.pitiserve.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StandaloneCommandTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void helpPrintsTheUsageAndSucceeds() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("serve").contains("demo").contains("--data-dir");
+    }
+
+    @Test
+    void anUnknownOptionEndsWithExitCode2AndOneLine() {
+        assertThat(run("demo", "--colour", "red")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8).strip()).isEqualTo("error: unknown option --colour (see --help)");
+    }
+
+    @Test
+    void anUnknownCommandEndsWithExitCode2() {
+        assertThat(run("launch")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'launch'");
+    }
+
+    @Test
+    void aModelDirectoryWithoutManifestIsRefusedBeforeAnythingStarts() {
+        assertThat(run("serve", "--data-dir", dir.toString(), "--model", dir.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("holds no model.json");
+    }
+
+    @Test
+    void flagsBecomeSettingsAndSetOptionsBecomeSpringProperties() {
+        CommandLine line = new CommandLine(List.of("--data-dir", dir.toString(), "--http-port=8181", "--kafka-port", "0",
+                "--set", "pitiserve.worker.threads=2", "--set=spring.kafka.client-id=x"),
+                StandaloneCommand.COMMON_OPTIONS, Set.of());
+
+        LocalSettings settings = StandaloneCommand.settings(line, Path.of("unused"), false);
+
+        assertThat(settings.dataDir()).isEqualTo(dir.toAbsolutePath());
+        assertThat(settings.httpPort()).isEqualTo(8181);
+        assertThat(settings.kafkaPort()).isZero();
+        assertThat(settings.kafkaControllerPort()).isEqualTo(LocalSettings.DEFAULT_KAFKA_CONTROLLER_PORT);
+        assertThat(settings.s3Port()).isEqualTo(LocalSettings.DEFAULT_S3_PORT);
+        assertThat(settings.properties()).isEqualTo(Map.of("pitiserve.worker.threads", "2", "spring.kafka.client-id", "x"));
+    }
+
+    @Test
+    void aPortOutOfRangeIsAUsageError() {
+        assertThat(run("serve", "--http-port", "70000")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--http-port must be a port");
+    }
+
+    private int run(String... args) {
+        return StandaloneCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+}
