@@ -165,7 +165,7 @@ final class EngineBenchmark {
             int inputSize = model.manifest().input().size();
             Encoding encoding = stage.encode(job.zeros(new Shape(1, model.manifest().input().channels(), inputSize, inputSize)));
             Trajectory trajectory = Trajectory.start(stage, schedule, new Sampler.Ddpm(), Guidance.NONE, encoding, null,
-                    null, new SeededNoise(1, 0, 0), job);
+                    null, new SeededNoise(1, 0, 0));
             for (int k = -10; k < steps; k++) {
                 DenoisingStep.Timing timing = DenoisingStep.run(stage, List.of(trajectory), job);
                 if (k >= 0) {

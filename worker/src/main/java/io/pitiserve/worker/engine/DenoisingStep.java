@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDResource;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
@@ -20,12 +19,14 @@ import java.util.concurrent.Executors;
 
 /**
  * One denoising step of a group of trajectories that share a stage: ONE decoder call for all of
- * them, whatever their timesteps, samplers and guidance, then one vectorised update in which every
- * row uses its own coefficients.
+ * them, whatever their timesteps, samplers, guidance and inputs, then each trajectory's own update.
  *
  * <p>Rows of the decoder batch: the conditional row of every trajectory, in group order, then the
- * unconditional row of every guided one. All temporaries live in a sub-manager closed at the end of
- * the step; only the new latents survive, moved to their jobs' managers.
+ * unconditional row of every guided one. The update (guidance, x0, posterior mean, noise) runs on
+ * the host in float32 with each row's own float64-derived coefficients, operation by operation as
+ * the reference does it; native memory is confined to a sub-manager closed at the end of the step.
+ * Five native calls per step (two uploads, the decoder, one download, the close) keep the engine's
+ * own cost small next to the network's, on CPU as on GPU.
  */
 public final class DenoisingStep {
 
@@ -50,106 +51,142 @@ public final class DenoisingStep {
         if (n == 0) {
             return new Timing(0, 0);
         }
+        List<Trajectory> guided = new ArrayList<>();
+        for (Trajectory trajectory : group) {
+            if (trajectory.stage() != stage || trajectory.finished()) {
+                throw new IllegalArgumentException("every trajectory of a step must be an unfinished one of its stage");
+            }
+            if (trajectory.guided()) {
+                guided.add(trajectory);
+            }
+        }
         int size = stage.resolution();
-        int perSample = 3 * size * size;
-        NDArray[] next = new NDArray[n];
+        int pixels = size * size;
+        int perSample = 3 * pixels;
+        int rows = n + guided.size();
+
+        CompletableFuture<float[]> noise = null;
+        if (anyNoise(group)) {
+            // Noise does not depend on the network's output: draw it on another core meanwhile.
+            noise = CompletableFuture.supplyAsync(() -> drawNoise(group, perSample), NOISE_THREADS);
+        }
+
+        float[] latents = new float[rows * perSample];
+        float[] timesteps = new float[rows];
+        NDList projections = new NDList(rows);
+        NDList tokens = new NDList(rows);
+        NDList lowRes = new NDList(rows);
+        int row = 0;
+        for (Trajectory trajectory : group) {
+            addRow(trajectory, trajectory.conditional(), row++, latents, timesteps, projections, tokens, lowRes);
+        }
+        for (Trajectory trajectory : guided) {
+            addRow(trajectory, trajectory.unconditional(), row++, latents, timesteps, projections, tokens, lowRes);
+        }
+
+        float[] out;
         long forwardNanos;
         try (NDManager step = parent.newSubManager()) {
             Set<NDResource> inputs = Collections.newSetFromMap(new IdentityHashMap<>());
             for (Trajectory trajectory : group) {
-                if (trajectory.stage() != stage || trajectory.finished()) {
-                    throw new IllegalArgumentException("every trajectory of a step must be an unfinished one of its stage");
-                }
                 inputs.addAll(trajectory.stepInputs());
             }
             step.tempAttachAll(inputs.toArray(NDResource[]::new));
-
-            List<Trajectory> guided = new ArrayList<>();
-            for (Trajectory trajectory : group) {
-                if (trajectory.guided()) {
-                    guided.add(trajectory);
-                }
-            }
-            int rows = n + guided.size();
-            NDList latents = new NDList(rows);
-            NDList projections = new NDList(rows);
-            NDList tokens = new NDList(rows);
-            NDList lowRes = new NDList(rows);
-            float[] timesteps = new float[rows];
-            int row = 0;
-            for (Trajectory trajectory : group) {
-                latents.add(trajectory.latent());
-                projections.add(trajectory.conditional().xfProj());
-                tokens.add(trajectory.conditional().xfOut());
-                if (trajectory.lowRes() != null) {
-                    lowRes.add(trajectory.lowRes());
-                }
-                timesteps[row++] = trajectory.schedule().timestep(trajectory.index());
-            }
-            for (Trajectory trajectory : guided) {
-                latents.add(trajectory.latent());
-                projections.add(trajectory.unconditional().xfProj());
-                tokens.add(trajectory.unconditional().xfOut());
-                if (trajectory.lowRes() != null) {
-                    lowRes.add(trajectory.lowRes());
-                }
-                timesteps[row++] = trajectory.schedule().timestep(trajectory.index());
-            }
             NDList decoderInputs = new NDList(
-                    concat(latents), step.create(timesteps), concat(projections), concat(tokens));
+                    step.create(latents, new Shape(rows, 3, size, size)),
+                    step.create(timesteps),
+                    concat(projections),
+                    concat(tokens));
             if (stage.kind() == StageKind.UPSAMPLER) {
                 decoderInputs.add(concat(lowRes));
             }
-            StepCoefficients coefficients = StepCoefficients.of(group);
-            // Noise does not depend on the network's output: draw it on another core while the
-            // decoder runs.
-            CompletableFuture<float[]> noise = coefficients.anyNoise()
-                    ? CompletableFuture.supplyAsync(() -> drawNoise(group, perSample), NOISE_THREADS)
-                    : null;
-
             long forwardStarted = System.nanoTime();
-            NDArray out = stage.decode(decoderInputs);
+            NDArray output = stage.decode(decoderInputs);
+            out = output.toFloatArray();
             forwardNanos = System.nanoTime() - forwardStarted;
-
-            NDArray eps = out.get(new NDIndex("0:{}, 0:3", n));
-            if (!guided.isEmpty()) {
-                eps = guide(step, group, out, eps, n);
-            }
-            NDArray x = latents.size() == n ? decoderInputs.get(0) : decoderInputs.get(0).get(new NDIndex("0:{}", n));
-            NDArray x0 = coefficients.times(x, step, StepCoefficients.R1)
-                    .subi(coefficients.times(eps, step, StepCoefficients.R2)).clip(-1, 1);
-            NDArray result = coefficients.times(x0, step, Sampler.A);
-            if (coefficients.any(Sampler.B)) {
-                result.addi(coefficients.times(x, step, Sampler.B));
-            }
-            if (coefficients.any(Sampler.C)) {
-                NDArray epsFromX0 = coefficients.times(x, step, StepCoefficients.R1).subi(x0);
-                result.addi(coefficients.times(epsFromX0, step, StepCoefficients.C_OVER_R2));
-            }
-            if (noise != null) {
-                // exp(logvar / 2) with logvar = frac E + (1 - frac) F and frac = (v + 1) / 2,
-                // folded into exp(v H + G) with per-row G = (E + F) / 4 and H = (E - F) / 4.
-                NDArray variance = out.get(new NDIndex("0:{}, 3:6", n));
-                NDArray std = coefficients.addTo(coefficients.times(variance, step, StepCoefficients.H),
-                        step, StepCoefficients.G).exp();
-                NDArray z = step.create(noise.join(), new Shape(n, 3, size, size));
-                result.addi(std.muli(z));
-            }
-            if (n == 1) {
-                next[0] = result;
-                result.detach();
-            } else {
-                for (int j = 0; j < n; j++) {
-                    next[j] = result.get(new NDIndex("{}:{}", j, j + 1));
-                    next[j].detach();
-                }
-            }
         }
-        // The step's manager has returned every input to its owner; now the latents can move on.
+
+        float[] z = noise == null ? null : noise.join();
+        int guidedRow = n;
         for (int j = 0; j < n; j++) {
-            group.get(j).advance(next[j]);
+            Trajectory trajectory = group.get(j);
+            int conditionalOffset = j * 6 * pixels;
+            float[] eps;
+            if (trajectory.guided()) {
+                eps = Guiding.guide(trajectory.guidance(), out, conditionalOffset, guidedRow++ * 6 * pixels, pixels);
+            } else {
+                eps = new float[perSample];
+                System.arraycopy(out, conditionalOffset, eps, 0, perSample);
+            }
+            float[] next = update(trajectory, eps, out, conditionalOffset + perSample, z, j * perSample);
+            trajectory.advance(next);
         }
         return new Timing(forwardNanos, System.nanoTime() - started);
+    }
+
+    private static void addRow(Trajectory trajectory, Encoding encoding, int row, float[] latents, float[] timesteps,
+                               NDList projections, NDList tokens, NDList lowRes) {
+        float[] latent = trajectory.latent();
+        System.arraycopy(latent, 0, latents, row * latent.length, latent.length);
+        timesteps[row] = trajectory.schedule().timestep(trajectory.index());
+        projections.add(encoding.xfProj());
+        tokens.add(encoding.xfOut());
+        if (trajectory.lowRes() != null) {
+            lowRes.add(trajectory.lowRes());
+        }
+    }
+
+    /**
+     * One trajectory's update from its guided eps and its variance values ({@code out} from
+     * {@code varianceOffset}); {@code z} holds its noise from {@code noiseOffset} when it draws any.
+     */
+    private static float[] update(Trajectory trajectory, float[] eps, float[] out, int varianceOffset,
+                                  float[] z, int noiseOffset) {
+        RespacedSchedule schedule = trajectory.schedule();
+        int i = trajectory.index();
+        double[] c = trajectory.sampler().coefficients(schedule, i);
+        float r1 = (float) schedule.sqrtRecipAlphaBar(i);
+        float r2 = (float) schedule.sqrtRecipM1AlphaBar(i);
+        float a = (float) c[Sampler.A];
+        float b = (float) c[Sampler.B];
+        float cEps = (float) c[Sampler.C];
+        boolean noisy = c[Sampler.D] != 0.0;
+        float e = (float) c[Sampler.E];
+        float f = (float) c[Sampler.F];
+        // DDIM's noise scale is one number per step; DDPM's depends on each pixel's variance value.
+        boolean constantNoise = c[Sampler.E] == c[Sampler.F];
+        float constantStd = (float) Math.exp(c[Sampler.E] / 2);
+        float[] x = trajectory.latent();
+        float[] next = new float[x.length];
+        for (int k = 0; k < x.length; k++) {
+            float xk = x[k];
+            float x0 = Math.min(1f, Math.max(-1f, r1 * xk - r2 * eps[k]));
+            float value = a * x0 + b * xk;
+            if (cEps != 0f) {
+                value += cEps * ((r1 * xk - x0) / r2);
+            }
+            if (noisy) {
+                float std;
+                if (constantNoise) {
+                    std = constantStd;
+                } else {
+                    float frac = (out[varianceOffset + k] + 1f) / 2f;
+                    std = (float) Math.exp(0.5f * (frac * e + (1f - frac) * f));
+                }
+                value += std * z[noiseOffset + k];
+            }
+            next[k] = value;
+        }
+        return next;
+    }
+
+    private static boolean anyNoise(List<Trajectory> group) {
+        for (Trajectory trajectory : group) {
+            if (trajectory.sampler().drawsNoise(trajectory.schedule(), trajectory.index())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Noise of the next step of every trajectory that draws one; zeros for the others. */
@@ -164,58 +201,7 @@ public final class DenoisingStep {
         return noise;
     }
 
-    private static NDArray guide(NDManager step, List<Trajectory> group, NDArray out, NDArray conditionalEps, int n) {
-        long[] unconditionalRow = new long[n];
-        float[] scales = new float[n];
-        boolean anyNormalized = false;
-        float[] normalized = new float[n];
-        int guidedRow = n;
-        for (int j = 0; j < n; j++) {
-            Trajectory trajectory = group.get(j);
-            if (trajectory.guided()) {
-                unconditionalRow[j] = guidedRow++;
-                scales[j] = (float) trajectory.guidance().scale();
-                if (trajectory.guidance().mode() == Guidance.Mode.NORMALIZED) {
-                    normalized[j] = 1;
-                    anyNormalized = true;
-                }
-            } else {
-                // An unguided row is its own "unconditional" row with scale 1: eps_c exactly.
-                unconditionalRow[j] = j;
-                scales[j] = 1;
-            }
-        }
-        NDArray allEps = out.get(new NDIndex(":, 0:3"));
-        NDArray unconditionalEps = allEps.get(step.create(unconditionalRow));
-        NDArray scale = step.create(scales, new Shape(n, 1, 1, 1));
-        NDArray guidedEps = unconditionalEps.add(scale.mul(conditionalEps.sub(unconditionalEps)));
-        if (!anyNormalized) {
-            return guidedEps;
-        }
-        // Statistics per sample and channel over the H x W pixels (one flattened axis).
-        Shape shape = guidedEps.getShape();
-        Shape flat = new Shape(n, shape.get(1), shape.get(2) * shape.get(3));
-        NDArray w = scale.sub(1);
-        NDArray meanC = spatialMean(conditionalEps.reshape(flat));
-        NDArray meanU = spatialMean(unconditionalEps.reshape(flat));
-        NDArray varC = spatialMean(conditionalEps.sub(meanC).square().reshape(flat));
-        NDArray varU = spatialMean(unconditionalEps.sub(meanU).square().reshape(flat));
-        NDArray meanHat = meanC.add(w.mul(meanC.sub(meanU)));
-        NDArray varHat = w.add(1).square().mul(varC).add(w.square().mul(varU));
-        NDArray normalizedEps = guidedEps.sub(meanHat).div(varHat.sqrt()).mul(varC.sqrt()).add(meanC);
-        NDArray useNormalized = step.create(normalized, new Shape(n, 1, 1, 1)).gt(0.5f)
-                .broadcast(guidedEps.getShape());
-        return NDArrays.where(useNormalized, normalizedEps, guidedEps);
-    }
-
-    /** Mean over the last axis of [n, C, H*W], shaped [n, C, 1, 1] to broadcast over images. */
-    private static NDArray spatialMean(NDArray flat) {
-        Shape shape = flat.getShape();
-        return flat.mean(new int[] {2}, true).reshape(shape.get(0), shape.get(1), 1, 1);
-    }
-
     private static NDArray concat(NDList arrays) {
         return arrays.size() == 1 ? arrays.head() : NDArrays.concat(arrays);
     }
-
 }

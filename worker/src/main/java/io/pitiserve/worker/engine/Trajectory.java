@@ -1,9 +1,7 @@
 package io.pitiserve.worker.engine;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDResource;
-import ai.djl.ndarray.types.Shape;
 import io.pitiserve.worker.engine.noise.NoiseSource;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
@@ -25,13 +23,12 @@ public final class Trajectory {
     private final Encoding unconditional;
     private final NDArray lowRes;
     private final NoiseSource noise;
-    private final NDManager manager;
-    private NDArray latent;
+    private float[] latent;
     private int stepsTaken;
 
     private Trajectory(Stage stage, RespacedSchedule schedule, Sampler sampler, Guidance guidance,
                        Encoding conditional, Encoding unconditional, NDArray lowRes, NoiseSource noise,
-                       NDManager manager, NDArray latent) {
+                       float[] latent) {
         this.stage = stage;
         this.schedule = schedule;
         this.sampler = sampler;
@@ -40,7 +37,6 @@ public final class Trajectory {
         this.unconditional = unconditional;
         this.lowRes = lowRes;
         this.noise = noise;
-        this.manager = manager;
         this.latent = latent;
     }
 
@@ -49,11 +45,10 @@ public final class Trajectory {
      *
      * @param unconditional required when {@code guidance} needs it, else ignored
      * @param lowRes        the quantised base image [1, 3, h, h] for the upsampler, null for the base
-     * @param manager       the job's manager: the latent lives there between steps
      */
     public static Trajectory start(Stage stage, RespacedSchedule schedule, Sampler sampler, Guidance guidance,
                                    Encoding conditional, Encoding unconditional, NDArray lowRes,
-                                   NoiseSource noise, NDManager manager) {
+                                   NoiseSource noise) {
         if (guidance.needsUnconditional() && unconditional == null) {
             throw new IllegalArgumentException("guided trajectory needs the unconditional encoding");
         }
@@ -69,9 +64,8 @@ public final class Trajectory {
                 initial[k] *= scale;
             }
         }
-        NDArray latent = manager.create(initial, new Shape(1, 3, size, size));
         return new Trajectory(stage, schedule, sampler, guidance, conditional,
-                guidance.needsUnconditional() ? unconditional : null, lowRes, noise, manager, latent);
+                guidance.needsUnconditional() ? unconditional : null, lowRes, noise, initial);
     }
 
     public Stage stage() {
@@ -111,8 +105,12 @@ public final class Trajectory {
         return noise;
     }
 
-    /** The current latent [1, 3, H, W]; after the last step, the stage's output in [-1, 1]. */
-    public NDArray latent() {
+    /**
+     * The current latent, 3 x H x W floats (CHW); after the last step, the stage's output in
+     * [-1, 1]. Latents live on the host between steps: one copy to the device and one back per
+     * step is small next to a decoder call, and it lets any group form without device bookkeeping.
+     */
+    public float[] latent() {
         return latent;
     }
 
@@ -133,10 +131,9 @@ public final class Trajectory {
         return stepsTaken >= schedule.length();
     }
 
-    /** The arrays this trajectory reads during a step (latent, encodings, low-res image). */
+    /** The device arrays this trajectory reads during a step (encodings, low-res image). */
     List<NDResource> stepInputs() {
-        List<NDResource> inputs = new ArrayList<>(6);
-        inputs.add(latent);
+        List<NDResource> inputs = new ArrayList<>(5);
         inputs.add(conditional.xfProj());
         inputs.add(conditional.xfOut());
         if (unconditional != null) {
@@ -149,12 +146,9 @@ public final class Trajectory {
         return inputs;
     }
 
-    /** Replaces the latent by the result of one step; {@code next} is moved to the job's manager. */
-    void advance(NDArray next) {
-        NDArray previous = latent;
-        next.attach(manager);
+    /** Replaces the latent by the result of one step. */
+    void advance(float[] next) {
         latent = next;
         stepsTaken++;
-        previous.close();
     }
 }

@@ -69,12 +69,16 @@ public final class TranslationEngine {
             List<Trajectory> baseGroup = new ArrayList<>();
             for (int s = 0; s < request.numSamples(); s++) {
                 baseGroup.add(Trajectory.start(base, baseSchedule, request.sampler(), baseGuidance, baseConditional,
-                        baseUnconditional, null, noise(request, StageKind.BASE, s), job));
+                        baseUnconditional, null, noise(request, StageKind.BASE, s)));
             }
             long forwardNanos = runToEnd(base, baseGroup, job, progress, cancelled);
+            int baseSize = base.resolution();
+            List<float[]> baseImages = new ArrayList<>();
             List<NDArray> lowRes = new ArrayList<>();
             for (Trajectory trajectory : baseGroup) {
-                lowRes.add(quantise(trajectory.latent()));
+                float[] quantised = quantise(trajectory.latent());
+                baseImages.add(quantised);
+                lowRes.add(job.create(quantised, new Shape(1, 3, baseSize, baseSize)));
             }
             double baseMs = millisSince(baseStarted);
 
@@ -82,22 +86,17 @@ public final class TranslationEngine {
             List<Trajectory> srGroup = new ArrayList<>();
             for (int s = 0; s < request.numSamples(); s++) {
                 srGroup.add(Trajectory.start(upsampler, srSchedule, request.sampler(), Guidance.NONE, srConditional,
-                        null, lowRes.get(s), noise(request, StageKind.UPSAMPLER, s), job));
+                        null, lowRes.get(s), noise(request, StageKind.UPSAMPLER, s)));
             }
             forwardNanos += runToEnd(upsampler, srGroup, job, progress, cancelled);
             List<float[]> images = new ArrayList<>();
             for (Trajectory trajectory : srGroup) {
-                images.add(trajectory.latent().toFloatArray());
+                images.add(trajectory.latent());
             }
             double srMs = millisSince(srStarted);
 
-            List<float[]> baseImages = new ArrayList<>();
-            if (request.keepBaseImages()) {
-                for (NDArray image : lowRes) {
-                    baseImages.add(image.toFloatArray());
-                }
-            }
-            return new TranslationResult(images, upsampler.resolution(), baseImages, base.resolution(),
+            return new TranslationResult(images, upsampler.resolution(),
+                    request.keepBaseImages() ? baseImages : List.of(), base.resolution(),
                     new TranslationResult.Timings(encodeMs, baseMs, srMs, baseSchedule.length(), srSchedule.length(),
                             forwardNanos / 1e6));
         }
@@ -107,8 +106,13 @@ public final class TranslationEngine {
      * The reference's hand-off between stages: clamp to [-1, 1], truncate to 8-bit levels, back
      * to [-1, 1].
      */
-    static NDArray quantise(NDArray image) {
-        return image.clip(-1, 1).add(1).mul(127.5f).floor().div(127.5f).sub(1);
+    static float[] quantise(float[] image) {
+        float[] levels = new float[image.length];
+        for (int k = 0; k < image.length; k++) {
+            float clipped = Math.min(1f, Math.max(-1f, image[k]));
+            levels[k] = (float) Math.floor(127.5f * (clipped + 1f)) / 127.5f - 1f;
+        }
+        return levels;
     }
 
     private static long runToEnd(Stage stage, List<Trajectory> group, NDManager job, ProgressListener progress,

@@ -109,11 +109,11 @@ class NativeMemoryTest {
             Encoding unconditional = base.unconditional(job);
             List<Trajectory> group = List.of(
                     Trajectory.start(base, schedule, new Sampler.Ddpm(), new Guidance(Guidance.Mode.CFG, 1.3),
-                            conditional, unconditional, null, new SeededNoise(seed, 0, 0), job),
+                            conditional, unconditional, null, new SeededNoise(seed, 0, 0)),
                     Trajectory.start(base, schedule, new Sampler.Ddim(0.0), Guidance.NONE,
-                            conditional, null, null, new SeededNoise(seed, 0, 1), job),
+                            conditional, null, null, new SeededNoise(seed, 0, 1)),
                     Trajectory.start(base, schedule, new Sampler.Ddpm(), new Guidance(Guidance.Mode.NORMALIZED, 1.4),
-                            conditional, unconditional, null, new SeededNoise(seed, 0, 2), job));
+                            conditional, unconditional, null, new SeededNoise(seed, 0, 2)));
             while (!group.get(0).finished()) {
                 DenoisingStep.run(base, group, job);
                 steps++;
