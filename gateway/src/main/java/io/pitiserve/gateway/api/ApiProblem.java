@@ -44,6 +44,11 @@ public final class ApiProblem extends RuntimeException {
                 null, Map.of());
     }
 
+    /** A 404 {@code not_found} about something other than a job, e.g. an {@code s3://} input. */
+    public static ApiProblem notFound(String parameter, String detail) {
+        return new ApiProblem(HttpStatus.NOT_FOUND, "not_found", detail, null, Map.of("parameter", parameter));
+    }
+
     public static ApiProblem conflict(String code, String detail) {
         return new ApiProblem(HttpStatus.CONFLICT, code, detail, null, Map.of());
     }

@@ -22,6 +22,7 @@ import io.pitiserve.gateway.status.StatusView;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.submission.KafkaRequestPublisher;
 import io.pitiserve.gateway.submission.PublishFailedException;
+import io.pitiserve.gateway.submission.S3InputReader;
 import io.pitiserve.gateway.submission.SubmissionService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -58,7 +59,10 @@ public class TranslationsController {
     private static final String PREFER = "Prefer";
     private static final String TRACEPARENT = "traceparent";
     private static final String SUBMIT_DESCRIPTION = "Either multipart/form-data with an 'input' file part and a"
-            + " 'params' JSON part, or application/json {\"input\": {\"base64\": \"...\"}, \"params\": {...}}."
+            + " 'params' JSON part, or application/json {\"input\": {\"base64\": \"...\"}, \"params\": {...}}, or"
+            + " application/json {\"input\": {\"s3\": \"s3://<bucket>/<key>\"}, \"params\": {...}} naming an object"
+            + " in the service bucket under one of the tenant's readable prefixes (default uploads/<tenant>/):"
+            + " 400 for a malformed URI or another bucket, 404 for a key outside those prefixes or a missing object."
             + " Params (snake_case): task (mask|sketch|depth, required), model, num_samples (1..4, default 1),"
             + " guidance_scale (0..20, default 1.3), guidance (cfg|normalized), base_steps and sr_steps (respacing:"
             + " \"N\", \"N,M,...\", \"ddimN\", \"fast27\"), sampler (ddpm|ddim), eta (0..1), seed, return_base,"
@@ -76,6 +80,7 @@ public class TranslationsController {
     private final KafkaRequestPublisher publisher;
     private final JsonMapper json;
     private final GatewayProperties properties;
+    private final S3InputReader s3Inputs;
     private final ExecutorService sseExecutor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "sse-send");
         thread.setDaemon(true);
@@ -85,7 +90,7 @@ public class TranslationsController {
 
     public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
                                   JobWaiter waiter, TranslationResources resources, KafkaRequestPublisher publisher,
-                                  JsonMapper json, GatewayProperties properties) {
+                                  JsonMapper json, GatewayProperties properties, S3InputReader s3Inputs) {
         this.submissions = submissions;
         this.statusView = statusView;
         this.updates = updates;
@@ -94,6 +99,7 @@ public class TranslationsController {
         this.publisher = publisher;
         this.json = json;
         this.properties = properties;
+        this.s3Inputs = s3Inputs;
     }
 
     @PreDestroy
@@ -130,6 +136,12 @@ public class TranslationsController {
             description = SUBMIT_DESCRIPTION)
     @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)")
     @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time")
+    @ApiResponse(responseCode = "400", description = "invalid input or parameters, a malformed input.s3 URI or"
+            + " one outside the service bucket",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "input.s3 names an object this API key may not read, or"
+            + " none exists",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<TranslationResource>> submitJson(
@@ -142,11 +154,12 @@ public class TranslationsController {
             throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"input\": {\"base64\": \"...\"},"
                     + " \"params\": {...}}");
         }
-        byte[] input = inlineInput(body.get("input"));
+        Tenant tenant = tenant(request);
+        byte[] input = jsonInput(tenant, body.get("input"));
         JsonNode inputNode = body.get("input");
         String contentType = inputNode.get("content_type") != null && inputNode.get("content_type").isString()
                 ? inputNode.get("content_type").stringValue() : null;
-        return submit(new SubmissionService.Submission(tenant(request).name(), input, contentType, body.get("params"),
+        return submit(new SubmissionService.Submission(tenant.name(), input, contentType, body.get("params"),
                 idempotencyKey, traceparent), prefer);
     }
 
@@ -245,15 +258,27 @@ public class TranslationsController {
         }
     }
 
-    private byte[] inlineInput(JsonNode input) {
+    private byte[] jsonInput(Tenant tenant, JsonNode input) {
         if (input == null || !input.isObject()) {
-            throw ApiProblem.invalidParameter("input", "input is required: {\"base64\": \"<PNG or JPEG bytes>\"}");
+            throw ApiProblem.invalidParameter("input", "input is required: {\"base64\": \"<PNG or JPEG bytes>\"}"
+                    + " or {\"s3\": \"s3://<bucket>/<key>\"}");
         }
+        JsonNode s3 = input.get("s3");
         JsonNode base64 = input.get("base64");
+        if (s3 != null) {
+            if (base64 != null) {
+                throw ApiProblem.invalidParameter("input", "give the input either as input.base64 or as input.s3,"
+                        + " not both");
+            }
+            if (!s3.isString()) {
+                throw ApiProblem.invalidParameter("input.s3", "input.s3 must be a string \"s3://<bucket>/<key>\"");
+            }
+            return s3Inputs.read(tenant.name(), s3.stringValue());
+        }
         if (base64 == null || !base64.isString()) {
             if (input.get("url") != null) {
-                throw ApiProblem.invalidParameter("input.url", "input by URL (s3://) is not supported by this gateway"
-                        + " yet; send {\"base64\": \"...\"} or a multipart upload");
+                throw ApiProblem.invalidParameter("input.url", "input by URL is not supported; send"
+                        + " {\"s3\": \"s3://<bucket>/<key>\"}, {\"base64\": \"...\"} or a multipart upload");
             }
             throw ApiProblem.invalidParameter("input.base64", "input.base64 must hold the image as a base64 string");
         }

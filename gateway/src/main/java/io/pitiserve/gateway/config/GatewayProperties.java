@@ -2,6 +2,7 @@ package io.pitiserve.gateway.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -11,7 +12,8 @@ import org.springframework.util.unit.DataSize;
 /**
  * The gateway's own settings, prefix {@code pitiserve.gateway}.
  *
- * @param tenants          who may call the API: a name and the hex sha256 of its API key
+ * @param tenants          who may call the API: a name, the hex sha256 of its API key and the
+ *                         object-key prefixes it may name as {@code s3://} inputs
  * @param models           the models clients may ask for, per task (served by {@code GET /v1/models});
  *                         when empty, any {@code model} is passed on to the workers as is
  * @param maxInputSize     largest accepted input file
@@ -53,6 +55,15 @@ public record GatewayProperties(
             if (tenant.apiKeySha256() == null || !tenant.apiKeySha256().matches("[0-9a-fA-F]{64}")) {
                 throw new IllegalArgumentException(key + ".api-key-sha256 must be 64 hex digits (sha256 of the key)");
             }
+            for (String prefix : tenant.readablePrefixes()) {
+                if (prefix == null || prefix.isBlank() || prefix.startsWith("/")
+                        || Arrays.stream(prefix.split("/", -1))
+                        .anyMatch(segment -> segment.equals(".") || segment.equals(".."))) {
+                    throw new IllegalArgumentException(key + ".readable-prefixes holds '" + prefix + "'; a prefix"
+                            + " must be a non-blank object-key prefix such as uploads/" + tenant.name()
+                            + "/, without a leading / or . and .. segments");
+                }
+            }
         }
         for (int i = 0; i < models.size(); i++) {
             Model model = models.get(i);
@@ -71,10 +82,19 @@ public record GatewayProperties(
     /**
      * A tenant and the hex sha256 of its API key (the key itself is never configured).
      *
-     * @param name          tenant name; becomes part of object keys, so no slashes
-     * @param apiKeySha256  hex sha256 of the UTF-8 API key
+     * @param name              tenant name; becomes part of object keys, so no slashes
+     * @param apiKeySha256      hex sha256 of the UTF-8 API key
+     * @param readablePrefixes  object-key prefixes (in the service bucket) whose objects the tenant may
+     *                          submit as {@code {"input": {"s3": "s3://bucket/key"}}}; empty for the
+     *                          default, {@code uploads/{name}/}
      */
-    public record Tenant(String name, String apiKeySha256) {
+    public record Tenant(String name, String apiKeySha256, @DefaultValue List<String> readablePrefixes) {
+
+        public Tenant {
+            readablePrefixes = readablePrefixes == null || readablePrefixes.isEmpty()
+                    ? List.of("uploads/" + name + "/")
+                    : List.copyOf(readablePrefixes);
+        }
     }
 
     /**

@@ -78,6 +78,7 @@ class TranslationsApiIT {
         registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(ACME_KEY));
         registry.add("pitiserve.gateway.tenants[1].name", () -> "globex");
         registry.add("pitiserve.gateway.tenants[1].api-key-sha256", () -> TenantDirectory.hashOf(GLOBEX_KEY));
+        registry.add("pitiserve.gateway.tenants[1].readable-prefixes[0]", () -> "shared/globex/");
         registry.add("pitiserve.gateway.models[0].task", () -> "mask");
         registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
         registry.add("pitiserve.gateway.models[0].version", () -> "1");
@@ -162,6 +163,95 @@ class TranslationsApiIT {
         assertThat(objects.get(ObjectKeys.input("acme", id))).hasValue(mask);
         assertThat(kafka.eventsOf(TOPICS.requests(), id)).singleElement()
                 .isInstanceOfSatisfying(TranslationRequested.class, r -> assertThat(r.params().seed()).isEqualTo(7));
+    }
+
+    @Test
+    void anS3InputUnderTheTenantsDefaultPrefixIsReadValidatedStoredAndQueued() {
+        byte[] mask = TestImages.mask(48, 32);
+        objects.put("uploads/acme/orders/42.png", mask, "image/png");
+
+        Answer answer = api.submitJson(ACME_KEY, s3Body("s3://" + S3ProxyServer.BUCKET + "/uploads/acme/orders/42.png"));
+
+        assertThat(answer.status()).isEqualTo(202);
+        String id = answer.json().get("id").stringValue();
+        assertThat(objects.get(ObjectKeys.input("acme", id))).hasValue(mask);
+        assertThat(kafka.eventsOf(TOPICS.requests(), id)).singleElement()
+                .isInstanceOfSatisfying(TranslationRequested.class, request -> {
+                    assertThat(request.inputKey()).isEqualTo("inputs/acme/" + id);
+                    assertThat(request.inputSha256()).isEqualTo(Hashes.sha256Hex(mask));
+                    assertThat(request.inputContentType()).isEqualTo("image/png");
+                });
+    }
+
+    @Test
+    void anS3InputUnderAConfiguredReadablePrefixIsAccepted() {
+        byte[] mask = TestImages.mask(32, 32);
+        objects.put("shared/globex/in.png", mask, "image/png");
+
+        Answer answer = api.submitJson(GLOBEX_KEY, s3Body("s3://" + S3ProxyServer.BUCKET + "/shared/globex/in.png"));
+
+        assertThat(answer.status()).isEqualTo(202);
+        assertThat(objects.get(ObjectKeys.input("globex", answer.json().get("id").stringValue()))).hasValue(mask);
+    }
+
+    @Test
+    void anS3InputUnderAnotherTenantsPrefixIsAnsweredAsNotFoundAndNothingIsQueued() {
+        objects.put("uploads/globex/secret.png", TestImages.mask(32, 32), "image/png");
+        String id = JobIds.derived("acme", "peek-at-globex");
+
+        Answer answer = api.submitJson(ACME_KEY, s3Body("s3://" + S3ProxyServer.BUCKET + "/uploads/globex/secret.png"),
+                "Idempotency-Key", "peek-at-globex");
+        Answer sneaky = api.submitJson(ACME_KEY,
+                s3Body("s3://" + S3ProxyServer.BUCKET + "/uploads/acme/../globex/secret.png"));
+
+        assertThat(answer.status()).isEqualTo(404);
+        assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(answer.json().get("code").stringValue()).isEqualTo("not_found");
+        assertThat(answer.json().get("detail").stringValue()).contains("uploads/acme/");
+        assertThat(sneaky.status()).isEqualTo(400);
+        assertThat(sneaky.json().get("code").stringValue()).isEqualTo("invalid_parameter");
+        assertThat(objects.exists(ObjectKeys.input("acme", id))).isFalse();
+        assertThat(kafka.eventsOf(TOPICS.requests(), id)).isEmpty();
+    }
+
+    @Test
+    void aMissingS3InputIsNotFoundWithAMessageNamingTheObject() {
+        String uri = "s3://" + S3ProxyServer.BUCKET + "/uploads/acme/never-uploaded.png";
+
+        Answer answer = api.submitJson(ACME_KEY, s3Body(uri));
+
+        assertThat(answer.status()).isEqualTo(404);
+        assertThat(answer.json().get("code").stringValue()).isEqualTo("not_found");
+        assertThat(answer.json().get("detail").stringValue()).contains(uri).contains("exists");
+    }
+
+    @Test
+    void anS3InputInAnotherBucketOrMalformedIsAnInvalidParameter() {
+        Answer otherBucket = api.submitJson(ACME_KEY, s3Body("s3://someone-elses-bucket/uploads/acme/in.png"));
+        Answer noKey = api.submitJson(ACME_KEY, s3Body("s3://" + S3ProxyServer.BUCKET));
+        Answer notS3 = api.submitJson(ACME_KEY, s3Body("https://example.com/in.png"));
+
+        assertThat(List.of(otherBucket, noKey, notS3)).allSatisfy(a -> {
+            assertThat(a.status()).isEqualTo(400);
+            assertThat(a.json().get("code").stringValue()).isEqualTo("invalid_parameter");
+            assertThat(a.json().get("parameter").stringValue()).isEqualTo("input.s3");
+        });
+        assertThat(otherBucket.json().get("detail").stringValue())
+                .contains("someone-elses-bucket").contains(S3ProxyServer.BUCKET);
+        assertThat(noKey.json().get("detail").stringValue()).contains("s3://<bucket>/<key>");
+    }
+
+    @Test
+    void anS3InputOverTheSizeLimitIsRefusedLikeAnUpload() {
+        byte[] large = TestImages.noise(200, 200);
+        objects.put("uploads/acme/large.png", large, "image/png");
+
+        Answer answer = api.submitJson(ACME_KEY,
+                "{\"input\": {\"s3\": \"s3://" + S3ProxyServer.BUCKET + "/uploads/acme/large.png\"},"
+                        + " \"params\": {\"task\": \"sketch\"}}");
+
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.json().get("code").stringValue()).isEqualTo("input_too_large");
     }
 
     @Test
@@ -420,6 +510,10 @@ class TranslationsApiIT {
                     .as("operations of %s", path)
                     .containsExactlyInAnyOrderElementsOf(document.get("paths").get(path).propertyNames());
         }
+    }
+
+    private static String s3Body(String uri) {
+        return "{\"input\": {\"s3\": \"" + uri + "\"}, \"params\": {\"task\": \"mask\"}}";
     }
 
     private String submitMask() {

@@ -16,8 +16,8 @@ class TenantDirectoryTest {
     @Test
     void aKeyFindsTheTenantWhoseHashMatchesIt() {
         TenantDirectory directory = new TenantDirectory(properties(List.of(
-                new GatewayProperties.Tenant("acme", TenantDirectory.hashOf("key-a")),
-                new GatewayProperties.Tenant("globex", TenantDirectory.hashOf("key-g").toUpperCase()))));
+                new GatewayProperties.Tenant("acme", TenantDirectory.hashOf("key-a"), List.of()),
+                new GatewayProperties.Tenant("globex", TenantDirectory.hashOf("key-g").toUpperCase(), List.of()))));
 
         assertThat(directory.authenticate("key-a")).contains(new Tenant("acme"));
         assertThat(directory.authenticate("key-g")).contains(new Tenant("globex"));
@@ -34,10 +34,21 @@ class TenantDirectoryTest {
 
     @Test
     void aTenantConfiguredWithoutAValidHashFailsAtStartNamingTheKey() {
-        assertThatThrownBy(() -> properties(List.of(new GatewayProperties.Tenant("acme", "secret"))))
+        assertThatThrownBy(() -> properties(List.of(new GatewayProperties.Tenant("acme", "secret", List.of()))))
                 .hasMessageContaining("pitiserve.gateway.tenants[0].api-key-sha256");
-        assertThatThrownBy(() -> properties(List.of(new GatewayProperties.Tenant("a/b", TenantDirectory.hashOf("k")))))
+        assertThatThrownBy(() -> properties(List.of(new GatewayProperties.Tenant("a/b", TenantDirectory.hashOf("k"), List.of()))))
                 .hasMessageContaining("pitiserve.gateway.tenants[0].name");
+    }
+
+    @Test
+    void aTenantReadsUnderItsUploadsPrefixUnlessOtherPrefixesAreConfiguredAndThoseMustBeSafe() {
+        assertThat(new GatewayProperties.Tenant("acme", TenantDirectory.hashOf("k"), List.of()).readablePrefixes())
+                .containsExactly("uploads/acme/");
+        assertThat(new GatewayProperties.Tenant("acme", TenantDirectory.hashOf("k"), List.of("shared/acme/"))
+                .readablePrefixes()).containsExactly("shared/acme/");
+        assertThatThrownBy(() -> properties(List.of(
+                new GatewayProperties.Tenant("acme", TenantDirectory.hashOf("k"), List.of("uploads/../")))))
+                .hasMessageContaining("pitiserve.gateway.tenants[0].readable-prefixes");
     }
 
     private static GatewayProperties properties(List<GatewayProperties.Tenant> tenants) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.storage.S3ObjectStore;
+import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.TranslationEngine;
@@ -78,11 +79,9 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    PitiModel workerModel(WorkerProperties worker) {
+    PitiModel workerModel(WorkerProperties worker, S3Properties s3) {
         configureNativeRuntime(worker.threads());
-        Path directory = worker.modelDir() != null ? worker.modelDir()
-                : BundledModels.extract(BundledModels.DEFAULT_MODEL,
-                worker.modelCacheDir() != null ? worker.modelCacheDir() : BundledModels.defaultCacheRoot());
+        Path directory = modelDirectory(worker, s3);
         PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true));
         log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
                 model.manifest().version(), model.manifest().input().kind(), model.manifest().input().size(),
@@ -184,6 +183,28 @@ public class WorkerConfiguration {
                 new NewTopic(workerTopics.control(), kafka.controlPartitions(), replicas)
                         .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
                 new NewTopic(workerTopics.deadLetter(), 1, replicas));
+    }
+
+    /** The model-source directory or S3 download, else model-dir, else the bundled default model. */
+    static Path modelDirectory(WorkerProperties worker, S3Properties s3) {
+        String source = worker.modelSource();
+        if (source != null && !source.isBlank()) {
+            if (!S3ModelSource.Location.isS3(source)) {
+                return Path.of(source);
+            }
+            S3ModelSource.Location location = S3ModelSource.Location.parse(source);
+            S3Settings settings = s3.settings();
+            S3Settings modelBucket = new S3Settings(settings.endpoint(), settings.region(), location.bucket(),
+                    settings.accessKey(), settings.secretKey(), settings.pathStyle());
+            try (S3ObjectStore store = new S3ObjectStore(modelBucket)) {
+                return new S3ModelSource(store, location, worker.s3ModelCacheDir()).fetch();
+            }
+        }
+        if (worker.modelDir() != null) {
+            return worker.modelDir();
+        }
+        return BundledModels.extract(BundledModels.DEFAULT_MODEL,
+                worker.modelCacheDir() != null ? worker.modelCacheDir() : BundledModels.defaultCacheRoot());
     }
 
     private static Map<String, Object> byteConsumerConfig(KafkaProperties kafka) {

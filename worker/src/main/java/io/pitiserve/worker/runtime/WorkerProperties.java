@@ -9,9 +9,14 @@ import java.time.Duration;
 /**
  * How the worker service runs jobs ({@code pitiserve.worker.*}).
  *
- * @param modelDir             model directory; null for the bundled default model
- * @param modelCacheDir        where bundled models are extracted; null for {@code $PITISERVE_CACHE_DIR/models}
- *                             or {@code ~/.cache/pitiserve/models}
+ * @param modelDir             model directory; null for the bundled default model (or {@code model-source})
+ * @param modelSource          where the model comes from: a directory, or {@code s3://<bucket>/<prefix>/}
+ *                             holding model.json and the files its sha256 map names (downloaded into the
+ *                             model cache); null for {@code model-dir} or the bundled default model
+ * @param modelCacheDir        where bundled models are extracted ({@code $PITISERVE_CACHE_DIR/models} or
+ *                             {@code ~/.cache/pitiserve/models} when null) and, under {@code s3/}, where
+ *                             models from S3 are kept ({@code ${java.io.tmpdir}/pitiserve-models/s3}
+ *                             when null), one directory per model.json sha256
  * @param device               cpu, gpu or gpu:N
  * @param threads              PyTorch intra-op threads, 0 for PyTorch's default
  * @param concurrency          jobs run at the same time (executor threads)
@@ -27,6 +32,7 @@ import java.time.Duration;
 @ConfigurationProperties("pitiserve.worker")
 public record WorkerProperties(
         Path modelDir,
+        String modelSource,
         Path modelCacheDir,
         @DefaultValue("cpu") String device,
         @DefaultValue("0") int threads,
@@ -41,6 +47,8 @@ public record WorkerProperties(
         @DefaultValue("5s") Duration cancellationCatchUp) {
 
     public WorkerProperties {
+        require(modelDir == null || modelSource == null || modelSource.isBlank(),
+                "set pitiserve.worker.model-source or pitiserve.worker.model-dir, not both");
         require(concurrency >= 1, "pitiserve.worker.concurrency must be >= 1, got " + concurrency);
         require(threads >= 0, "pitiserve.worker.threads must be >= 0, got " + threads);
         require(groupId != null && !groupId.isBlank(), "pitiserve.worker.group-id must not be blank");
@@ -53,6 +61,13 @@ public record WorkerProperties(
         require(!cancellationCatchUp.isNegative(), "pitiserve.worker.cancellation-catch-up must not be negative");
         require(device != null && (device.equals("cpu") || device.matches("gpu(:\\d+)?")),
                 "pitiserve.worker.device must be cpu, gpu or gpu:N, got '" + device + "'");
+    }
+
+    /** The S3 model cache: {@code model-cache-dir/s3}, or {@code ${java.io.tmpdir}/pitiserve-models/s3}. */
+    public Path s3ModelCacheDir() {
+        Path root = modelCacheDir != null ? modelCacheDir
+                : Path.of(System.getProperty("java.io.tmpdir"), "pitiserve-models");
+        return root.resolve("s3");
     }
 
     private static void require(boolean condition, String message) {

@@ -1,0 +1,106 @@
+package io.pitiserve.gateway.submission;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.common.storage.ObjectStoreException;
+import io.pitiserve.gateway.api.ApiProblem;
+import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.config.S3Properties;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads an input named as {@code s3://<bucket>/<key>}. Only objects in the service bucket whose key
+ * starts with one of the tenant's readable prefixes ({@code pitiserve.gateway.tenants[i].readable-prefixes},
+ * by default {@code uploads/{tenant}/}) can be read. A key outside those prefixes is answered 404
+ * {@code not_found}, like a missing object, and decided before the store is asked, so a tenant never
+ * learns whether another tenant's object exists.
+ *
+ * <p>{@link ObjectStore} offers no size query, so the object is read whole and the caller applies
+ * the input size limit to the bytes, as for an upload.
+ */
+@Component
+public class S3InputReader {
+
+    private static final Logger log = LoggerFactory.getLogger(S3InputReader.class);
+    private static final String SCHEME = "s3://";
+    private static final String PARAMETER = "input.s3";
+    private static final int MAX_KEY_LENGTH = 1024;
+
+    private final ObjectStore objects;
+    private final String bucket;
+    private final Map<String, List<String>> readablePrefixes;
+    private final GatewayProperties properties;
+
+    public S3InputReader(ObjectStore objects, S3Properties s3, GatewayProperties properties) {
+        this.objects = objects;
+        this.bucket = s3.bucket();
+        this.readablePrefixes = properties.tenants().stream().collect(Collectors.toUnmodifiableMap(
+                GatewayProperties.Tenant::name, GatewayProperties.Tenant::readablePrefixes, (a, b) -> a));
+        this.properties = properties;
+    }
+
+    /**
+     * The bytes of the object {@code uri} names, for {@code tenant}.
+     *
+     * @throws ApiProblem 400 {@code invalid_parameter} for a malformed URI or another bucket, 404
+     *                    {@code not_found} for a key outside the tenant's prefixes or a missing object,
+     *                    503 {@code unavailable} when the store does not answer
+     */
+    public byte[] read(String tenant, String uri) {
+        String key = keyInServiceBucket(uri);
+        List<String> prefixes = readablePrefixes.getOrDefault(tenant, List.of());
+        if (prefixes.stream().noneMatch(key::startsWith)) {
+            throw ApiProblem.notFound(PARAMETER, "no object " + uri + " is readable with this API key; inputs"
+                    + " it may name start with " + prefixes.stream().map(p -> SCHEME + bucket + "/" + p)
+                    .collect(Collectors.joining(" or ")));
+        }
+        try {
+            return objects.get(key).orElseThrow(() -> ApiProblem.notFound(PARAMETER, "no object " + uri
+                    + " exists; upload the input there first, or send it inline"));
+        } catch (ObjectStoreException e) {
+            log.warn("could not read the input {}: {}", uri, e.getMessage());
+            throw ApiProblem.unavailable("the object store did not answer reading " + uri + "; retry later",
+                    properties.retryAfter());
+        }
+    }
+
+    /** The key {@code uri} names, after checking its form and that it is in the service bucket. */
+    private String keyInServiceBucket(String uri) {
+        if (uri == null || !uri.startsWith(SCHEME)) {
+            throw malformed(uri, "it must start with s3://");
+        }
+        String rest = uri.substring(SCHEME.length());
+        int slash = rest.indexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            throw malformed(uri, "it needs a bucket and a key");
+        }
+        String uriBucket = rest.substring(0, slash);
+        String key = rest.substring(slash + 1);
+        if (!uriBucket.equals(bucket)) {
+            throw ApiProblem.invalidParameter(PARAMETER, "input.s3 names bucket '" + uriBucket + "'; this service"
+                    + " reads inputs only from its own bucket '" + bucket + "'");
+        }
+        if (key.length() > MAX_KEY_LENGTH || key.endsWith("/")
+                || key.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw malformed(uri, "the key must name one object (at most " + MAX_KEY_LENGTH
+                    + " characters, no control characters, not ending in /)");
+        }
+        for (String segment : key.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw malformed(uri, "the key may not hold empty, . or .. segments");
+            }
+        }
+        return key;
+    }
+
+    private static ApiProblem malformed(String uri, String why) {
+        return ApiProblem.invalidParameter(PARAMETER, "input.s3 '" + uri + "' is not an s3://<bucket>/<key> URI: "
+                + why);
+    }
+}

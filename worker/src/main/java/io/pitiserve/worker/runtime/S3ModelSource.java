@@ -1,0 +1,206 @@
+package io.pitiserve.worker.runtime;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.common.storage.ObjectStoreException;
+import io.pitiserve.worker.engine.ModelLoadException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A model directory kept in S3 ({@code s3://<bucket>/<prefix>/}, e.g. {@code s3://models/mask/2022-05/}),
+ * copied into a local cache before {@code PitiModel.load} reads it.
+ *
+ * <p>The cache directory is named by the sha256 of the model.json object, so a changed manifest
+ * gets a new directory and the same manifest reuses the old one without a download. Each file the
+ * manifest's {@code sha256} map names is fetched, its checksum checked against the map, written to a
+ * temporary name and moved into place; model.json is moved in last, so its presence means every
+ * file before it is complete. A crash mid-download leaves only temporary files and an incomplete
+ * directory without model.json, which the next start completes.
+ *
+ * <p>{@link ObjectStore#get} holds a whole object in memory while it is checked and written.
+ */
+public final class S3ModelSource {
+
+    private static final Logger log = LoggerFactory.getLogger(S3ModelSource.class);
+    private static final String SCHEME = "s3://";
+    private static final String MANIFEST = "model.json";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A bucket and a key prefix (empty, or ending in {@code /}) holding model.json and its files. */
+    public record Location(String bucket, String prefix) {
+
+        /** Whether {@code source} is an {@code s3://} URI rather than a directory. */
+        public static boolean isS3(String source) {
+            return source != null && source.startsWith(SCHEME);
+        }
+
+        /** Parses {@code s3://<bucket>/<prefix>/}; a missing trailing slash is added. */
+        public static Location parse(String uri) {
+            if (!isS3(uri)) {
+                throw new IllegalArgumentException("pitiserve.worker.model-source '" + uri + "' is not an s3:// URI");
+            }
+            String rest = uri.substring(SCHEME.length());
+            int slash = rest.indexOf('/');
+            String bucket = slash < 0 ? rest : rest.substring(0, slash);
+            String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+            if (bucket.isBlank()) {
+                throw new IllegalArgumentException("pitiserve.worker.model-source '" + uri
+                        + "' names no bucket; expected s3://<bucket>/<prefix>/");
+            }
+            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                prefix = prefix + "/";
+            }
+            return new Location(bucket, prefix);
+        }
+
+        @Override
+        public String toString() {
+            return SCHEME + bucket + "/" + prefix;
+        }
+    }
+
+    private final ObjectStore store;
+    private final Location location;
+    private final Path cacheRoot;
+
+    /**
+     * @param store     a store of {@code location}'s bucket
+     * @param cacheRoot where downloaded models are kept, one directory per manifest sha256
+     */
+    public S3ModelSource(ObjectStore store, Location location, Path cacheRoot) {
+        this.store = store;
+        this.location = location;
+        this.cacheRoot = cacheRoot;
+    }
+
+    /**
+     * The local directory holding the model, downloaded unless an earlier start already completed it.
+     *
+     * @throws ModelLoadException when model.json or a file it names is missing, unreadable, or does not
+     *                            have the sha256 model.json gives
+     */
+    public Path fetch() {
+        byte[] manifest = download(MANIFEST);
+        String manifestSha256 = sha256(manifest);
+        Path directory = cacheRoot.resolve(manifestSha256);
+        if (Files.isRegularFile(directory.resolve(MANIFEST))) {
+            log.info("model from {} found in the cache at {}", location, directory);
+            return directory;
+        }
+        Map<String, String> files = filesOf(manifest);
+        log.info("downloading the model at {} ({} files) into {}", location, files.size(), directory);
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Path target = directory.resolve(file.getKey());
+            if (Files.isRegularFile(target) && sha256(read(target)).equalsIgnoreCase(file.getValue())) {
+                continue; // completed by an earlier, interrupted start
+            }
+            byte[] bytes = download(file.getKey());
+            String actual = sha256(bytes);
+            if (!actual.equalsIgnoreCase(file.getValue())) {
+                throw new ModelLoadException("checksum mismatch for " + location + file.getKey() + ": model.json says "
+                        + file.getValue() + ", the object has " + actual + "; nothing was cached");
+            }
+            writeAtomically(target, bytes);
+        }
+        writeAtomically(directory.resolve(MANIFEST), manifest);
+        return directory;
+    }
+
+    /** The {@code sha256} map of model.json: relative file name to hex digest. */
+    private Map<String, String> filesOf(byte[] manifest) {
+        JsonNode sha256;
+        try {
+            sha256 = JSON.readTree(manifest).get("sha256");
+        } catch (JacksonException e) {
+            throw new ModelLoadException("cannot read " + location + MANIFEST + ": " + e.getOriginalMessage(), e);
+        }
+        if (sha256 == null || !sha256.isObject()) {
+            throw new ModelLoadException(location + MANIFEST + " has no sha256 map naming the model's files");
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (String name : sha256.propertyNames()) {
+            JsonNode digest = sha256.get(name);
+            if (!safeRelativeName(name) || digest == null || !digest.isString()
+                    || !digest.stringValue().matches("[0-9a-fA-F]{64}")) {
+                throw new ModelLoadException(location + MANIFEST + " lists '" + name
+                        + "' in sha256; entries must be relative file names with 64 hex digits");
+            }
+            files.put(name, digest.stringValue());
+        }
+        return files;
+    }
+
+    private byte[] download(String name) {
+        String key = location.prefix() + name;
+        try {
+            return store.get(key).orElseThrow(() -> new ModelLoadException("no object " + location + name
+                    + (name.equals(MANIFEST) ? " - is this a model directory?" : ", which model.json lists")));
+        } catch (ObjectStoreException e) {
+            throw new ModelLoadException("cannot download " + location + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeAtomically(Path target, byte[] bytes) {
+        Path temporary = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".part");
+        try {
+            Files.createDirectories(target.getParent());
+            Files.write(temporary, bytes);
+            try {
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // the temporary name is never taken for a complete file
+            }
+            throw new ModelLoadException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean safeRelativeName(String name) {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.equals(MANIFEST)) {
+            return false;
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

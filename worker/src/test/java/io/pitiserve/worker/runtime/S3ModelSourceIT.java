@@ -1,0 +1,201 @@
+package io.pitiserve.worker.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.common.storage.S3ObjectStore;
+import io.pitiserve.common.storage.S3Settings;
+import io.pitiserve.worker.engine.EngineOptions;
+import io.pitiserve.worker.engine.ModelLoadException;
+import io.pitiserve.worker.engine.PitiModel;
+
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Models kept in S3: downloaded into the cache once, checked, loaded; against a real S3 server (s3proxy). */
+class S3ModelSourceIT {
+
+    private static final String ACCESS_KEY = "model-it-access";
+    private static final String SECRET_KEY = "model-it-secret-0123456789";
+    private static final String SERVICE_BUCKET = "pitiserve-service";
+    private static final String MODEL_BUCKET = "pitiserve-models";
+
+    private static S3Proxy s3proxy;
+
+    @TempDir
+    Path cache;
+
+    private S3ObjectStore models;
+    private final List<String> fetched = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3proxy = S3Proxy.builder()
+                .blobStore(BlobStores.create("transient", new Properties()))
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .build();
+        s3proxy.start();
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        s3proxy.stop();
+    }
+
+    @BeforeEach
+    void uploadTheMicroModel() throws Exception {
+        models = new S3ObjectStore(settings(MODEL_BUCKET));
+        models.ensureBucket();
+        upload("models/mask/test/");
+    }
+
+    @AfterEach
+    void close() {
+        models.close();
+    }
+
+    @Test
+    void aModelSourceInS3IsDownloadedIntoTheCacheAndLoads() {
+        Path directory = WorkerConfiguration.modelDirectory(worker("s3://" + MODEL_BUCKET + "/models/mask/test/"),
+                s3Properties());
+
+        assertThat(directory.getParent()).isEqualTo(cache.resolve("s3"));
+        assertThat(directory.getFileName().toString()).matches("[0-9a-f]{64}");
+        assertThat(directory.resolve("base/encoder.pt")).isRegularFile();
+        try (Stream<Path> files = Files.walk(directory)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".part"))).isEmpty();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        try (PitiModel model = PitiModel.load(directory, new EngineOptions("cpu", true))) {
+            assertThat(model.manifest().name()).isEqualTo("micro-mask");
+        }
+    }
+
+    @Test
+    void aSecondStartWithTheSameManifestReusesTheCacheWithoutDownloadingTheNetworks() {
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/test");
+        Path first = new S3ModelSource(recording(models), location, cache).fetch();
+        assertThat(fetched).hasSize(5).contains("models/mask/test/base/encoder.pt");
+        fetched.clear();
+
+        Path second = new S3ModelSource(recording(models), location, cache).fetch();
+
+        assertThat(second).isEqualTo(first);
+        assertThat(fetched).containsExactly("models/mask/test/model.json");
+    }
+
+    @Test
+    void aCorruptedFileInS3IsRefusedWithAChecksumMessageAndNothingLooksCached() throws Exception {
+        upload("models/mask/corrupt/");
+        byte[] decoder = Files.readAllBytes(microModel().resolve("base/decoder.pt"));
+        decoder[decoder.length / 2] ^= 0x5a;
+        models.put("models/mask/corrupt/base/decoder.pt", decoder, "application/octet-stream");
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/corrupt/");
+
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("checksum mismatch")
+                .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/corrupt/base/decoder.pt");
+        try (Stream<Path> files = Files.walk(cache)) {
+            assertThat(files.filter(f -> f.getFileName().toString().equals("model.json")
+                    || f.getFileName().toString().equals("decoder.pt"))).isEmpty();
+        }
+    }
+
+    @Test
+    void aPrefixWithoutAModelSaysSo() {
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/none/");
+
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("no object s3://" + MODEL_BUCKET + "/models/none/model.json");
+    }
+
+    private void upload(String prefix) throws Exception {
+        Path root = microModel();
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String name = root.relativize(file).toString().replace('\\', '/');
+                models.put(prefix + name, Files.readAllBytes(file), "application/octet-stream");
+            }
+        }
+    }
+
+    /** The real store, noting every key read from it. */
+    private ObjectStore recording(ObjectStore store) {
+        return new ObjectStore() {
+            @Override
+            public void put(String key, byte[] bytes, String contentType) {
+                store.put(key, bytes, contentType);
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                fetched.add(key);
+                return store.get(key);
+            }
+
+            @Override
+            public boolean exists(String key) {
+                return store.exists(key);
+            }
+
+            @Override
+            public URI presignGet(String key, Duration ttl) {
+                return store.presignGet(key, ttl);
+            }
+
+            @Override
+            public boolean reachable() {
+                return store.reachable();
+            }
+        };
+    }
+
+    private WorkerProperties worker(String modelSource) {
+        return new WorkerProperties(null, modelSource, cache, "cpu", 0, 1, "pitiserve-worker", null,
+                Duration.ofMillis(250), Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofMillis(200),
+                Duration.ofSeconds(10), Duration.ofSeconds(5));
+    }
+
+    private static S3Properties s3Properties() {
+        return new S3Properties(endpoint(), "us-east-1", SERVICE_BUCKET, ACCESS_KEY, SECRET_KEY, true, false);
+    }
+
+    private static S3Settings settings(String bucket) {
+        return new S3Settings(endpoint(), "us-east-1", bucket, ACCESS_KEY, SECRET_KEY, true);
+    }
+
+    private static URI endpoint() {
+        return URI.create("http://127.0.0.1:" + s3proxy.getPort());
+    }
+
+    private static Path microModel() {
+        try {
+            return Path.of(S3ModelSourceIT.class.getClassLoader().getResource("fixtures/models/micro-mask").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
