@@ -45,7 +45,7 @@ final class TranslateCommand {
         if (!options.has("out")) {
             throw new Arguments.UsageException("translate needs --out DIR");
         }
-        Path outDirectory = createOutput(Path.of(options.string("out", null)));
+        Path outDirectory = checkOutput(Path.of(options.string("out", null)));
         NativeRuntime.configure(options.integer("threads", 0));
         Path modelDir = options.has("model")
                 ? Path.of(options.string("model", null))
@@ -93,13 +93,15 @@ final class TranslateCommand {
         }
     }
 
-    /** Creates the output directory up front, so a bad --out fails before any work. */
-    private static Path createOutput(Path directory) {
-        try {
-            return Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create output directory " + directory + ": " + e);
+    /**
+     * Refuses an --out that cannot become a directory before any work; the directory itself is
+     * only created once there are results, so a failed run leaves nothing behind.
+     */
+    private static Path checkOutput(Path directory) {
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("--out " + directory + " exists and is not a directory");
         }
+        return directory;
     }
 
     private static byte[] readInput(Arguments options, InputKind task) {
@@ -122,6 +124,7 @@ final class TranslateCommand {
     private static List<Path> write(Path directory, TranslationResult result) {
         List<Path> written = new ArrayList<>();
         try {
+            Files.createDirectories(directory);
             for (int s = 0; s < result.images().size(); s++) {
                 Path file = directory.resolve("sample-" + s + ".png");
                 Files.write(file, PngImages.encode(result.images().get(s), 3, result.size(), result.size()));

@@ -172,6 +172,17 @@ class TranslateCommandTest {
     }
 
     @Test
+    void anOutputPathThatIsAFileIsRefusedBeforeAnyWork() throws IOException {
+        Path file = Files.writeString(tmp.resolve("taken"), "not a directory");
+        Result result = translate(new ArrayList<>(List.of("translate", "--model", microMask().toString(), "--input",
+                mask().toString(), "--quiet", "--out", file.toString())));
+
+        assertThat(result.code).isEqualTo(2);
+        assertThat(result.errLines()).singleElement().asString().contains("exists and is not a directory");
+        assertThat(Files.readString(file)).isEqualTo("not a directory");
+    }
+
+    @Test
     void aMaskPixelOffThePaletteIsRefusedNamingItsCoordinates() throws IOException {
         Path input = tmp.resolve("off-palette.png");
         BufferedImage image = maskImage();
