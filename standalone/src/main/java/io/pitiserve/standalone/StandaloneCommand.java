@@ -6,18 +6,23 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
+import io.pitiserve.standalone.bench.Benchmark;
+import io.pitiserve.standalone.bench.GatewayBenchmark;
+import io.pitiserve.standalone.bench.PipelineBenchmark;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Entry point of {@code pitiserve.jar}: {@code serve} runs a whole piti-serve in this process,
  * {@code demo} does the same on free ports, sends the bundled example mask through the REST API
- * and writes the result PNGs.
+ * and writes the result PNGs, {@code bench pipeline | gateway} measure a local piti-serve through
+ * its REST API.
  *
  * <p>Exit codes: 0 done, 2 bad command line, 1 anything else (one {@code error:} line on stderr).
  */
@@ -32,8 +37,16 @@ public final class StandaloneCommand {
               demo    the same on free ports with a temporary data directory, then submit the
                       bundled example mask over HTTP, follow the job, download the results
                       into --out and stop
+              bench pipeline
+                      the same on free ports; 2 warm-up jobs, then --jobs jobs of the bundled
+                      mask through the REST API, each followed over SSE; prints accept,
+                      end-to-end, model time and overhead (end-to-end - model) percentiles
+              bench gateway
+                      the same with the worker paused; --requests multipart submissions of a
+                      synthetic mask PNG; prints accepted submissions/s and latency percentiles
+                      (both benches: a table, then one JSON object as the last line)
 
-            options of both:
+            options of all:
               --data-dir DIR            broker log, S3 objects, state, credentials
                                         (serve: $PITISERVE_DATA_DIR or ~/.local/share/pitiserve;
                                          demo: a temporary directory, removed afterwards)
@@ -56,9 +69,18 @@ public final class StandaloneCommand {
               --seed N                  (42)
               --timeout SECONDS         give up after (600)
 
+            options of bench pipeline (and --base-steps 10, --sr-steps 5 as for demo):
+              --jobs N                  measured jobs (20)
+              --concurrency C           jobs in flight (1)
+
+            options of bench gateway:
+              --requests N              measured submissions (2000)
+              --concurrency C           clients, one keep-alive connection each (32)
+              --input-kb K              size the mask PNG is grown to (16)
+
             environment: PITISERVE_API_KEY and PITISERVE_WEBHOOK_SECRET (whsec_...) set the local
             tenant's API key and webhook secret; otherwise both are generated once and kept in
-            <data-dir>/credentials.properties. PITISERVE_LOG_LEVEL (serve INFO, demo WARN) sets the
+            <data-dir>/credentials.properties. PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the
             log level; logs go to stderr.
             """;
 
@@ -66,6 +88,8 @@ public final class StandaloneCommand {
             "kafka-controller-port", "s3-port", "bucket", "model");
     static final Set<String> DEMO_OPTIONS = Set.of("out", "input", "base-steps", "sr-steps", "num-samples", "seed",
             "timeout");
+    static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
+    static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
 
     private StandaloneCommand() {
     }
@@ -76,8 +100,9 @@ public final class StandaloneCommand {
         setIfAbsent("org.springframework.boot.logging.LoggingSystem", "none");
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
-        if (args.length > 0 && args[0].equals("demo") && System.getenv("PITISERVE_LOG_LEVEL") == null) {
-            // The demo shows its own progress; other components speak up only about problems.
+        if (args.length > 0 && (args[0].equals("demo") || args[0].equals("bench"))
+                && System.getenv("PITISERVE_LOG_LEVEL") == null) {
+            // Demo and bench show their own progress; other components speak up only about problems.
             setIfAbsent("PITISERVE_LOG_LEVEL", "WARN");
         }
         // Tomcat logs through java.util.logging; Spring Boot's logging system, which would
@@ -92,7 +117,7 @@ public final class StandaloneCommand {
     }
 
     /** The exit code, or -1 when the process should keep running (serve). */
-    static int run(List<String> args, PrintStream out, PrintStream err) {
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
         if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
             out.print(USAGE);
             return args.isEmpty() ? 2 : 0;
@@ -101,6 +126,7 @@ public final class StandaloneCommand {
             return switch (args.get(0)) {
                 case "serve" -> serve(args.subList(1, args.size()), out, err);
                 case "demo" -> new DemoCommand(out, err).run(args.subList(1, args.size()));
+                case "bench" -> bench(args.subList(1, args.size()), out, err);
                 default -> throw new CommandLine.UsageException("unknown command '" + args.get(0) + "'");
             };
         } catch (CommandLine.UsageException e) {
@@ -129,6 +155,43 @@ public final class StandaloneCommand {
             Thread.currentThread().interrupt();
         }
         return -1;
+    }
+
+    private static int bench(List<String> args, PrintStream out, PrintStream err) {
+        String which = args.isEmpty() ? "" : args.get(0);
+        Set<String> options = new LinkedHashSet<>(COMMON_OPTIONS);
+        switch (which) {
+            case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
+            case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline' or 'gateway'"
+                    + (which.isEmpty() ? "" : ", got '" + which + "'"));
+        }
+        CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
+        Benchmark benchmark;
+        try {
+            benchmark = which.equals("pipeline")
+                    ? new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
+                            line.integer("concurrency", 1), line.string("base-steps", "10"),
+                            line.string("sr-steps", "5")))
+                    : new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
+                            line.integer("concurrency", 32), line.integer("input-kb", 16)));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
+        boolean temporary = !line.has("data-dir");
+        Path dataDir;
+        try {
+            dataDir = temporary ? Files.createTempDirectory("pitiserve-bench-") : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary data directory", e);
+        }
+        try {
+            return benchmark.run(settings(line, temporary ? dataDir : Path.of("."), true), out, err);
+        } finally {
+            if (temporary) {
+                deleteRecursively(dataDir);
+            }
+        }
     }
 
     static void printServing(LocalStack stack, PrintStream out) {

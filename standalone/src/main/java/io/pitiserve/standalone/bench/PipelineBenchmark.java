@@ -1,0 +1,188 @@
+package io.pitiserve.standalone.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.ToDoubleFunction;
+
+import io.pitiserve.standalone.LocalSettings;
+import io.pitiserve.standalone.LocalStack;
+import io.pitiserve.standalone.TranslationClient;
+import io.pitiserve.worker.models.BundledModels;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code bench pipeline}: jobs of the bundled example mask through the REST API, each followed over
+ * Server-Sent Events until {@code succeeded} is seen, and what the pipeline adds to the model's own
+ * time: end-to-end (POST sent to succeeded seen) minus encode + base + upsampler as the worker
+ * timed them. Everything else (validation, S3, Kafka, queueing, the status view, the event stream)
+ * is overhead.
+ */
+public final class PipelineBenchmark implements Benchmark {
+
+    static final double OVERHEAD_P50_GOAL_MS = 25;
+    static final double OVERHEAD_P99_GOAL_MS = 100;
+    private static final int WARM_UP_JOBS = 2;
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(10);
+
+    /**
+     * @param jobs        measured jobs
+     * @param concurrency jobs in flight at once
+     * @param baseSteps   base respacing of every job
+     * @param srSteps     upsampler respacing of every job
+     */
+    public record Options(int jobs, int concurrency, String baseSteps, String srSteps) {
+        public Options {
+            Benchmark.require(jobs >= 1, "--jobs must be at least 1, got " + jobs);
+            Benchmark.require(concurrency >= 1, "--concurrency must be at least 1, got " + concurrency);
+        }
+    }
+
+    /** One measured job; milliseconds. */
+    record Sample(String id, double acceptMs, double endToEndMs, Map<String, Double> timings) {
+
+        double modelMs() {
+            return timing("encode") + timing("base") + timing("upsampler");
+        }
+
+        double overheadMs() {
+            return endToEndMs - modelMs();
+        }
+
+        double timing(String phase) {
+            return timings.getOrDefault(phase, 0.0);
+        }
+    }
+
+    private final Options options;
+
+    public PipelineBenchmark(Options options) {
+        this.options = options;
+    }
+
+    @Override
+    public int run(LocalSettings settings, PrintStream out, PrintStream err) {
+        byte[] mask = BundledModels.example("mask.png");
+        try (LocalStack stack = Benchmark.startStack(settings, err)) {
+            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+            err.println("warming up with " + WARM_UP_JOBS + " jobs ...");
+            for (int i = 0; i < WARM_UP_JOBS; i++) {
+                runJob(client, mask, 1_000_000 + i);
+            }
+            err.printf("running %d jobs, %d in flight ...%n", options.jobs(), options.concurrency());
+            long begin = System.nanoTime();
+            List<Sample> samples = runAll(client, mask);
+            double wallMs = Benchmark.millisSince(begin);
+            report(samples, wallMs, settings, out);
+            return 0;
+        }
+    }
+
+    private List<Sample> runAll(TranslationClient client, byte[] mask) {
+        ExecutorService pool = Executors.newFixedThreadPool(options.concurrency());
+        try {
+            List<Future<Sample>> running = new ArrayList<>();
+            for (int i = 0; i < options.jobs(); i++) {
+                long seed = i;
+                running.add(pool.submit(() -> runJob(client, mask, seed)));
+            }
+            List<Sample> samples = new ArrayList<>();
+            for (Future<Sample> job : running) {
+                samples.add(job.get());
+            }
+            return samples;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause
+                    : new IllegalStateException("a job failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private Sample runJob(TranslationClient client, byte[] mask, long seed) {
+        ObjectNode params = JSON.createObjectNode()
+                .put("task", "mask")
+                .put("base_steps", options.baseSteps())
+                .put("sr_steps", options.srSteps())
+                .put("seed", seed);
+        long begin = System.nanoTime();
+        JsonNode accepted = client.submit(mask, "mask.png", "image/png", params);
+        double acceptMs = Benchmark.millisSince(begin);
+        String id = accepted.path("id").asString();
+        JsonNode job = TranslationClient.terminal(accepted) ? accepted : client.await(id, JOB_TIMEOUT, update -> {
+        });
+        double endToEndMs = Benchmark.millisSince(begin);
+        if (!job.path("status").asString("").equals("succeeded")) {
+            throw new TranslationClient.ApiException("job " + id + " ended " + job.path("status").asString("")
+                    + ": " + job.path("error"));
+        }
+        Map<String, Double> timings = new java.util.LinkedHashMap<>();
+        job.path("timings").properties().forEach(entry -> timings.put(entry.getKey(), entry.getValue().asDouble()));
+        return new Sample(id, acceptMs, endToEndMs, timings);
+    }
+
+    private void report(List<Sample> samples, double wallMs, LocalSettings settings, PrintStream out) {
+        Percentiles accept = of(samples, Sample::acceptMs);
+        Percentiles endToEnd = of(samples, Sample::endToEndMs);
+        Percentiles model = of(samples, Sample::modelMs);
+        Percentiles overhead = of(samples, Sample::overheadMs);
+        Percentiles outsideWorker = of(samples, s -> s.endToEndMs() - s.timing("total"));
+        boolean goalMet = overhead.p50() <= OVERHEAD_P50_GOAL_MS && overhead.p99() <= OVERHEAD_P99_GOAL_MS;
+
+        out.printf("bench pipeline: %d jobs, %d in flight, base_steps %s, sr_steps %s, model %s%n",
+                options.jobs(), options.concurrency(), options.baseSteps(), options.srSteps(),
+                settings.modelDir() == null ? "bundled tiny-mask" : settings.modelDir());
+        out.printf("goal: overhead (end-to-end minus model time) p50 <= %.0f ms, p99 <= %.0f ms%s%n",
+                OVERHEAD_P50_GOAL_MS, OVERHEAD_P99_GOAL_MS,
+                samples.size() < 100 ? " (p99 of fewer than 100 jobs = the slowest)" : "");
+        out.printf("%-48s %10s %10s %10s%n", "milliseconds per job", "p50", "p99", "max");
+        row(out, "accept (POST sent -> 202 read)", accept);
+        row(out, "end-to-end (POST sent -> succeeded seen, SSE)", endToEnd);
+        row(out, "model (worker: encode + base + upsampler)", model);
+        row(out, "overhead (end-to-end - model)", overhead);
+        for (String phase : List.of("queued", "fetch", "prepare", "store")) {
+            row(out, "  of which worker " + phase, of(samples, s -> s.timing(phase)));
+        }
+        row(out, "  of which outside the worker (e2e - total)", outsideWorker);
+        out.printf("throughput: %.2f jobs/s (%d jobs in %.1f s)%n", samples.size() * 1000.0 / wallMs, samples.size(),
+                wallMs / 1000.0);
+        out.println("overhead goal " + (goalMet ? "met" : "NOT met"));
+
+        ObjectNode json = JSON.createObjectNode()
+                .put("bench", "pipeline")
+                .put("jobs", samples.size())
+                .put("concurrency", options.concurrency())
+                .put("base_steps", options.baseSteps())
+                .put("sr_steps", options.srSteps())
+                .put("accept_p50_ms", Percentiles.tenth(accept.p50()))
+                .put("accept_p99_ms", Percentiles.tenth(accept.p99()))
+                .put("e2e_p50_ms", Percentiles.tenth(endToEnd.p50()))
+                .put("e2e_p99_ms", Percentiles.tenth(endToEnd.p99()))
+                .put("model_p50_ms", Percentiles.tenth(model.p50()))
+                .put("model_p99_ms", Percentiles.tenth(model.p99()))
+                .put("overhead_p50_ms", Percentiles.tenth(overhead.p50()))
+                .put("overhead_p99_ms", Percentiles.tenth(overhead.p99()))
+                .put("outside_worker_p50_ms", Percentiles.tenth(outsideWorker.p50()))
+                .put("jobs_per_s", Math.round(samples.size() * 100_000.0 / wallMs) / 100.0)
+                .put("goal_met", goalMet);
+        Benchmark.printJson(json, out);
+    }
+
+    private static Percentiles of(List<Sample> samples, ToDoubleFunction<Sample> metric) {
+        return Percentiles.of(samples.stream().map(metric::applyAsDouble).toList());
+    }
+
+    static void row(PrintStream out, String label, Percentiles values) {
+        out.printf("%-48s %10.1f %10.1f %10.1f%n", label, values.p50(), values.p99(), values.max());
+    }
+}
