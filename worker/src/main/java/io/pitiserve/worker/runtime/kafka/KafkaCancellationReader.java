@@ -7,7 +7,6 @@ import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.worker.runtime.job.CancelledJobs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -71,6 +70,11 @@ public final class KafkaCancellationReader implements SmartLifecycle, CancelledJ
         synchronized (caughtUp) {
             if (sinceNanos - wantedSince > 0) {
                 wantedSince = sinceNanos;
+                // Cut the reader's current poll short so the catch-up starts at once.
+                Consumer<byte[], byte[]> current = consumer;
+                if (current != null && caughtUpAt - sinceNanos < 0) {
+                    current.wakeup();
+                }
             }
             while (caughtUpAt - sinceNanos < 0) {
                 long left = deadline - System.nanoTime();
@@ -136,26 +140,29 @@ public final class KafkaCancellationReader implements SmartLifecycle, CancelledJ
             Map<TopicPartition, Long> target = null;
             long targetTakenAt = 0;
             while (running) {
-                long wanted = wantedSince;
-                if (target == null && wanted - caughtUpAt > 0) {
-                    targetTakenAt = System.nanoTime();
-                    target = c.endOffsets(partitions);
-                }
-                ConsumerRecords<byte[], byte[]> records = c.poll(POLL);
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    apply(record);
-                }
-                if (target != null && reached(c, target)) {
-                    synchronized (caughtUp) {
-                        caughtUpAt = targetTakenAt;
-                        caughtUp.notifyAll();
+                try {
+                    long wanted = wantedSince;
+                    if (target == null && wanted - caughtUpAt > 0) {
+                        targetTakenAt = System.nanoTime();
+                        target = c.endOffsets(partitions);
                     }
-                    target = null;
+                    // Already at the end offsets (the usual case): answer now, not after another poll.
+                    if (target == null || !reached(c, target)) {
+                        for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL)) {
+                            apply(record);
+                        }
+                    }
+                    if (target != null && reached(c, target)) {
+                        synchronized (caughtUp) {
+                            caughtUpAt = targetTakenAt;
+                            caughtUp.notifyAll();
+                        }
+                        target = null;
+                    }
+                } catch (WakeupException e) {
+                    // A job started waiting for a catch-up (see awaitCaughtUp), or we are stopping:
+                    // either way the loop condition decides.
                 }
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("control topic reader woken up while running", e);
             }
         } catch (RuntimeException e) {
             log.error("control topic reader stopped: cancellations are no longer seen", e);
