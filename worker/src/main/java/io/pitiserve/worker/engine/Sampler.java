@@ -5,7 +5,7 @@ import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 /**
  * How one denoising step turns the network's prediction into the next latent.
  *
- * <p>Every sampler is expressed with the same six per-sample coefficients so that one vectorised
+ * <p>Every sampler is expressed with the same six per-sample coefficients so that one update loop
  * update serves a batch whose samples use different samplers and sit at different steps:
  * <pre>
  *   x0   = clamp(sqrt(1/abar) x - sqrt(1/abar - 1) eps, -1, 1)
