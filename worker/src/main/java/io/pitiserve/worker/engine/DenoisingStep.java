@@ -25,8 +25,8 @@ import java.util.concurrent.Executors;
  * unconditional row of every guided one. The update (guidance, x0, posterior mean, noise) runs on
  * the host in float32 with each row's own float64-derived coefficients, operation by operation as
  * the reference does it; native memory is confined to a sub-manager closed at the end of the step.
- * Five native calls per step (two uploads, the decoder, one download, the close) keep the engine's
- * own cost small next to the network's, on CPU as on GPU.
+ * A handful of native calls per step (the uploads, the decoder, one download, the close) keep the
+ * engine's own cost small next to the network's, on CPU as on GPU.
  */
 public final class DenoisingStep {
 
@@ -66,9 +66,17 @@ public final class DenoisingStep {
         int rows = n + guided.size();
 
         CompletableFuture<float[]> noise = null;
-        if (anyNoise(group)) {
+        // Each row's coefficients, computed once per step and used by the noise draw and the update.
+        double[][] coefficients = new double[n][];
+        boolean anyNoise = false;
+        for (int j = 0; j < n; j++) {
+            Trajectory trajectory = group.get(j);
+            coefficients[j] = trajectory.sampler().coefficients(trajectory.schedule(), trajectory.index());
+            anyNoise |= coefficients[j][Sampler.D] != 0.0;
+        }
+        if (anyNoise) {
             // Noise does not depend on the network's output: draw it on another core meanwhile.
-            noise = CompletableFuture.supplyAsync(() -> drawNoise(group, perSample), NOISE_THREADS);
+            noise = CompletableFuture.supplyAsync(() -> drawNoise(group, coefficients, perSample), NOISE_THREADS);
         }
 
         float[] latents = new float[rows * perSample];
@@ -118,7 +126,8 @@ public final class DenoisingStep {
                 eps = new float[perSample];
                 System.arraycopy(out, conditionalOffset, eps, 0, perSample);
             }
-            float[] next = update(trajectory, eps, out, conditionalOffset + perSample, z, j * perSample);
+            float[] next = update(trajectory, coefficients[j], eps, out, conditionalOffset + perSample, z,
+                    j * perSample);
             trajectory.advance(next);
         }
         return new Timing(forwardNanos, System.nanoTime() - started);
@@ -140,11 +149,10 @@ public final class DenoisingStep {
      * One trajectory's update from its guided eps and its variance values ({@code out} from
      * {@code varianceOffset}); {@code z} holds its noise from {@code noiseOffset} when it draws any.
      */
-    private static float[] update(Trajectory trajectory, float[] eps, float[] out, int varianceOffset,
+    private static float[] update(Trajectory trajectory, double[] c, float[] eps, float[] out, int varianceOffset,
                                   float[] z, int noiseOffset) {
         RespacedSchedule schedule = trajectory.schedule();
         int i = trajectory.index();
-        double[] c = trajectory.sampler().coefficients(schedule, i);
         float r1 = (float) schedule.sqrtRecipAlphaBar(i);
         float r2 = (float) schedule.sqrtRecipM1AlphaBar(i);
         float a = (float) c[Sampler.A];
@@ -180,21 +188,12 @@ public final class DenoisingStep {
         return next;
     }
 
-    private static boolean anyNoise(List<Trajectory> group) {
-        for (Trajectory trajectory : group) {
-            if (trajectory.sampler().drawsNoise(trajectory.schedule(), trajectory.index())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** Noise of the next step of every trajectory that draws one; zeros for the others. */
-    private static float[] drawNoise(List<Trajectory> group, int perSample) {
+    private static float[] drawNoise(List<Trajectory> group, double[][] coefficients, int perSample) {
         float[] noise = new float[group.size() * perSample];
         for (int j = 0; j < group.size(); j++) {
             Trajectory trajectory = group.get(j);
-            if (trajectory.sampler().drawsNoise(trajectory.schedule(), trajectory.index())) {
+            if (coefficients[j][Sampler.D] != 0.0) {
                 trajectory.noise().fill(trajectory.stepsTaken() + 1, noise, j * perSample, perSample);
             }
         }

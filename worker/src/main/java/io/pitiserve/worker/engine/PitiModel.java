@@ -29,14 +29,12 @@ public final class PitiModel implements AutoCloseable {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private final Path directory;
     private final ModelManifest manifest;
     private final Stage base;
     private final Stage upsampler;
     private final Device device;
 
-    private PitiModel(Path directory, ModelManifest manifest, Stage base, Stage upsampler, Device device) {
-        this.directory = directory;
+    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, Device device) {
         this.manifest = manifest;
         this.base = base;
         this.upsampler = upsampler;
@@ -64,7 +62,7 @@ public final class PitiModel implements AutoCloseable {
         try {
             base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), device);
             Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(), device);
-            return new PitiModel(directory, manifest, base, upsampler, device);
+            return new PitiModel(manifest, base, upsampler, device);
         } catch (RuntimeException e) {
             if (base != null) {
                 base.close();
@@ -148,10 +146,6 @@ public final class PitiModel implements AutoCloseable {
 
     public ModelManifest manifest() {
         return manifest;
-    }
-
-    public Path directory() {
-        return directory;
     }
 
     public Device device() {

@@ -27,11 +27,6 @@ public sealed interface Sampler {
     /** The coefficients of step {@code i} (respaced index, counting down to 0). */
     double[] coefficients(RespacedSchedule schedule, int i);
 
-    /** Whether step {@code i} draws noise. */
-    default boolean drawsNoise(RespacedSchedule schedule, int i) {
-        return coefficients(schedule, i)[D] != 0.0;
-    }
-
     String label();
 
     /** Parses {@code ddpm} or {@code ddim} (with {@code eta}). */

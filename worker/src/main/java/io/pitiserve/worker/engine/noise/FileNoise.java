@@ -31,11 +31,6 @@ public final class FileNoise implements NoiseSource {
         }
     }
 
-    /** Number of draws recorded (initial latent plus one per step). */
-    public int draws() {
-        return draws;
-    }
-
     @Override
     public void fill(int index, float[] target, int offset, int length) {
         if (index >= draws) {
