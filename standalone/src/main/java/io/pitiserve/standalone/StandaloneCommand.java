@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
+import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
@@ -44,7 +45,11 @@ public final class StandaloneCommand {
               bench gateway
                       the same with the worker paused; --requests multipart submissions of a
                       synthetic mask PNG; prints accepted submissions/s and latency percentiles
-                      (both benches: a table, then one JSON object as the last line)
+              bench batching
+                      the engine alone: jobs one at a time, in request-level batches and under
+                      the step-level continuous batching scheduler at several loads; jobs/s,
+                      latency percentiles, decoder rows per call and the speed-ups
+                      (every bench: a table, then one JSON object as the last line)
 
             options of all:
               --data-dir DIR            broker log, S3 objects, state, credentials
@@ -73,6 +78,18 @@ public final class StandaloneCommand {
               --jobs N                  measured jobs (20)
               --concurrency C           jobs in flight (1)
 
+            options of bench batching (the engine in this process, no Kafka or S3; --model as above):
+              --levels L,L,...          concurrent jobs offered (1,4,16,64); --headline L for the JSON (16)
+              --min-jobs N              jobs per run at least, max(level, N) (8)
+              --think-ms MS             mean pause of a client between jobs, Poisson (100)
+              --base-steps S            (10)   --sr-steps S (2)   --threads N intra-op threads (1)
+              --modes M,M,...           sequential,request,continuous,latency (all four)
+              --request-batch N         fixed batch size of request-level batching (4)
+              --batch-wait-ms MS        longest wait to fill a request-level batch (50)
+              --max-jobs N              jobs the step scheduler admits at once (16)
+              --base-rows R,C           base rows per step, rows per decoder call (16,2)
+              --sr-rows R,C             upsampler rows per step, rows per decoder call (8,1)
+
             options of bench gateway:
               --requests N              measured submissions (2000)
               --concurrency C           clients, one keep-alive connection each (32)
@@ -90,6 +107,9 @@ public final class StandaloneCommand {
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
+    static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
+            "base-steps", "sr-steps", "threads", "modes", "request-batch", "batch-wait-ms", "max-jobs", "base-rows",
+            "sr-rows");
 
     private StandaloneCommand() {
     }
@@ -159,11 +179,15 @@ public final class StandaloneCommand {
 
     private static int bench(List<String> args, PrintStream out, PrintStream err) {
         String which = args.isEmpty() ? "" : args.get(0);
+        if (which.equals("batching")) {
+            return batchingBench(new CommandLine(args.subList(1, args.size()), BATCHING_BENCH_OPTIONS, Set.of()), out,
+                    err);
+        }
         Set<String> options = new LinkedHashSet<>(COMMON_OPTIONS);
         switch (which) {
             case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
-            default -> throw new CommandLine.UsageException("bench needs 'pipeline' or 'gateway'"
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
@@ -192,6 +216,27 @@ public final class StandaloneCommand {
                 deleteRecursively(dataDir);
             }
         }
+    }
+
+    private static int batchingBench(CommandLine line, PrintStream out, PrintStream err) {
+        BatchingBenchmark.Options options;
+        try {
+            options = new BatchingBenchmark.Options(line.has("model") ? Path.of(line.string("model", null)) : null,
+                    line.integer("threads", 1), BatchingBenchmark.Options.integers("--levels",
+                    line.string("levels", "1,4,16,64")), line.integer("min-jobs", 8), line.integer("think-ms", 100),
+                    line.string("base-steps", "10"), line.string("sr-steps", "2"), line.integer("request-batch", 4),
+                    line.integer("batch-wait-ms", 50), line.integer("max-jobs", 16),
+                    BatchingBenchmark.Options.limits("--base-rows", line.string("base-rows", "16,2")),
+                    BatchingBenchmark.Options.limits("--sr-rows", line.string("sr-rows", "8,1")),
+                    List.of(line.string("modes", String.join(",", BatchingBenchmark.ALL_MODES)).split(",")),
+                    line.integer("headline", 16), 7);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
+        if (options.model() != null && !Files.isRegularFile(options.model().resolve("model.json"))) {
+            throw new CommandLine.UsageException("--model " + options.model() + " holds no model.json");
+        }
+        return new BatchingBenchmark(options).run(out, err);
     }
 
     static void printServing(LocalStack stack, PrintStream out) {
