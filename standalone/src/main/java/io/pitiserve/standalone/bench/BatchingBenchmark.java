@@ -152,12 +152,19 @@ public final class BatchingBenchmark {
                     model.manifest().name(), options.threads(), options.baseSteps(), options.srSteps());
             engine.translate(request(model, 0));
             List<Run> runs = new ArrayList<>();
+            out.printf("%-11s %5s %5s %8s %9s %9s %9s %9s%n", "mode", "conc", "jobs", "jobs/s", "p50 ms", "p99 ms",
+                    "rows/call", "rows/step");
             for (String mode : options.modes()) {
                 for (int level : options.levels()) {
                     int jobs = Math.max(level, options.minJobs());
                     err.printf("%s at %d concurrent (%d jobs) ...%n", mode, level, jobs);
                     try (Runner runner = runner(mode, model, engine)) {
-                        runs.add(measure(mode, level, jobs, model, runner));
+                        Run run = measure(mode, level, jobs, model, runner);
+                        runs.add(run);
+                        out.printf(Locale.ROOT, "%-11s %5d %5d %8.3f %9.1f %9.1f %9.2f %9.2f%n", run.mode(),
+                                run.level(), run.jobs(), run.jobsPerSecond(), run.latency().p50(), run.latency().p99(),
+                                run.rowsPerCall(), run.rowsPerStep());
+                        out.flush();
                     }
                 }
             }
@@ -394,14 +401,6 @@ public final class BatchingBenchmark {
     }
 
     private void print(List<Run> runs, PitiModel model, PrintStream out) {
-        out.println();
-        out.printf("%-11s %5s %5s %8s %9s %9s %9s %9s%n", "mode", "conc", "jobs", "jobs/s", "p50 ms", "p99 ms",
-                "rows/call", "rows/step");
-        for (Run run : runs) {
-            out.printf(Locale.ROOT, "%-11s %5d %5d %8.3f %9.1f %9.1f %9.2f %9.2f%n", run.mode(), run.level(), run.jobs(),
-                    run.jobsPerSecond(), run.latency().p50(), run.latency().p99(), run.rowsPerCall(),
-                    run.rowsPerStep());
-        }
         Map<String, Run> headline = new LinkedHashMap<>();
         for (Run run : runs) {
             if (run.level() == options.headline()) {
@@ -435,6 +434,13 @@ public final class BatchingBenchmark {
             throughput.put(mode, round(run.jobsPerSecond(), 1000));
         });
         if (continuous != null && sequential != null && request != null) {
+            boolean met = continuous.jobsPerSecond() / sequential.jobsPerSecond() >= SPEEDUP_GOAL
+                    && continuous.latency().p99() <= request.latency().p99();
+            out.printf(Locale.ROOT, "at %d concurrent: continuous / sequential %.2fx, continuous / request %.2fx, "
+                            + "p99 %.0f ms vs %.0f ms; goal (>= %.1fx and p99 <= request's) %s%n", options.headline(),
+                    continuous.jobsPerSecond() / sequential.jobsPerSecond(),
+                    continuous.jobsPerSecond() / request.jobsPerSecond(), continuous.latency().p99(),
+                    request.latency().p99(), SPEEDUP_GOAL, met ? "met" : "NOT met");
             json.put("goal_met", continuous.jobsPerSecond() / sequential.jobsPerSecond() >= SPEEDUP_GOAL
                     && continuous.latency().p99() <= request.latency().p99());
         }

@@ -42,8 +42,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -63,6 +67,12 @@ public final class JobRunner {
     }
 
     public static final String MDC_JOB_ID = "jobId";
+    /** Hands progress events to the producer off the scheduler's threads; a daemon, one for all jobs. */
+    private static final Executor PROGRESS_RELAY = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "pitiserve-progress");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     private static final int MAX_SAMPLES = 4;
 
@@ -210,9 +220,21 @@ public final class JobRunner {
         TranslationRequest engineRequest = engineRequest(params, condition);
         long t2 = System.nanoTime();
 
+        // Progress is told on a scheduler thread shared by every job in the batch: a send that blocks
+        // (broker away, buffer full) must not hold up the batch, so sends go through one relay thread, in
+        // order per job, and are all handed to the producer before the job's terminal event.
+        AtomicReference<CompletableFuture<Void>> sent = new AtomicReference<>(CompletableFuture.completedFuture(null));
         ProgressThrottle progress = new ProgressThrottle(settings.progressInterval(), System::nanoTime,
-                (stage, step, of) -> events.publishEventually(new TranslationProgress(jobId, request.tenant(),
-                        clock.instant(), stage.label(), step, of), traceparent));
+                (stage, step, of) -> {
+                    TranslationProgress event = new TranslationProgress(jobId, request.tenant(), clock.instant(),
+                            stage.label(), step, of);
+                    sent.updateAndGet(previous -> previous.thenRunAsync(
+                            () -> events.publishEventually(event, traceparent), PROGRESS_RELAY)
+                            .exceptionally(failure -> {
+                                log.warn("progress of job {} not sent: {}", jobId, failure.toString());
+                                return null;
+                            }));
+                });
         TranslationResult result;
         try {
             // Batched with the other jobs in flight at step level; this thread only waits for the result.
@@ -220,6 +242,8 @@ public final class JobRunner {
                     () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId), null));
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        } finally {
+            sent.get().join();
         }
         long t3 = System.nanoTime();
 
