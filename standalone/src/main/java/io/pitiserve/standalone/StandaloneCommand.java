@@ -85,6 +85,8 @@ public final class StandaloneCommand {
               --base-steps S            (10)   --sr-steps S (2)   --threads N intra-op threads (1)
               --modes M,M,...           sequential,request,continuous,latency (all four)
               --request-batch N         fixed batch size of request-level batching (4)
+              --request-calls C         scheduler: its decoder calls have the scheduler's call rows;
+                                        whole: one call per step for the batch (scheduler)
               --batch-wait-ms MS        longest wait to fill a request-level batch (50)
               --max-jobs N              jobs the step scheduler admits at once (16)
               --base-rows R,C           base rows per step, rows per decoder call (16,2)
@@ -108,8 +110,8 @@ public final class StandaloneCommand {
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
-            "base-steps", "sr-steps", "threads", "modes", "request-batch", "batch-wait-ms", "max-jobs", "base-rows",
-            "sr-rows");
+            "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
+            "base-rows", "sr-rows");
 
     private StandaloneCommand() {
     }
@@ -225,6 +227,7 @@ public final class StandaloneCommand {
                     line.integer("threads", 1), BatchingBenchmark.Options.integers("--levels",
                     line.string("levels", "1,4,16,64")), line.integer("min-jobs", 8), line.integer("think-ms", 100),
                     line.string("base-steps", "10"), line.string("sr-steps", "2"), line.integer("request-batch", 4),
+                    requestCalls(line.string("request-calls", "scheduler")),
                     line.integer("batch-wait-ms", 50), line.integer("max-jobs", 16),
                     BatchingBenchmark.Options.limits("--base-rows", line.string("base-rows", "16,2")),
                     BatchingBenchmark.Options.limits("--sr-rows", line.string("sr-rows", "8,1")),
@@ -237,6 +240,15 @@ public final class StandaloneCommand {
             throw new CommandLine.UsageException("--model " + options.model() + " holds no model.json");
         }
         return new BatchingBenchmark(options).run(out, err);
+    }
+
+    private static boolean requestCalls(String value) {
+        return switch (value) {
+            case "whole" -> true;
+            case "scheduler" -> false;
+            default -> throw new CommandLine.UsageException("--request-calls must be scheduler or whole, got '" + value
+                    + "'");
+        };
     }
 
     static void printServing(LocalStack stack, PrintStream out) {

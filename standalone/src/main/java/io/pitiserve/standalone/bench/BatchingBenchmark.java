@@ -40,7 +40,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <li>{@code sequential}: one job at a time;</li>
  * <li>{@code request}: request-level batching, fixed batches of up to {@code --request-batch} jobs
  *     collected for at most {@code --batch-wait-ms}, run together through both stages, all results
- *     returned when the batch is done;</li>
+ *     returned when the batch is done; its decoder calls have the scheduler's rows per call (or, with
+ *     {@code --request-calls whole}, one call per step for the whole batch);</li>
  * <li>{@code continuous}: the step scheduler (step-level continuous batching, throughput policy);</li>
  * <li>{@code latency}: the step scheduler with the latency policy.</li>
  * </ul>
@@ -62,6 +63,7 @@ public final class BatchingBenchmark {
      * @param baseSteps    base respacing of every job
      * @param srSteps      upsampler respacing of every job
      * @param requestBatch most jobs of a request-level batch
+     * @param wholeCalls   request-level batches run each step as one decoder call (else the scheduler's call rows)
      * @param batchWaitMs  longest wait for a request-level batch to fill
      * @param maxJobs      jobs admitted at once by the step scheduler
      * @param baseRows     base rows per step, rows per decoder call (scheduler)
@@ -71,7 +73,7 @@ public final class BatchingBenchmark {
      * @param seed         arrivals and job seeds
      */
     public record Options(Path model, int threads, List<Integer> levels, int minJobs, int thinkMs, String baseSteps,
-                          String srSteps, int requestBatch, int batchWaitMs, int maxJobs, StageLimits baseRows,
+                          String srSteps, int requestBatch, boolean wholeCalls, int batchWaitMs, int maxJobs, StageLimits baseRows,
                           StageLimits srRows, List<String> modes, int headline, long seed) {
         public Options {
             require(threads >= 1, "--threads must be at least 1, got " + threads);
@@ -331,7 +333,11 @@ public final class BatchingBenchmark {
                         batch.add(more);
                     }
                     List<TranslationResult> results = engine.translateTogether(
-                            batch.stream().map(Pending::request).toList(), CallShape.ONE_CALL);
+                            batch.stream().map(Pending::request).toList(),
+                            options.wholeCalls() ? CallShape.ONE_CALL
+                                    : new CallShape(options.baseRows().callRows(), true, 0),
+                            options.wholeCalls() ? CallShape.ONE_CALL
+                                    : new CallShape(options.srRows().callRows(), true, 0));
                     double[] group = rowsOfGroup(model, batch.size(), first.request());
                     rows += group[0];
                     calls += group[1];
@@ -415,6 +421,7 @@ public final class BatchingBenchmark {
         json.put("sr_steps", options.srSteps());
         json.put("think_ms", options.thinkMs());
         json.put("request_batch", options.requestBatch());
+        json.put("request_calls", options.wholeCalls() ? "whole" : "scheduler");
         json.put("scheduler_rows", options.baseRows().maxRows() + "," + options.baseRows().callRows() + "/"
                 + options.srRows().maxRows() + "," + options.srRows().callRows());
         json.put("headline_concurrency", options.headline());

@@ -56,7 +56,8 @@ public final class TranslationEngine {
      * through the upsampler, and all results come back when the last of them is done. A sample
      * leaves the group when its own schedule ends, but no request joins a running group.
      */
-    public List<TranslationResult> translateTogether(List<TranslationRequest> requests, CallShape shape) {
+    public List<TranslationResult> translateTogether(List<TranslationRequest> requests, CallShape baseShape,
+                                                     CallShape upsamplerShape) {
         List<EngineJob> jobs = new ArrayList<>();
         try {
             for (TranslationRequest request : requests) {
@@ -66,12 +67,12 @@ public final class TranslationEngine {
             for (EngineJob job : jobs) {
                 base.add(job.startBase());
             }
-            long forwardNanos = runTogether(model.base(), base, shape);
+            long forwardNanos = runTogether(model.base(), base, baseShape);
             List<List<Trajectory>> upsampler = new ArrayList<>();
             for (int k = 0; k < jobs.size(); k++) {
                 upsampler.add(jobs.get(k).startUpsampler(base.get(k)));
             }
-            forwardNanos += runTogether(model.upsampler(), upsampler, shape);
+            forwardNanos += runTogether(model.upsampler(), upsampler, upsamplerShape);
             List<TranslationResult> results = new ArrayList<>();
             for (int k = 0; k < jobs.size(); k++) {
                 results.add(jobs.get(k).finish(upsampler.get(k), forwardNanos));
