@@ -257,6 +257,15 @@ public final class BatchingBenchmark {
         return new double[]{rows, baseSteps + srSteps};
     }
 
+    /** Decoder calls of a group of {@code jobs} one-sample jobs cut into the scheduler's call rows. */
+    private double callsOfGroup(PitiModel model, int jobs, TranslationRequest request) {
+        int baseSteps = model.base().schedule(request.baseRespacing()).length();
+        int srSteps = model.upsampler().schedule(request.srRespacing()).length();
+        int baseCalls = (2 * jobs + options.baseRows().callRows() - 1) / options.baseRows().callRows();
+        int srCalls = (jobs + options.srRows().callRows() - 1) / options.srRows().callRows();
+        return (double) baseCalls * baseSteps + (double) srCalls * srSteps;
+    }
+
     private final class Sequential implements Runner {
         private final ExecutorService thread = Executors.newSingleThreadExecutor();
         private final TranslationEngine engine;
@@ -298,6 +307,7 @@ public final class BatchingBenchmark {
         private final TranslationEngine engine;
         private final PitiModel model;
         private double rows;
+        private double steps;
         private double calls;
         private volatile boolean open = true;
 
@@ -340,7 +350,8 @@ public final class BatchingBenchmark {
                                     : new CallShape(options.srRows().callRows(), true, 0));
                     double[] group = rowsOfGroup(model, batch.size(), first.request());
                     rows += group[0];
-                    calls += group[1];
+                    steps += group[1];
+                    calls += options.wholeCalls() ? group[1] : callsOfGroup(model, batch.size(), first.request());
                     for (int k = 0; k < batch.size(); k++) {
                         batch.get(k).result().complete(results.get(k));
                     }
@@ -357,7 +368,7 @@ public final class BatchingBenchmark {
 
         @Override
         public double rowsPerStep() {
-            return rowsPerCall();
+            return steps == 0 ? 0 : rows / steps;
         }
 
         @Override

@@ -26,7 +26,7 @@ class BatchingBenchIT {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = StandaloneCommand.run(List.of("bench", "batching", "--model", MICRO_MODEL.toString(),
                         "--levels", "1,4", "--headline", "4", "--min-jobs", "4", "--think-ms", "5",
-                        "--base-steps", "4", "--sr-steps", "2"),
+                        "--base-steps", "3", "--sr-steps", "1"),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String stdout = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as("stdout: %s%nstderr: %s", stdout, err.toString(StandardCharsets.UTF_8)).isZero();
