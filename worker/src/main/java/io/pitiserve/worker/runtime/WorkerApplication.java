@@ -28,7 +28,7 @@ public class WorkerApplication {
             "spring.main.banner-mode", "off",
             "logging.pattern.level", "%5p [%X{jobId:-}]",
             "management.endpoint.health.probes.enabled", "true",
-            "management.endpoint.health.group.readiness.include", "readinessState,workerModel");
+            "management.endpoint.health.group.readiness.include", "readinessState,workerModel,workerScheduler");
 
     /** A builder for the worker context with {@link #DEFAULTS}; add properties and call {@code run()}. */
     public static SpringApplicationBuilder builder() {

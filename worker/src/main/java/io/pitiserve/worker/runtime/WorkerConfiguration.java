@@ -105,6 +105,14 @@ public class WorkerConfiguration {
         return () -> health;
     }
 
+    @Bean
+    HealthIndicator workerSchedulerHealthIndicator(StepScheduler workerScheduler) {
+        return () -> workerScheduler.isRunning()
+                ? Health.up().withDetail("max-jobs", workerScheduler.settings().maxJobs())
+                        .withDetail("policy", workerScheduler.settings().policy().name().toLowerCase()).build()
+                : Health.down().withDetail("reason", "the step scheduler stopped").build();
+    }
+
     @Bean(destroyMethod = "close")
     Producer<byte[], byte[]> workerProducer(KafkaProperties kafka) {
         Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());

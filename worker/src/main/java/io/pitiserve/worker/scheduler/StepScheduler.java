@@ -96,6 +96,11 @@ public final class StepScheduler implements AutoCloseable {
         return settings;
     }
 
+    /** Whether both lanes run and jobs are taken (false once closed or after a lane failed). */
+    public boolean isRunning() {
+        return open;
+    }
+
     /**
      * Queues a job; the future completes with its result, or exceptionally with
      * {@link TranslationCancelledException} (cancelled, or the scheduler closed),
@@ -310,7 +315,9 @@ public final class StepScheduler implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException | Error e) {
-                log.error("the {} lane of the scheduler stopped unexpectedly", kind.label(), e);
+                log.error("the {} lane of the scheduler stopped unexpectedly; failing every job it holds", kind.label(),
+                        e);
+                crashed(e);
             } finally {
                 for (Batch batch : batches.values()) {
                     for (Ticket ticket : List.copyOf(batch.jobs)) {
@@ -318,6 +325,25 @@ public final class StepScheduler implements AutoCloseable {
                     }
                     batch.steps.close();
                 }
+            }
+        }
+
+        /** A lane that died takes no more work: nothing queued may wait for it forever. */
+        private void crashed(Throwable cause) {
+            List<Ticket> left = new ArrayList<>();
+            lock.lock();
+            try {
+                open = false;
+                left.addAll(waiting.removeIf(ticket -> true));
+                left.addAll(upsamplerQueue);
+                upsamplerQueue.clear();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            for (Ticket ticket : left) {
+                ticket.job.close();
+                ticket.result.completeExceptionally(new IllegalStateException("the scheduler stopped: " + cause, cause));
             }
         }
 
