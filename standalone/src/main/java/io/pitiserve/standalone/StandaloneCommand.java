@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
+import io.pitiserve.standalone.bench.WebhookBenchmark;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -44,7 +45,11 @@ public final class StandaloneCommand {
               bench gateway
                       the same with the worker paused; --requests multipart submissions of a
                       synthetic mask PNG; prints accepted submissions/s and latency percentiles
-                      (both benches: a table, then one JSON object as the last line)
+              bench webhooks
+                      the same with the worker paused; jobs with a webhook to a local receiver
+                      whose succeeded events the bench publishes; prints completion-to-delivery
+                      percentiles (one at a time, then a burst) and deliveries/s
+                      (every bench: a table, then one JSON object as the last line)
 
             options of all:
               --data-dir DIR            broker log, S3 objects, state, credentials
@@ -73,6 +78,10 @@ public final class StandaloneCommand {
               --jobs N                  measured jobs (20)
               --concurrency C           jobs in flight (1)
 
+            options of bench webhooks:
+              --deliveries N            jobs completed at once (1000)
+              --latency-samples N       jobs completed one at a time first (200)
+
             options of bench gateway:
               --requests N              measured submissions (2000)
               --concurrency C           clients, one keep-alive connection each (32)
@@ -90,6 +99,7 @@ public final class StandaloneCommand {
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
+    static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
 
     private StandaloneCommand() {
     }
@@ -163,18 +173,22 @@ public final class StandaloneCommand {
         switch (which) {
             case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
-            default -> throw new CommandLine.UsageException("bench needs 'pipeline' or 'gateway'"
+            case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway' or 'webhooks'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
         Benchmark benchmark;
         try {
-            benchmark = which.equals("pipeline")
-                    ? new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
-                            line.integer("concurrency", 1), line.string("base-steps", "10"),
-                            line.string("sr-steps", "5")))
-                    : new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
-                            line.integer("concurrency", 32), line.integer("input-kb", 16)));
+            benchmark = switch (which) {
+                case "pipeline" -> new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
+                        line.integer("concurrency", 1), line.string("base-steps", "10"),
+                        line.string("sr-steps", "5")));
+                case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
+                        line.integer("latency-samples", 200)));
+                default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
+                        line.integer("concurrency", 32), line.integer("input-kb", 16)));
+            };
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }

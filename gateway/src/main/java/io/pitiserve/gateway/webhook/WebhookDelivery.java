@@ -6,11 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -58,9 +54,7 @@ public class WebhookDelivery {
     private final WebhookViews views;
     private final StatusView statusView;
     private final WebhookMetrics metrics;
-    private final List<Duration> schedule;
-    private final double jitter;
-    private final Duration maxRetryAfter;
+    private final RetrySchedule schedule;
     private final Clock clock = Clock.systemUTC();
 
     public WebhookDelivery(WebhookUrlGuard guard, WebhookHttpClient http, WebhookSigners signers,
@@ -74,9 +68,8 @@ public class WebhookDelivery {
         this.views = views;
         this.statusView = statusView;
         this.metrics = metrics;
-        this.schedule = properties.retrySchedule();
-        this.jitter = properties.jitter();
-        this.maxRetryAfter = properties.maxRetryAfter();
+        this.schedule = new RetrySchedule(properties.retrySchedule(), properties.jitter(), properties.maxRetryAfter(),
+                () -> ThreadLocalRandom.current().nextDouble());
     }
 
     /** The answer to one attempt, before its consequences. */
@@ -145,7 +138,7 @@ public class WebhookDelivery {
             }
             String said = answer.bodyStart().isEmpty() ? "" : ": " + answer.bodyStart();
             if (status == 429 || status >= 500) {
-                return new Result(status, "HTTP " + status + said, true, retryAfter(answer.headers().get("retry-after")),
+                return new Result(status, "HTTP " + status + said, true, RetrySchedule.retryAfter(answer.headers().get("retry-after"), clock.instant()),
                         "retry", latency);
             }
             if (status == 410) {
@@ -167,8 +160,8 @@ public class WebhookDelivery {
         String outcome = result.outcome();
         Instant next = null;
         if (result.retryable()) {
-            if (pending.attempt() <= schedule.size()) {
-                Duration delay = delayAfter(pending.attempt(), result.retryAfter());
+            if (!schedule.exhaustedAfter(pending.attempt())) {
+                Duration delay = schedule.delayAfter(pending.attempt(), result.retryAfter());
                 next = clock.instant().plus(delay);
                 PendingDelivery retry = pending.next(next, PendingDelivery.REDELIVERY.equals(pending.origin())
                         ? PendingDelivery.REDELIVERY : PendingDelivery.RETRY, pending.attempt() + 1);
@@ -193,40 +186,6 @@ public class WebhookDelivery {
         } else {
             log.info("webhook {} ({}) to {} attempt {}: {} ({})", pending.webhookId(), pending.event(),
                     hostOf(pending.url()), pending.attempt(), outcome, result.error());
-        }
-    }
-
-    /** The delay after failed attempt {@code attempt} (1-based): the schedule's, jittered, at least Retry-After. */
-    Duration delayAfter(int attempt, Duration retryAfter) {
-        Duration base = schedule.get(attempt - 1);
-        long stretched = (long) (base.toMillis() * (1 + ThreadLocalRandom.current().nextDouble() * jitter));
-        Duration delay = Duration.ofMillis(stretched);
-        if (retryAfter != null) {
-            Duration asked = retryAfter.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : retryAfter;
-            if (asked.compareTo(delay) > 0) {
-                delay = asked;
-            }
-        }
-        return delay;
-    }
-
-    /** {@code Retry-After} as seconds or an HTTP date; null when absent or unreadable. */
-    Duration retryAfter(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        String value = header.strip();
-        try {
-            long seconds = Long.parseLong(value);
-            return seconds < 0 ? null : Duration.ofSeconds(seconds);
-        } catch (NumberFormatException e) {
-            try {
-                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-                Duration until = Duration.between(clock.instant(), at);
-                return until.isNegative() ? Duration.ZERO : until;
-            } catch (DateTimeParseException unreadable) {
-                return null;
-            }
         }
     }
 

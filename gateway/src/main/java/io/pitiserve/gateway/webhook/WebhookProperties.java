@@ -92,6 +92,17 @@ public record WebhookProperties(
         return List.copyOf(tiers);
     }
 
+    /** The tier a delay waits on: the largest tier delay not above it. */
+    public Duration tierFor(Duration delay) {
+        Duration chosen = Duration.ZERO;
+        for (Duration tier : tiers()) {
+            if (tier.compareTo(delay) <= 0) {
+                chosen = tier;
+            }
+        }
+        return chosen;
+    }
+
     private static void requirePositive(String key, Duration value) {
         if (value == null || value.isNegative() || value.isZero()) {
             throw new IllegalArgumentException("pitiserve.webhooks." + key + " must be positive, was " + value);

@@ -2,7 +2,6 @@ package io.pitiserve.gateway.webhook;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,14 +26,14 @@ public class WebhookPublisher {
 
     private final KafkaTemplate<byte[], byte[]> kafka;
     private final WebhookTopics topics;
-    private final List<Duration> tiers;
+    private final WebhookProperties webhooks;
     private final Duration timeout;
 
     public WebhookPublisher(KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate, PitiserveKafkaProperties kafka,
                             GatewayProperties gateway, WebhookProperties webhooks) {
         this.kafka = gatewayKafkaTemplate;
         this.topics = WebhookTopics.withPrefix(kafka.topicPrefix());
-        this.tiers = webhooks.tiers();
+        this.webhooks = webhooks;
         this.timeout = gateway.publishTimeout().plusSeconds(1);
     }
 
@@ -42,20 +41,9 @@ public class WebhookPublisher {
         return topics;
     }
 
-    /** The tier a delay waits on: the largest tier delay not above it. */
-    Duration tierOf(Duration delay) {
-        Duration chosen = Duration.ZERO;
-        for (Duration tier : tiers) {
-            if (tier.compareTo(delay) <= 0) {
-                chosen = tier;
-            }
-        }
-        return chosen;
-    }
-
     /** Puts a delivery on the retry tier matching {@code delay} (its due time is in the record). */
     public void schedule(PendingDelivery pending, Duration delay) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.retryTier(tierOf(delay)),
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.retryTier(webhooks.tierFor(delay)),
                 utf8(pending.jobId()), WebhookJson.write(pending));
         record.headers().add(DUE_HEADER, utf8(Long.toString(pending.dueAt().toEpochMilli())));
         send(record);
