@@ -88,8 +88,9 @@ public final class StandaloneCommand {
               --input-kb K              size the mask PNG is grown to (16)
 
             environment: PITISERVE_API_KEY and PITISERVE_WEBHOOK_SECRET (whsec_...) set the local
-            tenant's API key and webhook secret; otherwise both are generated once and kept in
-            <data-dir>/credentials.properties. PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the
+            tenant's API key and webhook signing secret; otherwise both are generated once and kept in
+            <data-dir>/credentials.properties. Local mode allows webhook receivers on loopback
+            (127.0.0.0/8, ::1) over plain http; other private addresses stay refused. PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the
             log level; logs go to stderr.
             """;
 
