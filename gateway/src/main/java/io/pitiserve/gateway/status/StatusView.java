@@ -98,6 +98,12 @@ public class StatusView implements SmartLifecycle {
         return streams != null;
     }
 
+    /** Before its readers (the webhook dispatcher) start, after they stop. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 100;
+    }
+
     /** The Streams state, or null before start. */
     public KafkaStreams.State state() {
         KafkaStreams current = streams;

@@ -166,10 +166,10 @@ public class WebhookDispatcher implements SmartLifecycle {
         return running;
     }
 
-    /** After the status view (which it reads) has started, before it stops. */
+    /** The status view, which it reads, starts in an earlier phase and stops in a later one. */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE + 100;
+        return SmartLifecycle.DEFAULT_PHASE;
     }
 
     private void pollLoop() {
@@ -368,17 +368,22 @@ public class WebhookDispatcher implements SmartLifecycle {
         kafka.resume(resumable);
     }
 
-    /** Stops taking records while too many are unfinished; resumes at half. */
+    /**
+     * Stops taking records while too many are unfinished (resumes at half), and while the status
+     * view is not running (starting, restoring, rebalancing): its jobs' webhooks are unknown then,
+     * and waiting for it must not use up the events' {@code view-wait}.
+     */
     private void relieveLoad(KafkaConsumer<byte[], byte[]> kafka) {
         int busy = inFlight.get();
-        if (busy >= properties.maxInFlight() && pausedForLoad.isEmpty()) {
+        boolean viewReady = statusView.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING;
+        if ((busy >= properties.maxInFlight() || !viewReady) && pausedForLoad.isEmpty()) {
             for (TopicPartition tp : kafka.assignment()) {
                 if (!pausedUntil.containsKey(tp)) {
                     pausedForLoad.add(tp);
                 }
             }
             kafka.pause(pausedForLoad);
-        } else if (busy <= properties.maxInFlight() / 2 && !pausedForLoad.isEmpty()) {
+        } else if (busy <= properties.maxInFlight() / 2 && viewReady && !pausedForLoad.isEmpty()) {
             List<TopicPartition> resumable = pausedForLoad.stream().filter(tp -> !pausedUntil.containsKey(tp))
                     .filter(kafka.assignment()::contains).toList();
             kafka.resume(resumable);

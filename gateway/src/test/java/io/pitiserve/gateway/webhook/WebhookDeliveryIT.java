@@ -18,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.TranslationFailed;
+import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationProgress;
+import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.webhook.WebhookPayload;
@@ -27,6 +29,7 @@ import io.pitiserve.common.webhook.WebhookVerification;
 import io.pitiserve.common.webhook.WebhookVerifier;
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
+import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.KafkaTopics;
@@ -344,6 +347,23 @@ class WebhookDeliveryIT {
         assertThat(receiver.received()).hasSize(4);
         assertThat(WebhookPayload.fromJson(receiver.received().get(0).body()).data().error().code()).isEqualTo("invalid_input");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(kafka.keysOf(WEBHOOK_TOPICS.deadLetter())).contains(id));
+    }
+
+    @Test
+    void anEventThatArrivesBeforeItsJobIsKnownWaitsForTheStatusViewAndIsThenDelivered() {
+        String id = JobIds.random();
+        String url = receiver.url("receiver.test", "/early");
+
+        finish(id);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> kafka.keysOf(WEBHOOK_TOPICS.retryTier(Duration.ZERO)).contains(id));
+        kafka.publish(TOPICS.requests(), new TranslationRequested(id, "acme", Instant.now(), "inputs/acme/" + id,
+                "cd".repeat(32), "image/png", new TranslationParams("mask", null, 1, 1.3, "cfg", null, null, "ddpm", 0,
+                7, false, new TranslationParams.Webhook(url, List.of("succeeded")), Map.of())));
+
+        Received request = awaitRequests(1).get(0);
+        assertThat(WebhookPayload.fromJson(request.body()).data().id()).isEqualTo(id);
+        assertThat(awaitLogUntil(id, "delivered").get("attempt").asInt()).isEqualTo(1);
     }
 
     @Test
