@@ -121,7 +121,7 @@ public class WebhookDelivery {
         } catch (WebhookUrlRefusedException e) {
             return new Result(null, e.getMessage(), e.retryable(), null, e.retryable() ? "retry" : "refused", null);
         }
-        byte[] body = payloads.body(event, metadataOf(pending.jobId()));
+        byte[] body = payloads.body(event, () -> metadataOf(pending.jobId()));
         long timestamp = clock.instant().getEpochSecond();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(WebhookHeaders.ID, pending.webhookId());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
@@ -41,6 +42,11 @@ public class WebhookPayloads {
 
     /** The body bytes for {@code event}; {@code metadata} is the submission's, used when the event has none. */
     public byte[] body(JobEvent event, Map<String, String> metadata) {
+        return body(event, () -> metadata);
+    }
+
+    /** As {@link #body(JobEvent, Map)}, asking for the submission's metadata only when the event lacks it. */
+    public byte[] body(JobEvent event, Supplier<Map<String, String>> metadata) {
         WebhookPayload payload = payload(event, metadata);
         byte[] body = payload.toJson();
         if (body.length > WebhookPayload.MAX_BYTES) {
@@ -49,18 +55,21 @@ public class WebhookPayloads {
         return body;
     }
 
-    WebhookPayload payload(JobEvent event, Map<String, String> metadata) {
+    WebhookPayload payload(JobEvent event, Supplier<Map<String, String>> metadata) {
         WebhookEvent kind = WebhookEvent.of(event);
         String id = event.jobId();
         WebhookPayload.Links links = new WebhookPayload.Links("/v1/translations/" + id);
-        Map<String, String> meta = metadata == null ? Map.of() : metadata;
+        Supplier<Map<String, String>> submitted = () -> {
+            Map<String, String> value = metadata.get();
+            return value == null ? Map.of() : value;
+        };
         WebhookPayload.Data data = switch (kind) {
             case STARTED -> new WebhookPayload.Data(id, "running", ((TranslationStarted) event).attempt(), null, null,
-                    null, null, meta, null, null, null, links, null);
+                    null, null, submitted.get(), null, null, null, links, null);
             case PROGRESS -> {
                 TranslationProgress p = (TranslationProgress) event;
                 yield new WebhookPayload.Data(id, "running", null, new WebhookPayload.Progress(p.stage(), p.step(), p.of()),
-                        null, null, null, meta, null, null, null, links, null);
+                        null, null, null, submitted.get(), null, null, null, links, null);
             }
             case SUCCEEDED -> {
                 TranslationSucceeded s = (TranslationSucceeded) event;
@@ -69,17 +78,18 @@ public class WebhookPayloads {
                         .map(r -> new WebhookPayload.Result(r.kind(), r.index(), objects.presignGet(r.key(), urlTtl).toString(),
                                 expires, r.width(), r.height(), r.sha256(), r.bytes()))
                         .toList();
-                Map<String, String> own = s.metadata() == null || s.metadata().isEmpty() ? meta : s.metadata();
+                Map<String, String> own = s.metadata() == null || s.metadata().isEmpty() ? submitted.get() : s.metadata();
                 yield new WebhookPayload.Data(id, "succeeded", null, null, results, null, null, own, s.timings(),
                         s.model(), s.seed(), links, null);
             }
             case FAILED -> {
                 TranslationFailed f = (TranslationFailed) event;
                 yield new WebhookPayload.Data(id, "failed", null, null, null,
-                        new WebhookPayload.Error(f.code(), cut(f.message())), null, meta, null, null, null, links, null);
+                        new WebhookPayload.Error(f.code(), cut(f.message())), null, submitted.get(), null, null, null, links,
+                        null);
             }
             case CANCELLED -> new WebhookPayload.Data(id, "cancelled", null, null, null, null,
-                    cut(((TranslationCancelled) event).reason()), meta, null, null, null, links, null);
+                    cut(((TranslationCancelled) event).reason()), submitted.get(), null, null, null, links, null);
         };
         return new WebhookPayload(kind.payloadType(), event.time(), data);
     }
