@@ -130,7 +130,7 @@ class WebhookPayloadsTest {
                 "tiny-mask", 7, Map.of("total", 10.0), List.of(), Map.of("order", "42"));
     }
 
-    private static GatewayProperties gateway() {
+    static GatewayProperties gateway() {
         return new GatewayProperties(List.of(), List.of(), org.springframework.util.unit.DataSize.ofMegabytes(8), 4096,
                 4096, Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(30),
                 Duration.ofSeconds(5), java.nio.file.Path.of("/tmp"), "x");
