@@ -293,14 +293,16 @@ class WebhookDeliveryIT {
 
     @Test
     void aDispatcherStoppedMidRetryDeliversThePendingRetryWhenItStartsAgain() {
-        receiver.reply(Reply.status(500));
+        // Retry-After keeps the retry from coming due before the dispatcher is stopped.
+        receiver.reply(new Reply(500, Map.of("Retry-After", "3"), 0));
         String id = submit(receiver.url("receiver.test", "/restart"), null);
         finish(id);
-        awaitLog(id, 1);
+        Instant due = Instant.parse(awaitLog(id, 1).get(0).get("next_attempt_at").stringValue());
 
         dispatcher.stop();
 
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> receiver.received().size() == 1);
+        Duration pastDue = Duration.between(Instant.now(), due).plusSeconds(1);
+        await().during(pastDue).atMost(pastDue.plusSeconds(2)).until(() -> receiver.received().size() == 1);
 
         dispatcher.start();
 
