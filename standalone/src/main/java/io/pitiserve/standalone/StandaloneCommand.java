@@ -84,6 +84,7 @@ public final class StandaloneCommand {
               --jobs-per-phase N        jobs timed with 1, 2 and 3 workers each (10)
               --worker-jar FILE         worker/target/pitiserve-worker.jar
               --threads N               PyTorch threads per worker (1)
+              --queue-depth N           jobs kept accepted but unfinished during the load (12)
 
             options of bench gateway:
               --requests N              measured submissions (2000)
@@ -102,8 +103,8 @@ public final class StandaloneCommand {
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
-    static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "base-steps",
-            "sr-steps");
+    static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
+            "base-steps", "sr-steps");
 
     private StandaloneCommand() {
     }
@@ -193,7 +194,7 @@ public final class StandaloneCommand {
                         Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
                         line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("threads", 1),
                         line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(6),
-                        Duration.ofSeconds(60)));
+                        Duration.ofSeconds(60), line.integer("queue-depth", 12)));
                 default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
                         line.integer("concurrency", 32), line.integer("input-kb", 16)));
             };

@@ -78,11 +78,14 @@ public final class ScaleOutBenchmark implements Benchmark {
      * @param srSteps        upsampler respacing of every job
      * @param sessionTimeout the workers' Kafka session timeout: how long a killed worker's partitions wait
      * @param drainTimeout   the workers' drain timeout (pitiserve.worker.drain-timeout)
+     * @param queueDepth     jobs kept accepted but unfinished while the load runs
      */
     public record Options(int jobsPerPhase, Path workerJar, Path modelDir, int threads, String baseSteps,
-                          String srSteps, Duration sessionTimeout, Duration drainTimeout) {
+                          String srSteps, Duration sessionTimeout, Duration drainTimeout, int queueDepth) {
         public Options {
             Benchmark.require(jobsPerPhase >= 1, "--jobs-per-phase must be at least 1, got " + jobsPerPhase);
+            Benchmark.require(queueDepth >= 3, "--queue-depth must be at least 3 (one job per worker), got "
+                    + queueDepth);
             Benchmark.require(threads >= 1, "--threads must be at least 1, got " + threads);
             Benchmark.require(workerJar != null && Files.isRegularFile(workerJar), "the worker jar " + workerJar
                     + " does not exist; build it with: mvn -B -q package -DskipTests (or pass --worker-jar FILE)");
@@ -224,7 +227,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         try (LocalStack stack = Benchmark.startStack(settings, err)) {
             result = simulate(stack, err);
         }
-        report(result, out);
+        printReport(result, out);
         return result.violations().isEmpty() ? 0 : 1;
     }
 
@@ -271,9 +274,7 @@ public final class ScaleOutBenchmark implements Benchmark {
 
         Result play() {
             int partitions = partitionCount(topics.requests());
-            // Enough queued work that no worker's partitions run dry, small enough to finish soon after.
-            int queueDepth = Math.max(6, 3 * Math.min(3, partitions));
-            Thread feeder = new Thread(() -> feed(queueDepth), "scaleout-feeder");
+            Thread feeder = new Thread(() -> feed(options.queueDepth()), "scaleout-feeder");
             List<Phase> phases = new ArrayList<>();
 
             WorkerProcess w1 = fleet.start("w1", options);
@@ -472,7 +473,8 @@ public final class ScaleOutBenchmark implements Benchmark {
         }
     }
 
-    private void report(Result result, PrintStream out) {
+    /** The table and, as the last line, the JSON object. */
+    public void printReport(Result result, PrintStream out) {
         List<String> violations = result.violations();
         out.printf("bench scaleout: worker processes (%s), base_steps %s, sr_steps %s, %d thread(s) each, %d CPU cores%n",
                 options.modelDir() == null ? "bundled tiny-mask" : options.modelDir().getFileName(),
