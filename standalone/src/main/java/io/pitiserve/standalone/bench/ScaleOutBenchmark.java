@@ -543,6 +543,8 @@ public final class ScaleOutBenchmark implements Benchmark {
             // The topics exist (the stack made them); a worker must never re-partition them.
             props.put("pitiserve.kafka.create-topics", "false");
             props.put("pitiserve.worker.id", name);
+            // Any free port for a management server, should serve run one: three workers share this host.
+            props.put("server.port", "0");
             props.put("pitiserve.worker.threads", String.valueOf(options.threads()));
             props.put("pitiserve.worker.concurrency", "1");
             props.put("pitiserve.worker.drain-timeout", options.drainTimeout().toSeconds() + "s");
