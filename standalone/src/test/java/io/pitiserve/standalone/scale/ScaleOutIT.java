@@ -3,17 +3,22 @@ package io.pitiserve.standalone.scale;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationStarted;
@@ -27,7 +32,6 @@ import io.pitiserve.standalone.bench.ScaleOutBenchmark.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -54,8 +58,8 @@ class ScaleOutIT {
     static final Path WORKER_JAR = Path.of(System.getProperty("pitiserve.worker.jar",
             "../worker/target/pitiserve-worker.jar"));
 
-    @TempDir
-    static Path dataDir;
+    /** Under target/, not a temporary directory: the worker logs (scaleout/w1.log ...) outlive a failed run. */
+    static final Path DATA_DIR = Path.of("target/scaleout-it");
 
     static LocalStack stack;
     static Result result;
@@ -65,7 +69,8 @@ class ScaleOutIT {
     static void scaleOutAndInUnderLoad() {
         assertThat(WORKER_JAR).as("the worker's executable jar (built by the worker module's package phase)")
                 .isRegularFile();
-        stack = LocalStack.start(LocalSettings.onFreePorts(dataDir).withModelDir(MICRO_MODEL), Map.of());
+        deleteRecursively(DATA_DIR);
+        stack = LocalStack.start(LocalSettings.onFreePorts(DATA_DIR).withModelDir(MICRO_MODEL), Map.of());
         // Jobs of a few hundred milliseconds on this model (seconds on a busy machine), so that SIGTERM and
         // SIGKILL land in the middle of one; a short queue so that the run ends soon after the kill.
         ScaleOutBenchmark bench = new ScaleOutBenchmark(new ScaleOutBenchmark.Options(JOBS_PER_PHASE, WORKER_JAR,
@@ -189,6 +194,19 @@ class ScaleOutIT {
     private static boolean isTerminal(JobEvent event) {
         return event instanceof TranslationSucceeded || event instanceof io.pitiserve.common.events.TranslationFailed
                 || event instanceof io.pitiserve.common.events.TranslationCancelled;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir, e);
+        }
     }
 
     private static String sha256(byte[] bytes) throws Exception {
