@@ -31,7 +31,7 @@ for (const [name, options] of Object.entries(OVERLAYS)) {
       "Deployment/pitiserve-gateway", "Deployment/pitiserve-worker",
       "HorizontalPodAutoscaler/pitiserve-gateway",
       "PodDisruptionBudget/pitiserve-gateway", "PodDisruptionBudget/pitiserve-worker",
-      "PrometheusRule/pitiserve", "ScaledObject/pitiserve-worker", "Secret/pitiserve-secrets",
+      "PrometheusRule/pitiserve", "ScaledObject/pitiserve-worker", "Secret/pitiserve-s3", "Secret/pitiserve-tenants",
       "Service/pitiserve-gateway", "Service/pitiserve-worker-metrics",
       "ServiceMonitor/pitiserve-gateway", "ServiceMonitor/pitiserve-worker",
     ]);
@@ -50,6 +50,15 @@ for (const [name, options] of Object.entries(OVERLAYS)) {
 test("the built-in renderer gives what kubectl kustomize gives", { skip: !kubectlAvailable() && "kubectl is not installed" }, () => {
   for (const name of Object.keys(OVERLAYS)) {
     assert.deepEqual(normalise(renderBuiltin(overlay(name))), normalise(renderWithKubectl(overlay(name))), name);
+  }
+});
+
+test("workers get the object-store credentials but never the tenants' keys and webhook secrets", () => {
+  for (const name of Object.keys(OVERLAYS)) {
+    const refs = (deployment) => find(rendered[name], "Deployment", deployment).spec.template.spec.containers[0]
+      .envFrom.filter((s) => s.secretRef).map((s) => s.secretRef.name).sort();
+    assert.deepEqual(refs("pitiserve-worker"), ["pitiserve-s3"]);
+    assert.deepEqual(refs("pitiserve-gateway"), ["pitiserve-s3", "pitiserve-tenants"]);
   }
 });
 
