@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# piti-serve worker for NVIDIA GPUs: CUDA 12.8 base, libtorch 2.7.1+cu128 brought in at build time.
+# piti-serve worker for NVIDIA GPUs: CUDA 12.8 runtime base, libtorch 2.7.1+cu128 brought in at build time.
 #
 #   docker build -f deploy/docker/worker.Dockerfile \
 #     --build-arg LIBTORCH_SHA256=<sha256 of the zip you checked> -t pitiserve/worker:dev-cu128 .
@@ -13,7 +13,9 @@
 
 ARG MAVEN_IMAGE=maven:3.9.9-eclipse-temurin-17
 ARG JRE_IMAGE=eclipse-temurin:17.0.15_6-jre-jammy
-ARG CUDA_IMAGE=nvidia/cuda:12.8.1-base-ubuntu22.04
+# The CUDA 12.8 runtime libraries; libtorch's own copies (shared-with-deps) take precedence through its
+# RPATH, the image's cover anything the zip leaves out. The host needs an NVIDIA driver for CUDA 12.8.
+ARG CUDA_IMAGE=nvidia/cuda:12.8.1-runtime-ubuntu22.04
 
 FROM ${MAVEN_IMAGE} AS build
 WORKDIR /src
