@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -259,7 +261,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         private final Fleet fleet;
         private final Topics topics;
         private final PrintStream err;
-        private final List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<String> accepted = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean feeding = new AtomicBoolean(true);
         private final AtomicReference<RuntimeException> feedFailure = new AtomicReference<>();
 
@@ -381,7 +383,7 @@ public final class ScaleOutBenchmark implements Benchmark {
                 if (group == null) {
                     return false;
                 }
-                Set<String> holders = new java.util.HashSet<>();
+                Set<String> holders = new HashSet<>();
                 int assigned = 0;
                 for (MemberDescription member : group.members()) {
                     int count = member.assignment().topicPartitions().size();
@@ -720,7 +722,7 @@ public final class ScaleOutBenchmark implements Benchmark {
             try {
                 JobEvent event = codec.decode(record.value(), headers);
                 Observed observed = new Observed(event, record.timestamp());
-                events.computeIfAbsent(event.jobId(), id -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                events.computeIfAbsent(event.jobId(), id -> Collections.synchronizedList(new ArrayList<>()))
                         .add(observed);
                 if (observed.terminal()) {
                     finished.add(event.jobId());

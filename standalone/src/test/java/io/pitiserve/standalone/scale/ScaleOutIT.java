@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.pitiserve.common.events.JobEvent;
+import io.pitiserve.common.events.TranslationCancelled;
+import io.pitiserve.common.events.TranslationFailed;
 import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.standalone.LocalSettings;
@@ -192,8 +195,8 @@ class ScaleOutIT {
     }
 
     private static boolean isTerminal(JobEvent event) {
-        return event instanceof TranslationSucceeded || event instanceof io.pitiserve.common.events.TranslationFailed
-                || event instanceof io.pitiserve.common.events.TranslationCancelled;
+        return event instanceof TranslationSucceeded || event instanceof TranslationFailed
+                || event instanceof TranslationCancelled;
     }
 
     private static void deleteRecursively(Path dir) {
@@ -214,23 +217,23 @@ class ScaleOutIT {
     }
 
     /** Progress to the captured log and to the console, so a slow CI run shows where it is. */
-    private static final class TeeStream extends java.io.OutputStream {
-        private final java.io.OutputStream first;
-        private final java.io.OutputStream second;
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream first;
+        private final OutputStream second;
 
-        TeeStream(java.io.OutputStream first, java.io.OutputStream second) {
+        TeeStream(OutputStream first, OutputStream second) {
             this.first = first;
             this.second = second;
         }
 
         @Override
-        public void write(int b) throws java.io.IOException {
+        public void write(int b) throws IOException {
             first.write(b);
             second.write(b);
         }
 
         @Override
-        public void write(byte[] b, int off, int len) throws java.io.IOException {
+        public void write(byte[] b, int off, int len) throws IOException {
             first.write(b, off, len);
             second.write(b, off, len);
         }
