@@ -609,7 +609,7 @@ function showJob(job) {
   if (job.status === 'failed' && job.error) {
     showProblem(new ApiError(0, { title: 'The translation failed', code: job.error.code, detail: job.error.message }));
   } else if (job.status === 'cancelled') {
-    showProblem(new ApiError(0, { title: 'Cancelled', detail: job.cancel_reason || 'the job was cancelled', code: 'cancelled' }), 'info');
+    showProblem(new ApiError(0, { title: 'Cancelled', detail: job.cancel_reason || 'the job was cancelled' }), 'info');
   }
   showResults(job);
 }
@@ -619,8 +619,9 @@ function setProgress(stage, share, job) {
   bar.value = share;
   const text = $(`progress-${stage}-text`);
   const p = job.progress;
-  if (p && p.stage === stage && !TERMINAL.has(job.status)) text.textContent = `${p.step} / ${p.of}`;
-  else text.textContent = share >= 1 ? 'done' : share > 0 ? `${Math.round(share * 100)}%` : '–';
+  if (share >= 1) text.textContent = 'done';
+  else if (p && p.stage === stage) text.textContent = `${p.step} / ${p.of}`;
+  else text.textContent = '–';
 }
 
 function detailOf(job) {
