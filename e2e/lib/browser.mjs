@@ -1,5 +1,6 @@
 // Shared helpers of the playground's browser tests: Debian's chromium driven by playwright-core,
 // the page opened against the server that run.sh started.
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,4 +74,22 @@ export async function canvasColours(page, selector = '#canvas-mask') {
     return Object.entries(counts);
   });
   return new Map(entries.map(([rgb, count]) => [Number(rgb), count]));
+}
+
+/**
+ * Runs `steps(page)` in a fresh playground, then saves the screenshot `name` and checks that the
+ * page raised no uncaught error; the browser context is closed whatever happens.
+ */
+export async function inPlayground(browser, name, steps) {
+  const { context, page, errors } = await openPlayground(browser);
+  try {
+    await steps(page);
+    await screenshot(page, name);
+    assert.deepEqual(errors, [], 'uncaught errors in the page');
+  } catch (e) {
+    await screenshot(page, `${name}-failed`).catch(() => {});
+    throw e;
+  } finally {
+    await context.close();
+  }
 }

@@ -67,6 +67,21 @@ class StandaloneCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--http-port must be a port");
     }
 
+    @Test
+    void thePlaygroundAddressCarriesAGeneratedKeyInItsFragmentOnly() {
+        LocalCredentials generated = LocalCredentials.load(dir, Map.of());
+        String url = StandaloneCommand.playgroundUrl(java.net.URI.create("http://127.0.0.1:8080"), generated);
+        assertThat(url).isEqualTo("http://127.0.0.1:8080/#key=" + generated.apiKey());
+        assertThat(java.net.URI.create(url).getRawPath()).isEqualTo("/");
+    }
+
+    @Test
+    void thePlaygroundAddressNeverShowsAKeyFromTheEnvironment() {
+        LocalCredentials fromEnv = LocalCredentials.load(dir, Map.of("PITISERVE_API_KEY", "pk_env_secret"));
+        String url = StandaloneCommand.playgroundUrl(java.net.URI.create("http://127.0.0.1:8080"), fromEnv);
+        assertThat(url).startsWith("http://127.0.0.1:8080/ ").doesNotContain("pk_env_secret").contains("PITISERVE_API_KEY");
+    }
+
     private int run(String... args) {
         return StandaloneCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
