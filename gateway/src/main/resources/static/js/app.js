@@ -125,6 +125,7 @@ function setTask(task) {
   document.querySelector('.current').hidden = task !== 'mask';
   $('sketch-help').hidden = task !== 'sketch';
   $('palette-title').firstChild.textContent = task === 'mask' ? 'Classes ' : 'Sketch ';
+  $('class-count').hidden = task !== 'mask';
   $('upload-hint').textContent = task === 'mask'
     ? 'Upload a colour-coded mask (COCO-Stuff palette) or a label-id PNG (8-bit grey, 0..181, 255 = unlabelled).'
     : 'Upload a PNG or JPEG sketch: white edges on black, or black on white (the service inverts it).';
