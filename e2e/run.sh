@@ -82,5 +82,5 @@ echo "e2e: piti-serve at $URL"
 
 cd "$E2E"
 PITISERVE_URL=$URL PITISERVE_SCREENSHOTS=$OUT/screenshots \
-  node --test --test-concurrency=1 tests/*.test.mjs
+  node --test tests/*.test.mjs
 echo "e2e: screenshots in $OUT/screenshots"
