@@ -97,22 +97,27 @@ describe('playground', () => {
       await page.waitForFunction(() => {
         const images = [...document.querySelectorAll('#results img')];
         return images.length === 2 && images.every((img) => img.complete && img.naturalWidth > 0);
-    });
-    const results = await page.$$eval('#results figure', (figures) => figures.map((f) => ({
-      kind: f.classList.contains('base') ? 'base' : 'sample',
-      width: f.querySelector('img').naturalWidth,
-      src: f.querySelector('img').src,
-      href: f.querySelector('a').href,
-      download: f.querySelector('a').getAttribute('download'),
-    })));
-    const id = await page.textContent('#job-id');
-    // The micro model: 64 px samples from a 16 px base stage.
-    assert.deepEqual(results.map((r) => [r.kind, r.width]), [['sample', 64], ['base', 16]]);
-    for (const r of results) {
-      assert.equal(r.href, r.src);
-      assert.equal(r.download, `pitiserve-${id}-${r.kind}-0.png`);
-    }
-    await page.waitForSelector(`#history .history-item:has-text("${id}") .chip.succeeded`);
+      });
+      const results = await page.$$eval('#results figure', (figures) => figures.map((f) => ({
+        kind: f.classList.contains('base') ? 'base' : 'sample',
+        width: f.querySelector('img').naturalWidth,
+        src: f.querySelector('img').src,
+        href: f.querySelector('a').href,
+        download: f.querySelector('a').getAttribute('download'),
+      })));
+      const id = await page.textContent('#job-id');
+      // The micro model: 64 px samples from a 16 px base stage.
+      assert.deepEqual(results.map((r) => [r.kind, r.width]), [['sample', 64], ['base', 16]]);
+      for (const r of results) {
+        assert.equal(r.href, r.src);
+        assert.equal(r.download, `pitiserve-${id}-${r.kind}-0.png`);
+      }
+      await page.waitForSelector(`#history .history-item:has-text("${id}") .chip.succeeded`);
+      const curl = await page.textContent('#curl');
+      assert.match(curl, /"base_steps":"16"/);
+      assert.ok(curl.includes(`${baseUrl}/v1/translations/${id}/events`), curl);
+      assert.ok(!curl.includes(apiKey), 'the curl commands never show the key');
+      await page.click('#curl-box summary');
     });
   });
 

@@ -345,6 +345,7 @@ function paintExample() {
   const p = painter();
   p.checkpoint();
   if (state.task === 'mask') {
+    if (!picker) return;
     const rgb = (name) => picker.named(name).rgb;
     p.paintRect(0, 0, 255, 255, rgb('sky-other'));
     p.paintRect(28, 22, 110, 44, rgb('clouds'));
@@ -502,7 +503,10 @@ async function submit() {
   try {
     const upload = state.upload && state.upload.task === state.task ? state.upload.file : null;
     const input = upload || await painter().toPng();
-    const job = await client.submit(input, upload ? upload.name : `${state.task}.png`, params());
+    const filename = upload ? upload.name : `${state.task}.png`;
+    const sent = params();
+    const job = await client.submit(input, filename, sent);
+    showCurl(filename, sent, job.id);
     remember(job.id);
     state.jobId = job.id;
     state.shownResults = '';
@@ -516,6 +520,21 @@ async function submit() {
     button.disabled = false;
     button.textContent = 'Translate';
   }
+}
+
+/** The submission and the event stream as curl commands: this page is an example of the API. */
+function showCurl(filename, sent, id) {
+  const quote = (text) => `'${text.replace(/'/g, "'\\''")}'`;
+  const origin = window.location.origin;
+  const auth = '-H "Authorization: Bearer $PITISERVE_API_KEY"';
+  $('curl').textContent = [
+    `curl -s ${auth} \\`,
+    `     -F input=@${quote(filename)} \\`,
+    `     -F ${quote(`params=${JSON.stringify(sent)};type=application/json`)} \\`,
+    `     ${origin}/v1/translations`,
+    `curl -sN ${auth} ${origin}/v1/translations/${id}/events`,
+  ].join('\n');
+  $('curl-box').hidden = false;
 }
 
 async function cancel() {
@@ -775,6 +794,7 @@ function historyItem(id, answer) {
     state.jobId = id;
     state.shownResults = '';
     state.progress = { base: 0, upsampler: 0 };
+    $('curl-box').hidden = true;
     hideProblem();
     showJob(job);
     if (!TERMINAL.has(job.status)) follow(id);
