@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import {
-  apiKey, baseUrl, canvasColours, chooseClass, dragRectangle, inPlayground, launch,
+  apiKey, baseUrl, canvasColours, chooseClass, dragRectangle, inPlayground, launch, screenshot,
 } from '../lib/browser.mjs';
 import { colourOf, paletteFile } from '../lib/palette.mjs';
 
@@ -169,6 +169,7 @@ describe('playground', () => {
       }
       await page.keyboard.press('Space');
       assert.equal((await canvasColours(page)).get(colourOf('sea')), 33 * 18);
+      await screenshot(page, 'keyboard-rectangle');
       await page.keyboard.press('Control+z');
       assert.equal((await canvasColours(page)).get(colourOf('sea')), undefined);
     });
