@@ -53,12 +53,17 @@ export async function chooseClass(page, query) {
 /** Drags a filled rectangle between two corners given in the canvas' own pixels (0..255). */
 export async function dragRectangle(page, from, to) {
   await page.check('input[name=tool][value=rect]');
+  await drag(page, [from, to]);
+}
+
+/** Presses the mouse at the first point, moves through the others and releases (canvas pixels). */
+export async function drag(page, points) {
   const canvas = page.locator('#canvas-mask');
   const box = await canvas.boundingBox();
   const at = ([x, y]) => [box.x + ((x + 0.5) / 256) * box.width, box.y + ((y + 0.5) / 256) * box.height];
-  await page.mouse.move(...at(from));
+  await page.mouse.move(...at(points[0]));
   await page.mouse.down();
-  await page.mouse.move(...at(to), { steps: 4 });
+  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 4 });
   await page.mouse.up();
 }
 

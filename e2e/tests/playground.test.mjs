@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 import {
-  apiKey, baseUrl, canvasColours, chooseClass, dragRectangle, inPlayground, launch, screenshot,
+  apiKey, baseUrl, canvasColours, chooseClass, drag, dragRectangle, inPlayground, launch, screenshot,
 } from '../lib/browser.mjs';
 import { colourOf, paletteFile } from '../lib/palette.mjs';
 
@@ -150,6 +150,27 @@ describe('playground', () => {
       assert.match(await page.textContent('#problem'), /cancelled during the base stage at step \d+/);
       assert.equal(await page.isVisible('#cancel'), false);
       assert.ok(await page.$eval('#progress-base', (bar) => bar.value) < 1);
+    });
+  });
+
+  test('brush strokes of every size, a fill and the eraser leave only exact class colours', async () => {
+    await inPlayground(browser, 'brush-fill-eraser', async (page) => {
+      await chooseClass(page, 'tree');
+      await page.check('input[name=tool][value=brush]');
+      for (const [size, y] of [['1', 20], ['2', 40], ['4', 60], ['8', 90], ['16', 130], ['32', 190]]) {
+        await page.selectOption('#brush-size', size);
+        await drag(page, [[10, y], [120, y + 37], [245, y - 11]]);
+      }
+      await chooseClass(page, 'sea');
+      await page.check('input[name=tool][value=fill]');
+      await drag(page, [[250, 250]]);
+      await page.check('input[name=tool][value=eraser]');
+      await page.selectOption('#brush-size', '16');
+      await drag(page, [[128, 0], [128, 255]]);
+      const colours = await canvasColours(page);
+      assert.deepEqual([...colours.keys()].sort(), [0x000000, colourOf('tree'), colourOf('sea')].sort());
+      // The eraser cut a 16 px wide unlabelled band through everything.
+      assert.ok(colours.get(0x000000) >= 16 * 256);
     });
   });
 

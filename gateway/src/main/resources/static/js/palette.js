@@ -33,7 +33,7 @@ export class ClassPicker {
     search.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {
         event.preventDefault();
-        const first = this.items.find((i) => !i.element.hidden);
+        const first = this.bestMatch(search.value.trim().toLowerCase());
         if (first) {
           first.radio.checked = true;
           first.radio.focus();
@@ -64,6 +64,14 @@ export class ClassPicker {
     element.append(radio, swatch, name, id);
     element.title = `${cls.name}: label ${cls.label}, colour ${rgbCss(cls.rgb)}`;
     return { cls, element, radio };
+  }
+
+  /** The visible class named exactly `text`, else the first whose name starts with it, else the first visible. */
+  bestMatch(text) {
+    const visible = this.items.filter((i) => !i.element.hidden);
+    return visible.find((i) => i.cls.name === text)
+      || visible.find((i) => i.cls.name.startsWith(text))
+      || visible[0];
   }
 
   filter(text) {
