@@ -47,7 +47,8 @@ if [ -n "${PITISERVE_E2E_STATIC_DIR:-}" ]; then
   EXTRA+=(--set "spring.web.resources.static-locations=file:$(cd "$PITISERVE_E2E_STATIC_DIR" && pwd)/")
 fi
 # Progress every 50 ms instead of 250 ms, so that a short job still shows its progress moving.
-java -Xmx1g -jar "$JAR" serve --data-dir "$DATA" --http-port 0 --kafka-port 0 --kafka-controller-port 0 \
+# C1 only and the serial collector: a faster start on a small machine; the networks run in libtorch.
+java -Xmx1g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$JAR" serve --data-dir "$DATA" --http-port 0 --kafka-port 0 --kafka-controller-port 0 \
   --s3-port 0 --model "$MODEL" --set pitiserve.worker.progress-interval=50ms "${EXTRA[@]}" \
   > "$OUT/server.out" 2> "$OUT/server.log" &
 SERVER=$!
