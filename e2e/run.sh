@@ -4,7 +4,7 @@
 # and the micro test model, runs e2e/tests/*.test.mjs in Debian's chromium through playwright-core,
 # then stops the server. Screenshots and server logs land in e2e/target/.
 #
-# Needs: java 17, node 18+, chromium (Debian package; CHROMIUM=/path overrides), and
+# Needs: java 17, node 20+ (playwright-core's minimum), chromium (Debian package; CHROMIUM=/path overrides), and
 # e2e/node_modules (`npm ci` in e2e/, run here when missing).
 # PITISERVE_E2E_STATIC_DIR=gateway/src/main/resources/static serves the page from the source tree
 # instead of the jar, to try page changes without rebuilding the jar.
@@ -23,6 +23,12 @@ if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
   exit 2
 fi
 export CHROMIUM
+
+NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$NODE_MAJOR" -lt 20 ]; then
+  echo "e2e: node 20 or later is needed (playwright-core 1.65), found '$(node --version 2>/dev/null || echo none)'" >&2
+  exit 2
+fi
 
 if [ ! -f "$JAR" ]; then
   echo "e2e: $JAR missing, building it" >&2
