@@ -3,6 +3,9 @@ package io.pitiserve.standalone;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -215,7 +218,8 @@ public final class StandaloneCommand {
                 """,
                 total / 1000.0, millis.getOrDefault("s3", 0L), millis.getOrDefault("kafka", 0L),
                 millis.getOrDefault("gateway", 0L), millis.getOrDefault("worker", 0L),
-                stack.apiUrl(), key, playgroundUrl(stack.apiUrl(), credentials), stack.s3Endpoint(), stack.bucket(), credentials.s3AccessKey(),
+                stack.apiUrl(), key, playgroundUrl(stack.apiUrl(), credentials), stack.s3Endpoint(), stack.bucket(),
+                credentials.s3AccessKey(),
                 stack.settings().dataDir().resolve(LocalCredentials.FILE_NAME),
                 stack.kafkaBootstrapServers(), stack.settings().dataDir(), stack.apiUrl());
         out.flush();
@@ -226,11 +230,11 @@ public final class StandaloneCommand {
      * the page stores it in the browser and removes it from the address bar, and a fragment is never
      * sent to any server. A key from the environment stays out of the output, as above.
      */
-    static String playgroundUrl(java.net.URI apiUrl, LocalCredentials credentials) {
+    static String playgroundUrl(URI apiUrl, LocalCredentials credentials) {
         if (credentials.apiKeySource().equals(LocalCredentials.API_KEY_ENV)) {
             return apiUrl + "/   (enter the key from " + LocalCredentials.API_KEY_ENV + ")";
         }
-        return apiUrl + "/#key=" + java.net.URLEncoder.encode(credentials.apiKey(), java.nio.charset.StandardCharsets.UTF_8);
+        return apiUrl + "/#key=" + URLEncoder.encode(credentials.apiKey(), StandardCharsets.UTF_8);
     }
 
     static LocalSettings settings(CommandLine line, Path defaultDataDir, boolean freePorts) {
