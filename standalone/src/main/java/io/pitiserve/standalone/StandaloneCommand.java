@@ -3,6 +3,9 @@ package io.pitiserve.standalone;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -228,6 +231,7 @@ public final class StandaloneCommand {
                 piti-serve is running (started in %.1f s: S3 %d ms, Kafka %d ms, gateway %d ms, worker %d ms)
                   API           %s   (Authorization: Bearer <API key>; OpenAPI at /swagger-ui.html)
                   API key       %s
+                  Playground    %s
                   S3            %s   bucket %s, access key %s (secret in %s)
                   Kafka         %s
                   data          %s
@@ -237,10 +241,23 @@ public final class StandaloneCommand {
                 """,
                 total / 1000.0, millis.getOrDefault("s3", 0L), millis.getOrDefault("kafka", 0L),
                 millis.getOrDefault("gateway", 0L), millis.getOrDefault("worker", 0L),
-                stack.apiUrl(), key, stack.s3Endpoint(), stack.bucket(), credentials.s3AccessKey(),
+                stack.apiUrl(), key, playgroundUrl(stack.apiUrl(), credentials), stack.s3Endpoint(), stack.bucket(),
+                credentials.s3AccessKey(),
                 stack.settings().dataDir().resolve(LocalCredentials.FILE_NAME),
                 stack.kafkaBootstrapServers(), stack.settings().dataDir(), stack.apiUrl());
         out.flush();
+    }
+
+    /**
+     * The web playground's address. A generated key, already printed, rides in the URL fragment:
+     * the page stores it in the browser and removes it from the address bar, and a fragment is never
+     * sent to any server. A key from the environment stays out of the output, as above.
+     */
+    static String playgroundUrl(URI apiUrl, LocalCredentials credentials) {
+        if (credentials.apiKeySource().equals(LocalCredentials.API_KEY_ENV)) {
+            return apiUrl + "/   (enter the key from " + LocalCredentials.API_KEY_ENV + ")";
+        }
+        return apiUrl + "/#key=" + URLEncoder.encode(credentials.apiKey(), StandardCharsets.UTF_8);
     }
 
     static LocalSettings settings(CommandLine line, Path defaultDataDir, boolean freePorts) {
