@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
+import io.pitiserve.standalone.bench.ScaleOutBenchmark;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -47,7 +49,12 @@ public final class StandaloneCommand {
               bench gateway
                       the same with the worker paused; --requests multipart submissions of a
                       synthetic mask PNG; prints accepted submissions/s and latency percentiles
-                      (both benches: a table, then one JSON object as the last line)
+              bench scaleout
+                      the same, but the jobs run on worker PROCESSES (pitiserve-worker.jar serve):
+                      1 worker, then 2, then 3 under load, one drained with SIGTERM, one killed
+                      with SIGKILL; prints jobs/s per worker count, the drain time and whether
+                      every accepted job ended in exactly one terminal outcome (exit 1 if not)
+                      (all benches: a table, then one JSON object as the last line)
 
             options of all:
               --data-dir DIR            broker log, S3 objects, state, credentials
@@ -76,6 +83,12 @@ public final class StandaloneCommand {
               --jobs N                  measured jobs (20)
               --concurrency C           jobs in flight (1)
 
+            options of bench scaleout (and --base-steps 10, --sr-steps 5 as for demo):
+              --jobs-per-phase N        jobs timed with 1, 2 and 3 workers each (10)
+              --worker-jar FILE         worker/target/pitiserve-worker.jar
+              --threads N               PyTorch threads per worker (1)
+              --queue-depth N           jobs kept accepted but unfinished during the load (12)
+
             options of bench gateway:
               --requests N              measured submissions (2000)
               --concurrency C           clients, one keep-alive connection each (32)
@@ -93,6 +106,8 @@ public final class StandaloneCommand {
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
+    static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
+            "base-steps", "sr-steps");
 
     private StandaloneCommand() {
     }
@@ -166,18 +181,26 @@ public final class StandaloneCommand {
         switch (which) {
             case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
-            default -> throw new CommandLine.UsageException("bench needs 'pipeline' or 'gateway'"
+            case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway' or 'scaleout'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
         Benchmark benchmark;
         try {
-            benchmark = which.equals("pipeline")
-                    ? new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
-                            line.integer("concurrency", 1), line.string("base-steps", "10"),
-                            line.string("sr-steps", "5")))
-                    : new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
-                            line.integer("concurrency", 32), line.integer("input-kb", 16)));
+            benchmark = switch (which) {
+                case "pipeline" -> new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
+                        line.integer("concurrency", 1), line.string("base-steps", "10"),
+                        line.string("sr-steps", "5")));
+                case "scaleout" -> new ScaleOutBenchmark(new ScaleOutBenchmark.Options(
+                        line.integer("jobs-per-phase", 10),
+                        Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
+                        line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("threads", 1),
+                        line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(6),
+                        Duration.ofSeconds(60), line.integer("queue-depth", 12)));
+                default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
+                        line.integer("concurrency", 32), line.integer("input-kb", 16)));
+            };
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
