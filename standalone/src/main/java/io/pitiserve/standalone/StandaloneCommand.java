@@ -21,6 +21,7 @@ import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
+import io.pitiserve.standalone.bench.WebhookBenchmark;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -54,7 +55,11 @@ public final class StandaloneCommand {
                       1 worker, then 2, then 3 under load, one drained with SIGTERM, one killed
                       with SIGKILL; prints jobs/s per worker count, the drain time and whether
                       every accepted job ended in exactly one terminal outcome (exit 1 if not)
-                      (all benches: a table, then one JSON object as the last line)
+              bench webhooks
+                      the same with the worker paused; jobs with a webhook to a local receiver
+                      whose succeeded events the bench publishes; prints completion-to-delivery
+                      percentiles (one at a time, then a burst) and deliveries/s
+                      (every bench: a table, then one JSON object as the last line)
 
             options of all:
               --data-dir DIR            broker log, S3 objects, state, credentials
@@ -89,15 +94,20 @@ public final class StandaloneCommand {
               --threads N               PyTorch threads per worker (1)
               --queue-depth N           jobs kept accepted but unfinished during the load (12)
 
+            options of bench webhooks:
+              --deliveries N            jobs completed at once (1000)
+              --latency-samples N       jobs completed one at a time first (200)
+
             options of bench gateway:
               --requests N              measured submissions (2000)
               --concurrency C           clients, one keep-alive connection each (32)
               --input-kb K              size the mask PNG is grown to (16)
 
             environment: PITISERVE_API_KEY and PITISERVE_WEBHOOK_SECRET (whsec_...) set the local
-            tenant's API key and webhook secret; otherwise both are generated once and kept in
-            <data-dir>/credentials.properties. PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the
-            log level; logs go to stderr.
+            tenant's API key and webhook signing secret; otherwise both are generated once and kept in
+            <data-dir>/credentials.properties. Local mode allows webhook receivers on loopback
+            (127.0.0.0/8, ::1) over plain http; other private addresses stay refused.
+            PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the log level; logs go to stderr.
             """;
 
     static final Set<String> COMMON_OPTIONS = Set.of("data-dir", "host", "http-port", "kafka-port",
@@ -108,6 +118,7 @@ public final class StandaloneCommand {
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
+    static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
 
     private StandaloneCommand() {
     }
@@ -182,7 +193,8 @@ public final class StandaloneCommand {
             case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
-            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway' or 'scaleout'"
+            case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout' or 'webhooks'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
@@ -198,6 +210,8 @@ public final class StandaloneCommand {
                         line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("threads", 1),
                         line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(6),
                         Duration.ofSeconds(60), line.integer("queue-depth", 12)));
+                case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
+                        line.integer("latency-samples", 200)));
                 default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
                         line.integer("concurrency", 32), line.integer("input-kb", 16)));
             };

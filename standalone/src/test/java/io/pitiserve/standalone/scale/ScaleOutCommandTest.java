@@ -49,7 +49,7 @@ class ScaleOutCommandTest {
         int code = run("bench", "scale-out");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'pipeline', 'gateway' or 'scaleout'");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'pipeline', 'gateway', 'scaleout' or 'webhooks'");
     }
 
     @Test
