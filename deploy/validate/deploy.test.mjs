@@ -145,12 +145,10 @@ for (const [what, breakIt] of Object.entries(BROKEN)) {
 }
 
 const known = knownEnvironment(ROOT);
-// Consumed by the gateway once the webhook dispatcher (issue 5) is merged; drop it from here then.
-const PENDING = new Set(["PITISERVE_GATEWAY_TENANTS_0_WEBHOOK_SECRET"]);
 
 test("every environment variable the manifests set is read by piti-serve or its platform", () => {
   for (const name of Object.keys(OVERLAYS)) {
-    const unknown = unknownEnvironment(environmentNames(rendered[name]), known).filter((n) => !PENDING.has(n));
+    const unknown = unknownEnvironment(environmentNames(rendered[name]), known);
     assert.deepEqual(unknown, [], name);
   }
 });
@@ -161,7 +159,7 @@ test("every environment variable docker-compose.yml sets is read by piti-serve o
   for (const service of ["gateway", "worker", "worker-gpu"]) {
     Object.keys(compose.services[service].environment).forEach((n) => names.add(n));
   }
-  assert.deepEqual(unknownEnvironment(names, known).filter((n) => !PENDING.has(n)), []);
+  assert.deepEqual(unknownEnvironment(names, known), []);
 });
 
 test("the environment check knows piti-serve's real property names and no invented ones", () => {
