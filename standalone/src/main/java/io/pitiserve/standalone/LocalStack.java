@@ -191,6 +191,10 @@ public final class LocalStack implements AutoCloseable {
         props.put("pitiserve.gateway.tenants[0].api-key-sha256", credentials.apiKeySha256());
         props.put("pitiserve.gateway.tenants[0].webhook-secret", credentials.webhookSecret());
         props.put("pitiserve.gateway.state-dir", settings.dataDir().resolve("gateway").toString());
+        // Local mode: receivers on this machine (plain http on loopback) are allowed; the gateway logs it.
+        props.put("pitiserve.webhooks.require-https", "false");
+        props.put("pitiserve.webhooks.allowed-cidrs[0]", "127.0.0.0/8");
+        props.put("pitiserve.webhooks.allowed-cidrs[1]", "::1/128");
         props.putAll(settings.properties());
         return props;
     }

@@ -3,8 +3,12 @@ package io.pitiserve.standalone;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,6 +21,8 @@ import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
+import io.pitiserve.standalone.bench.ScaleOutBenchmark;
+import io.pitiserve.standalone.bench.WebhookBenchmark;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -45,6 +51,15 @@ public final class StandaloneCommand {
               bench gateway
                       the same with the worker paused; --requests multipart submissions of a
                       synthetic mask PNG; prints accepted submissions/s and latency percentiles
+              bench scaleout
+                      the same, but the jobs run on worker PROCESSES (pitiserve-worker.jar serve):
+                      1 worker, then 2, then 3 under load, one drained with SIGTERM, one killed
+                      with SIGKILL; prints jobs/s per worker count, the drain time and whether
+                      every accepted job ended in exactly one terminal outcome (exit 1 if not)
+              bench webhooks
+                      the same with the worker paused; jobs with a webhook to a local receiver
+                      whose succeeded events the bench publishes; prints completion-to-delivery
+                      percentiles (one at a time, then a burst) and deliveries/s
               bench batching
                       the engine alone: jobs one at a time, in request-level batches and under
                       the step-level continuous batching scheduler at several loads; jobs/s,
@@ -78,6 +93,15 @@ public final class StandaloneCommand {
               --jobs N                  measured jobs (20)
               --concurrency C           jobs in flight (1)
 
+            options of bench scaleout (and --base-steps 10, --sr-steps 5 as for demo):
+              --jobs-per-phase N        jobs timed with 1, 2 and 3 workers each (10)
+              --worker-jar FILE         worker/target/pitiserve-worker.jar
+              --threads N               PyTorch threads per worker (1)
+              --queue-depth N           jobs kept accepted but unfinished during the load (12)
+
+            options of bench webhooks:
+              --deliveries N            jobs completed at once (1000)
+              --latency-samples N       jobs completed one at a time first (200)
             options of bench batching (the engine in this process, no Kafka or S3; --model as above):
               --levels L,L,...          concurrent jobs offered (1,4,16,64); --headline L for the JSON (16)
               --min-jobs N              jobs per run at least, max(level, N) (8)
@@ -98,9 +122,10 @@ public final class StandaloneCommand {
               --input-kb K              size the mask PNG is grown to (16)
 
             environment: PITISERVE_API_KEY and PITISERVE_WEBHOOK_SECRET (whsec_...) set the local
-            tenant's API key and webhook secret; otherwise both are generated once and kept in
-            <data-dir>/credentials.properties. PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the
-            log level; logs go to stderr.
+            tenant's API key and webhook signing secret; otherwise both are generated once and kept in
+            <data-dir>/credentials.properties. Local mode allows webhook receivers on loopback
+            (127.0.0.0/8, ::1) over plain http; other private addresses stay refused.
+            PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the log level; logs go to stderr.
             """;
 
     static final Set<String> COMMON_OPTIONS = Set.of("data-dir", "host", "http-port", "kafka-port",
@@ -109,6 +134,9 @@ public final class StandaloneCommand {
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
+    static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
+            "base-steps", "sr-steps");
+    static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
             "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
             "base-rows", "sr-rows");
@@ -189,18 +217,30 @@ public final class StandaloneCommand {
         switch (which) {
             case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
-            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway' or 'batching'"
+            case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
+            case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
+                    + "'webhooks' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
         Benchmark benchmark;
         try {
-            benchmark = which.equals("pipeline")
-                    ? new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
-                            line.integer("concurrency", 1), line.string("base-steps", "10"),
-                            line.string("sr-steps", "5")))
-                    : new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
-                            line.integer("concurrency", 32), line.integer("input-kb", 16)));
+            benchmark = switch (which) {
+                case "pipeline" -> new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
+                        line.integer("concurrency", 1), line.string("base-steps", "10"),
+                        line.string("sr-steps", "5")));
+                case "scaleout" -> new ScaleOutBenchmark(new ScaleOutBenchmark.Options(
+                        line.integer("jobs-per-phase", 10),
+                        Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
+                        line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("threads", 1),
+                        line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(6),
+                        Duration.ofSeconds(60), line.integer("queue-depth", 12)));
+                case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
+                        line.integer("latency-samples", 200)));
+                default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
+                        line.integer("concurrency", 32), line.integer("input-kb", 16)));
+            };
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
@@ -262,6 +302,7 @@ public final class StandaloneCommand {
                 piti-serve is running (started in %.1f s: S3 %d ms, Kafka %d ms, gateway %d ms, worker %d ms)
                   API           %s   (Authorization: Bearer <API key>; OpenAPI at /swagger-ui.html)
                   API key       %s
+                  Playground    %s
                   S3            %s   bucket %s, access key %s (secret in %s)
                   Kafka         %s
                   data          %s
@@ -271,10 +312,23 @@ public final class StandaloneCommand {
                 """,
                 total / 1000.0, millis.getOrDefault("s3", 0L), millis.getOrDefault("kafka", 0L),
                 millis.getOrDefault("gateway", 0L), millis.getOrDefault("worker", 0L),
-                stack.apiUrl(), key, stack.s3Endpoint(), stack.bucket(), credentials.s3AccessKey(),
+                stack.apiUrl(), key, playgroundUrl(stack.apiUrl(), credentials), stack.s3Endpoint(), stack.bucket(),
+                credentials.s3AccessKey(),
                 stack.settings().dataDir().resolve(LocalCredentials.FILE_NAME),
                 stack.kafkaBootstrapServers(), stack.settings().dataDir(), stack.apiUrl());
         out.flush();
+    }
+
+    /**
+     * The web playground's address. A generated key, already printed, rides in the URL fragment:
+     * the page stores it in the browser and removes it from the address bar, and a fragment is never
+     * sent to any server. A key from the environment stays out of the output, as above.
+     */
+    static String playgroundUrl(URI apiUrl, LocalCredentials credentials) {
+        if (credentials.apiKeySource().equals(LocalCredentials.API_KEY_ENV)) {
+            return apiUrl + "/   (enter the key from " + LocalCredentials.API_KEY_ENV + ")";
+        }
+        return apiUrl + "/#key=" + URLEncoder.encode(credentials.apiKey(), StandardCharsets.UTF_8);
     }
 
     static LocalSettings settings(CommandLine line, Path defaultDataDir, boolean freePorts) {

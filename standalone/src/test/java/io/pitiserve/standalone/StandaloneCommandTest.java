@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -65,6 +66,21 @@ class StandaloneCommandTest {
     void aPortOutOfRangeIsAUsageError() {
         assertThat(run("serve", "--http-port", "70000")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--http-port must be a port");
+    }
+
+    @Test
+    void thePlaygroundAddressCarriesAGeneratedKeyInItsFragmentOnly() {
+        LocalCredentials generated = LocalCredentials.load(dir, Map.of());
+        String url = StandaloneCommand.playgroundUrl(URI.create("http://127.0.0.1:8080"), generated);
+        assertThat(url).isEqualTo("http://127.0.0.1:8080/#key=" + generated.apiKey());
+        assertThat(URI.create(url).getRawPath()).isEqualTo("/");
+    }
+
+    @Test
+    void thePlaygroundAddressNeverShowsAKeyFromTheEnvironment() {
+        LocalCredentials fromEnv = LocalCredentials.load(dir, Map.of("PITISERVE_API_KEY", "pk_env_secret"));
+        String url = StandaloneCommand.playgroundUrl(URI.create("http://127.0.0.1:8080"), fromEnv);
+        assertThat(url).startsWith("http://127.0.0.1:8080/ ").doesNotContain("pk_env_secret").contains("PITISERVE_API_KEY");
     }
 
     private int run(String... args) {

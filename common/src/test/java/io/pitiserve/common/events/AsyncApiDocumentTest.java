@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.pitiserve.common.webhook.WebhookTopics;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -45,8 +46,10 @@ class AsyncApiDocumentTest {
                 .map(channel -> (Object) ((Map<?, ?>) channel).get("address"))
                 .toList();
 
+        WebhookTopics webhooks = WebhookTopics.defaults();
         assertThat(addresses).containsExactlyInAnyOrder(topics.requests(), topics.events(), topics.control(),
-                topics.deadLetter());
+                topics.deadLetter(), webhooks.retryPrefix() + "{delay_seconds}s", webhooks.deliveries(),
+                webhooks.deadLetter(), webhooks.disabledUrls());
     }
 
     @Test

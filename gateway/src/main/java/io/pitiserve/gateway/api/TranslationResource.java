@@ -17,6 +17,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param results  the images once succeeded, each with a presigned URL
  * @param error    why it failed
  * @param notes    remarks on the input, e.g. {@code sketch_inverted}
+ * @param webhook  the job's webhook and its delivery log
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record TranslationResource(
@@ -34,7 +35,8 @@ public record TranslationResource(
         String model,
         Long seed,
         @JsonProperty("cancel_reason") String cancelReason,
-        Links links) {
+        Links links,
+        Webhook webhook) {
 
     /** {@code step} of {@code of} steps of {@code stage} (base or upsampler) are done. */
     public record Progress(String stage, int step, int of) {
@@ -57,6 +59,33 @@ public record TranslationResource(
 
     /** A stable code and a message for developers. */
     public record Error(String code, String message) {
+    }
+
+    /**
+     * The job's webhook: where it goes, which events, and the latest delivery attempts (oldest first).
+     */
+    public record Webhook(String url, List<String> events, List<Delivery> deliveries) {
+    }
+
+    /**
+     * One delivery attempt.
+     *
+     * @param webhookId       the {@code webhook-id} sent (the same for retries and redeliveries)
+     * @param event           succeeded, failed, cancelled, started or progress
+     * @param attempt         1 for the first attempt of a delivery
+     * @param time            when the attempt started
+     * @param statusCode      the receiver's HTTP status, absent when it gave none
+     * @param latencyMs       connect to answer, milliseconds
+     * @param outcome         delivered, retrying, failed, gone, refused, disabled or dead_lettered
+     * @param error           what went wrong
+     * @param nextAttemptAt   when the next attempt is due
+     * @param redelivery      true for a redelivery a client asked for
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Delivery(@JsonProperty("webhook_id") String webhookId, String event, int attempt, Instant time,
+                           @JsonProperty("status_code") Integer statusCode, @JsonProperty("latency_ms") Long latencyMs,
+                           String outcome, String error, @JsonProperty("next_attempt_at") Instant nextAttemptAt,
+                           Boolean redelivery) {
     }
 
     /** Where to read, follow and cancel the job. */

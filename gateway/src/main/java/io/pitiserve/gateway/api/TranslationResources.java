@@ -9,6 +9,10 @@ import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.JobView;
+import io.pitiserve.gateway.status.StatusViewUnavailableException;
+import io.pitiserve.gateway.webhook.DeliveryAttempt;
+import io.pitiserve.gateway.webhook.WebhookLog;
+import io.pitiserve.gateway.webhook.WebhookViews;
 
 import org.springframework.stereotype.Component;
 
@@ -18,10 +22,12 @@ public class TranslationResources {
 
     private final ObjectStore objects;
     private final Duration urlTtl;
+    private final WebhookViews webhooks;
     private final Clock clock = Clock.systemUTC();
 
-    public TranslationResources(ObjectStore objects, GatewayProperties properties) {
+    public TranslationResources(ObjectStore objects, GatewayProperties properties, WebhookViews webhooks) {
         this.objects = objects;
+        this.webhooks = webhooks;
         this.urlTtl = properties.resultUrlTtl();
     }
 
@@ -43,7 +49,26 @@ public class TranslationResources {
         return new TranslationResource(view.jobId(), view.state().wireName(), progress, view.created(),
                 view.started(), view.finished(), view.timings(), results, error, view.metadata(), view.notes(),
                 view.model(), view.seed(), view.cancelReason(),
-                new TranslationResource.Links(self, self + "/events", self + "/cancel"));
+                new TranslationResource.Links(self, self + "/events", self + "/cancel"), webhook(view));
+    }
+
+    private TranslationResource.Webhook webhook(JobView view) {
+        if (view.webhook() == null) {
+            return null;
+        }
+        List<TranslationResource.Delivery> deliveries;
+        try {
+            deliveries = webhooks.log(view.jobId()).map(WebhookLog::attempts).orElse(List.of()).stream()
+                    .map(TranslationResources::delivery).toList();
+        } catch (StatusViewUnavailableException e) {
+            deliveries = List.of();
+        }
+        return new TranslationResource.Webhook(view.webhook().url(), view.webhook().events(), deliveries);
+    }
+
+    private static TranslationResource.Delivery delivery(DeliveryAttempt a) {
+        return new TranslationResource.Delivery(a.webhookId(), a.event(), a.attempt(), a.time(), a.statusCode(),
+                a.latencyMs(), a.outcome(), a.error(), a.nextAttemptAt(), a.redelivery());
     }
 
     private TranslationResource.Result result(TranslationSucceeded.ResultImage image, Instant expires) {

@@ -24,6 +24,8 @@ import io.pitiserve.gateway.submission.KafkaRequestPublisher;
 import io.pitiserve.gateway.submission.PublishFailedException;
 import io.pitiserve.gateway.submission.S3InputReader;
 import io.pitiserve.gateway.submission.SubmissionService;
+import io.pitiserve.gateway.webhook.WebhookPublisher;
+import io.pitiserve.gateway.webhook.WebhookRedelivery;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -81,6 +83,7 @@ public class TranslationsController {
     private final JsonMapper json;
     private final GatewayProperties properties;
     private final S3InputReader s3Inputs;
+    private final WebhookRedelivery redelivery;
     private final ExecutorService sseExecutor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "sse-send");
         thread.setDaemon(true);
@@ -90,7 +93,9 @@ public class TranslationsController {
 
     public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
                                   JobWaiter waiter, TranslationResources resources, KafkaRequestPublisher publisher,
-                                  JsonMapper json, GatewayProperties properties, S3InputReader s3Inputs) {
+                                  JsonMapper json, GatewayProperties properties, S3InputReader s3Inputs,
+                                  WebhookRedelivery redelivery) {
+        this.redelivery = redelivery;
         this.submissions = submissions;
         this.statusView = statusView;
         this.updates = updates;
@@ -220,6 +225,36 @@ public class TranslationsController {
                     properties.retryAfter());
         }
         return ResponseEntity.accepted().body(resources.of(view));
+    }
+
+    /** The answer to a redelivery request. */
+    public record Redelivery(@com.fasterxml.jackson.annotation.JsonProperty("webhook_id") String webhookId,
+                             String event, String url) {
+    }
+
+    @Operation(summary = "Send a finished translation's webhook again",
+            description = "Queues the job's terminal webhook (succeeded, failed or cancelled) for another delivery"
+                    + " with the same webhook-id, so the receiver can tell it is the same notification, and a fresh"
+                    + " retry schedule. A URL that answered 410 Gone is enabled again for this API key's tenant."
+                    + " The attempts appear in the job's webhook.deliveries.")
+    @ApiResponse(responseCode = "202", description = "redelivery queued")
+    @ApiResponse(responseCode = "409", description = "no webhook, not finished, or the webhook does not want the"
+            + " terminal event (codes no_webhook, not_finished, event_not_subscribed)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @PostMapping(path = "/v1/translations/{id}/webhook/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<Redelivery> redeliver(@PathVariable("id") String id,
+            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
+            HttpServletRequest request) {
+        JobView view = owned(tenant(request), id);
+        try {
+            WebhookRedelivery.Queued queued = redelivery.redeliver(view, traceparent);
+            return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
+        } catch (WebhookRedelivery.RefusedException e) {
+            throw ApiProblem.conflict(e.code(), e.getMessage());
+        } catch (WebhookPublisher.WebhookPublishException e) {
+            throw ApiProblem.unavailable("the delivery queue did not acknowledge the redelivery; retry later",
+                    properties.retryAfter());
+        }
     }
 
     private CompletableFuture<ResponseEntity<TranslationResource>> submit(SubmissionService.Submission submission,

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import io.pitiserve.common.webhook.WebhookSecret;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -55,6 +58,13 @@ public record GatewayProperties(
             if (tenant.apiKeySha256() == null || !tenant.apiKeySha256().matches("[0-9a-fA-F]{64}")) {
                 throw new IllegalArgumentException(key + ".api-key-sha256 must be 64 hex digits (sha256 of the key)");
             }
+            for (int j = 0; j < tenant.webhookSecrets().size(); j++) {
+                if (!WebhookSecret.isValid(tenant.webhookSecrets().get(j))) {
+                    throw new IllegalArgumentException(key + (tenant.webhookSecret() != null && j == 0
+                            ? ".webhook-secret" : ".webhook-secrets") + " must look like whsec_<base64 of 24..64"
+                            + " bytes> (the value is not shown)");
+                }
+            }
             for (String prefix : tenant.readablePrefixes()) {
                 if (prefix == null || prefix.isBlank() || prefix.startsWith("/")
                         || Arrays.stream(prefix.split("/", -1))
@@ -87,13 +97,37 @@ public record GatewayProperties(
      * @param readablePrefixes  object-key prefixes (in the service bucket) whose objects the tenant may
      *                          submit as {@code {"input": {"s3": "s3://bucket/key"}}}; empty for the
      *                          default, {@code uploads/{name}/}
+     * @param webhookSecret     the {@code whsec_...} secret that signs the tenant's webhooks
+     * @param webhookSecrets    more active secrets during a rotation: every one signs each webhook
+     *                          ({@link #webhookSecrets()} returns them all, {@code webhook-secret} first)
      */
-    public record Tenant(String name, String apiKeySha256, @DefaultValue List<String> readablePrefixes) {
+    public record Tenant(String name, String apiKeySha256, @DefaultValue List<String> readablePrefixes,
+                         String webhookSecret, @DefaultValue List<String> webhookSecrets) {
 
+        @ConstructorBinding
         public Tenant {
             readablePrefixes = readablePrefixes == null || readablePrefixes.isEmpty()
                     ? List.of("uploads/" + name + "/")
                     : List.copyOf(readablePrefixes);
+            List<String> all = new java.util.ArrayList<>();
+            if (webhookSecret != null && !webhookSecret.isBlank()) {
+                all.add(webhookSecret.strip());
+            }
+            if (webhookSecrets != null) {
+                webhookSecrets.stream().filter(s -> s != null && !s.isBlank()).map(String::strip)
+                        .filter(s -> !all.contains(s)).forEach(all::add);
+            }
+            webhookSecrets = List.copyOf(all);
+        }
+
+        public Tenant(String name, String apiKeySha256, List<String> readablePrefixes) {
+            this(name, apiKeySha256, readablePrefixes, null, List.of());
+        }
+
+        @Override
+        public String toString() {
+            return "Tenant[name=" + name + ", readablePrefixes=" + readablePrefixes + ", webhookSecrets="
+                    + webhookSecrets.size() + "]";
         }
     }
 

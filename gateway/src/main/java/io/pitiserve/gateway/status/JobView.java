@@ -7,6 +7,7 @@ import java.util.Map;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
 import io.pitiserve.common.events.TranslationFailed;
+import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationProgress;
 import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.events.TranslationStarted;
@@ -22,6 +23,7 @@ import io.pitiserve.gateway.submission.Fingerprints;
  *
  * @param version     how many events changed this view; Server-Sent Events use it to skip stale updates
  * @param fingerprint params + input fingerprint of the accepted request (see {@link Fingerprints})
+ * @param webhook     where the client wants to be told, from the request; null for none
  */
 public record JobView(
         String jobId,
@@ -43,7 +45,8 @@ public record JobView(
         List<String> notes,
         Map<String, String> metadata,
         Failure error,
-        String cancelReason) {
+        String cancelReason,
+        TranslationParams.Webhook webhook) {
 
     /** The last progress report: {@code step} of {@code of} steps of {@code stage} are done. */
     public record Progress(String stage, int step, int of) {
@@ -89,6 +92,7 @@ public record JobView(
                 if (b.metadata.isEmpty() && r.params().metadata() != null) {
                     b.metadata = r.params().metadata();
                 }
+                b.webhook = r.params().webhook();
                 changed = true;
             }
         } else if (event instanceof TranslationStarted s) {
@@ -174,6 +178,7 @@ public record JobView(
         private Map<String, String> metadata = Map.of();
         private Failure error;
         private String cancelReason;
+        private TranslationParams.Webhook webhook;
 
         Builder(String jobId, String tenant) {
             this.jobId = jobId;
@@ -200,11 +205,12 @@ public record JobView(
             metadata = v.metadata();
             error = v.error();
             cancelReason = v.cancelReason();
+            webhook = v.webhook();
         }
 
         JobView build() {
             return new JobView(jobId, tenant, state, version, created, started, finished, updated, fingerprint, inputKey,
-                    progress, attempt, results, model, seed, timings, notes, metadata, error, cancelReason);
+                    progress, attempt, results, model, seed, timings, notes, metadata, error, cancelReason, webhook);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.pitiserve.gateway.status;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -36,12 +37,14 @@ public class StatusView implements SmartLifecycle {
     private final PitiserveKafkaProperties kafka;
     private final JobUpdates updates;
     private final RecentSubmissions recent;
+    private final List<StatusViewExtension> extensions;
     private volatile KafkaStreams streams;
     private volatile Thread starter;
 
     public StatusView(KafkaProperties boot, PitiserveKafkaProperties kafka, GatewayProperties gateway,
-                      JobUpdates updates, RecentSubmissions recent) {
+                      JobUpdates updates, RecentSubmissions recent, List<StatusViewExtension> extensions) {
         this.kafka = kafka;
+        this.extensions = List.copyOf(extensions);
         this.updates = updates;
         this.recent = recent;
         this.config = new Properties();
@@ -60,7 +63,7 @@ public class StatusView implements SmartLifecycle {
     @Override
     public synchronized void start() {
         KafkaStreams created = new KafkaStreams(StatusViewTopology.build(kafka.topics(), kafka.jobViewsTopic(),
-                new EventCodec("/pitiserve/gateway"), updates), config);
+                new EventCodec("/pitiserve/gateway"), updates, extensions), config);
         created.setUncaughtExceptionHandler(e -> {
             log.error("the status view's stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -95,6 +98,12 @@ public class StatusView implements SmartLifecycle {
         return streams != null;
     }
 
+    /** Before its readers (the webhook dispatcher) start, after they stop. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 100;
+    }
+
     /** The Streams state, or null before start. */
     public KafkaStreams.State state() {
         KafkaStreams current = streams;
@@ -117,6 +126,25 @@ public class StatusView implements SmartLifecycle {
     /** Remembers a job just accepted, until the status view has read it back. */
     public void accepted(JobView view) {
         recent.remember(view);
+    }
+
+    /**
+     * The value of {@code key} in a store an extension added, or null.
+     *
+     * @throws StatusViewUnavailableException when the store cannot be read now
+     */
+    public <V> V lookup(String storeName, String key) {
+        KafkaStreams current = streams;
+        if (current == null) {
+            throw new StatusViewUnavailableException("the status view is not started", null);
+        }
+        try {
+            ReadOnlyKeyValueStore<String, V> store = current.store(StoreQueryParameters.fromNameAndType(storeName,
+                    QueryableStoreTypes.keyValueStore()));
+            return store.get(key);
+        } catch (InvalidStateStoreException e) {
+            throw new StatusViewUnavailableException("the status view is " + current.state(), e);
+        }
     }
 
     private ReadOnlyKeyValueStore<String, JobView> store() {

@@ -1,6 +1,7 @@
 package io.pitiserve.gateway.status;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.pitiserve.common.events.EventCodec;
@@ -63,6 +64,11 @@ public final class StatusViewTopology {
     }
 
     public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates) {
+        return build(topics, jobViewsTopic, codec, updates, List.of());
+    }
+
+    public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates,
+                                 List<StatusViewExtension> extensions) {
         StreamsBuilder builder = new StreamsBuilder();
         JobViewSerde viewSerde = new JobViewSerde();
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
@@ -86,6 +92,9 @@ public final class StatusViewTopology {
                 jobViewsTopic,
                 Consumed.with(Serdes.String(), viewSerde).withName("job-views-source"),
                 () -> new ViewUpdater(updates));
+        for (StatusViewExtension extension : extensions) {
+            extension.addTo(builder);
+        }
         return builder.build();
     }
 

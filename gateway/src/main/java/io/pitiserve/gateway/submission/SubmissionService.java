@@ -47,13 +47,15 @@ public class SubmissionService {
     private final ObjectStore objects;
     private final KafkaRequestPublisher publisher;
     private final StatusView statusView;
+    private final WebhookTargetCheck webhookCheck;
     private final InputLimits limits;
     private final Duration retryAfter;
     private final Clock clock;
 
     public SubmissionService(TranslationParamsReader paramsReader, ObjectStore objects, KafkaRequestPublisher publisher,
-                             StatusView statusView, GatewayProperties properties) {
+                             StatusView statusView, GatewayProperties properties, WebhookTargetCheck webhookCheck) {
         this.paramsReader = paramsReader;
+        this.webhookCheck = webhookCheck;
         this.objects = objects;
         this.publisher = publisher;
         this.statusView = statusView;
@@ -86,6 +88,13 @@ public class SubmissionService {
         MDC.put("job_id", jobId);
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
+            if (params.webhook() != null) {
+                WebhookTargetCheck.Refusal refusal = webhookCheck.check(submission.tenant(), params.webhook());
+                if (refusal != null) {
+                    throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, refusal.code(),
+                            refusal.message(), null, java.util.Map.of("parameter", "webhook.url"));
+                }
+            }
             String contentType = validateInput(submission.input(), submission.declaredContentType(), params.task());
             String inputSha256 = Hashes.sha256Hex(submission.input());
             String fingerprint = Fingerprints.of(params, inputSha256);

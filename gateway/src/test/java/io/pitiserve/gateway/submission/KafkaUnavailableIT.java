@@ -37,12 +37,7 @@ class KafkaUnavailableIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         Path state = Files.createTempDirectory("gateway-it-state");
-        registry.add("pitiserve.s3.endpoint", () -> S3.endpoint().toString());
-        registry.add("pitiserve.s3.bucket", () -> S3ProxyServer.BUCKET);
-        registry.add("pitiserve.s3.access-key", () -> S3ProxyServer.ACCESS_KEY);
-        registry.add("pitiserve.s3.secret-key", () -> S3ProxyServer.SECRET_KEY);
-        registry.add("pitiserve.s3.path-style", () -> "true");
-        registry.add("pitiserve.s3.create-bucket", () -> "true");
+        S3.register(registry);
         registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
         registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(KEY));
         registry.add("pitiserve.gateway.state-dir", state::toString);

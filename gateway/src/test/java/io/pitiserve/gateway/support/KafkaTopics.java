@@ -53,10 +53,37 @@ public final class KafkaTopics implements AutoCloseable {
 
     /** Every event on {@code topic} so far for {@code jobId}, read from the beginning up to the end offsets. */
     public List<JobEvent> eventsOf(String topic, String jobId) {
+        List<JobEvent> events = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : recordsOf(topic)) {
+            Map<String, byte[]> headers = new HashMap<>();
+            for (Header header : record.headers()) {
+                headers.put(header.key(), header.value());
+            }
+            try {
+                JobEvent event = codec.decode(record.value(), headers);
+                if (event.jobId().equals(jobId)) {
+                    events.add(event);
+                }
+            } catch (UnreadableEventException e) {
+                throw new IllegalStateException("an unreadable record on " + topic, e);
+            }
+        }
+        return events;
+    }
+
+    /** The keys (UTF-8) of every record on {@code topic} so far. */
+    public List<String> keysOf(String topic) {
+        return recordsOf(topic).stream()
+                .map(r -> r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))
+                .toList();
+    }
+
+    /** Every record on {@code topic} so far, read from the beginning up to the end offsets. */
+    public List<ConsumerRecord<byte[], byte[]>> recordsOf(String topic) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<JobEvent> events = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -70,21 +97,10 @@ public final class KafkaTopics implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("could not read " + topic + " to its end");
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    Map<String, byte[]> headers = new HashMap<>();
-                    for (Header header : record.headers()) {
-                        headers.put(header.key(), header.value());
-                    }
-                    JobEvent event = codec.decode(record.value(), headers);
-                    if (event.jobId().equals(jobId)) {
-                        events.add(event);
-                    }
-                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
-        } catch (UnreadableEventException e) {
-            throw new IllegalStateException("an unreadable record on " + topic, e);
         }
-        return events;
+        return records;
     }
 
     @Override

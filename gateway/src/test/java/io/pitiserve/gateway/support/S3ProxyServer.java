@@ -43,6 +43,16 @@ public final class S3ProxyServer implements AutoCloseable {
         return endpoint;
     }
 
+    /** Points the gateway under test at this server's bucket (created at start-up). */
+    public void register(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        registry.add("pitiserve.s3.endpoint", () -> endpoint.toString());
+        registry.add("pitiserve.s3.bucket", () -> BUCKET);
+        registry.add("pitiserve.s3.access-key", () -> ACCESS_KEY);
+        registry.add("pitiserve.s3.secret-key", () -> SECRET_KEY);
+        registry.add("pitiserve.s3.path-style", () -> "true");
+        registry.add("pitiserve.s3.create-bucket", () -> "true");
+    }
+
     /** A client of the same bucket, for arranging and checking objects. */
     public S3ObjectStore client() {
         S3ObjectStore store = new S3ObjectStore(new S3Settings(endpoint, "us-east-1", BUCKET, ACCESS_KEY, SECRET_KEY, true));

@@ -13,7 +13,8 @@ import tools.jackson.databind.node.ObjectNode;
  * to {@code out} and, as the last line, one JSON object with the figures; progress goes to
  * {@code err}. Returns the exit code (0: measured, whether or not the goals were met).
  */
-public sealed interface Benchmark permits PipelineBenchmark, GatewayBenchmark {
+public sealed interface Benchmark permits PipelineBenchmark, GatewayBenchmark, ScaleOutBenchmark,
+        WebhookBenchmark {
 
     JsonMapper JSON = JsonMapper.builder().build();
 

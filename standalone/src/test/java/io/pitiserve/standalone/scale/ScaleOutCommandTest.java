@@ -1,0 +1,61 @@
+package io.pitiserve.standalone.scale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import io.pitiserve.standalone.StandaloneCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bench scaleout}'s command line: bad options are refused before anything starts. */
+class ScaleOutCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return StandaloneCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aMissingWorkerJarIsAUsageErrorThatSaysHowToBuildIt() {
+        Path missing = dir.resolve("no-such-worker.jar");
+
+        int code = run("bench", "scaleout", "--worker-jar", missing.toString());
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(missing.toString()).contains("mvn -B -q package");
+    }
+
+    @Test
+    void aQueueTooShortToFeedThreeWorkersIsRefused() {
+        int code = run("bench", "scaleout", "--queue-depth", "2");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--queue-depth must be at least 3");
+    }
+
+    @Test
+    void anUnknownBenchNamesTheThreeThatExist() {
+        int code = run("bench", "scale-out");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'pipeline', 'gateway', 'scaleout' or 'webhooks'");
+    }
+
+    @Test
+    void theUsageDescribesBenchScaleout() {
+        run("--help");
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("bench scaleout").contains("--jobs-per-phase");
+    }
+}
