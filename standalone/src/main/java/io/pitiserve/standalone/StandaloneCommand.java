@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
+import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
@@ -59,6 +60,10 @@ public final class StandaloneCommand {
                       the same with the worker paused; jobs with a webhook to a local receiver
                       whose succeeded events the bench publishes; prints completion-to-delivery
                       percentiles (one at a time, then a burst) and deliveries/s
+              bench batching
+                      the engine alone: jobs one at a time, in request-level batches and under
+                      the step-level continuous batching scheduler at several loads; jobs/s,
+                      latency percentiles, decoder rows per call and the speed-ups
                       (every bench: a table, then one JSON object as the last line)
 
             options of all:
@@ -97,6 +102,19 @@ public final class StandaloneCommand {
             options of bench webhooks:
               --deliveries N            jobs completed at once (1000)
               --latency-samples N       jobs completed one at a time first (200)
+            options of bench batching (the engine in this process, no Kafka or S3; --model as above):
+              --levels L,L,...          concurrent jobs offered (1,4,16,64); --headline L for the JSON (16)
+              --min-jobs N              jobs per run at least, max(level, N) (8)
+              --think-ms MS             mean pause of a client between jobs, Poisson (100)
+              --base-steps S            (10)   --sr-steps S (2)   --threads N intra-op threads (1)
+              --modes M,M,...           sequential,request,continuous,latency (all four)
+              --request-batch N         fixed batch size of request-level batching (4)
+              --request-calls C         scheduler: its decoder calls have the scheduler's call rows;
+                                        whole: one call per step for the batch (scheduler)
+              --batch-wait-ms MS        longest wait to fill a request-level batch (50)
+              --max-jobs N              jobs the step scheduler admits at once (16)
+              --base-rows R,C           base rows per step, rows per decoder call (16,2)
+              --sr-rows R,C             upsampler rows per step, rows per decoder call (8,1)
 
             options of bench gateway:
               --requests N              measured submissions (2000)
@@ -119,6 +137,9 @@ public final class StandaloneCommand {
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
+    static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
+            "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
+            "base-rows", "sr-rows");
 
     private StandaloneCommand() {
     }
@@ -188,13 +209,18 @@ public final class StandaloneCommand {
 
     private static int bench(List<String> args, PrintStream out, PrintStream err) {
         String which = args.isEmpty() ? "" : args.get(0);
+        if (which.equals("batching")) {
+            return batchingBench(new CommandLine(args.subList(1, args.size()), BATCHING_BENCH_OPTIONS, Set.of()), out,
+                    err);
+        }
         Set<String> options = new LinkedHashSet<>(COMMON_OPTIONS);
         switch (which) {
             case "pipeline" -> options.addAll(PIPELINE_BENCH_OPTIONS);
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
             case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
-            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout' or 'webhooks'"
+            default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
+                    + "'webhooks' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
@@ -232,6 +258,37 @@ public final class StandaloneCommand {
                 deleteRecursively(dataDir);
             }
         }
+    }
+
+    private static int batchingBench(CommandLine line, PrintStream out, PrintStream err) {
+        BatchingBenchmark.Options options;
+        try {
+            options = new BatchingBenchmark.Options(line.has("model") ? Path.of(line.string("model", null)) : null,
+                    line.integer("threads", 1), BatchingBenchmark.Options.integers("--levels",
+                    line.string("levels", "1,4,16,64")), line.integer("min-jobs", 8), line.integer("think-ms", 100),
+                    line.string("base-steps", "10"), line.string("sr-steps", "2"), line.integer("request-batch", 4),
+                    requestCalls(line.string("request-calls", "scheduler")),
+                    line.integer("batch-wait-ms", 50), line.integer("max-jobs", 16),
+                    BatchingBenchmark.Options.limits("--base-rows", line.string("base-rows", "16,2")),
+                    BatchingBenchmark.Options.limits("--sr-rows", line.string("sr-rows", "8,1")),
+                    List.of(line.string("modes", String.join(",", BatchingBenchmark.ALL_MODES)).split(",")),
+                    line.integer("headline", 16), 7);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
+        }
+        if (options.model() != null && !Files.isRegularFile(options.model().resolve("model.json"))) {
+            throw new CommandLine.UsageException("--model " + options.model() + " holds no model.json");
+        }
+        return new BatchingBenchmark(options).run(out, err);
+    }
+
+    private static boolean requestCalls(String value) {
+        return switch (value) {
+            case "whole" -> true;
+            case "scheduler" -> false;
+            default -> throw new CommandLine.UsageException("--request-calls must be scheduler or whole, got '" + value
+                    + "'");
+        };
     }
 
     static void printServing(LocalStack stack, PrintStream out) {

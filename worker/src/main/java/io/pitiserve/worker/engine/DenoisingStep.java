@@ -40,16 +40,28 @@ public final class DenoisingStep {
     private DenoisingStep() {
     }
 
-    /** Timings of one step in nanoseconds: the decoder call and everything else. */
-    public record Timing(long forwardNanos, long totalNanos) {
+    /**
+     * Timings of one step in nanoseconds (the decoder calls and everything), its decoder calls, the
+     * rows of its trajectories and the padding rows added to give every call its fixed shape.
+     */
+    public record Timing(long forwardNanos, long totalNanos, int calls, int rows, int paddingRows) {
     }
 
-    /** Advances every trajectory of {@code group} (all of {@code stage}, none finished) by one step. */
+    /** Advances every trajectory of {@code group} (all of {@code stage}, none finished) by one step in one call. */
     public static Timing run(Stage stage, List<Trajectory> group, NDManager parent) {
+        return run(stage, group, parent, CallShape.ONE_CALL);
+    }
+
+    /**
+     * Advances every trajectory of {@code group} by one step, its decoder rows cut into calls as
+     * {@code shape} says. Nothing of a trajectory changes unless every call succeeded, so a step that
+     * failed (a device out of memory) can be run again with a smaller shape.
+     */
+    public static Timing run(Stage stage, List<Trajectory> group, NDManager parent, CallShape shape) {
         long started = System.nanoTime();
         int n = group.size();
         if (n == 0) {
-            return new Timing(0, 0);
+            return new Timing(0, 0, 0, 0, 0);
         }
         List<Trajectory> guided = new ArrayList<>();
         for (Trajectory trajectory : group) {
@@ -92,26 +104,37 @@ public final class DenoisingStep {
             addRow(trajectory, trajectory.unconditional(), row++, latents, timesteps, projections, tokens, lowRes);
         }
 
-        float[] out;
-        long forwardNanos;
+        int outPerRow = 6 * pixels;
+        float[] out = new float[rows * outPerRow];
+        long forwardNanos = 0;
+        int calls = 0;
+        int padding = 0;
         try (NDManager step = parent.newSubManager()) {
             Set<NDResource> inputs = Collections.newSetFromMap(new IdentityHashMap<>());
             for (Trajectory trajectory : group) {
                 inputs.addAll(trajectory.stepInputs());
             }
             step.tempAttachAll(inputs.toArray(NDResource[]::new));
-            NDList decoderInputs = new NDList(
-                    step.create(latents, new Shape(rows, 3, size, size)),
-                    step.create(timesteps),
-                    concat(projections),
-                    concat(tokens));
-            if (stage.kind() == StageKind.UPSAMPLER) {
-                decoderInputs.add(concat(lowRes));
+            int perCall = Math.max(1, Math.min(shape.rowsPerCall(), shape.padded() ? shape.rowsPerCall() : rows));
+            for (int from = 0; from < rows; from += perCall) {
+                int real = Math.min(perCall, rows - from);
+                int callRows = shape.padded() ? perCall : real;
+                shape.checkFits(callRows);
+                NDList decoderInputs = callInputs(step, stage, from, real, callRows, perSample, size, latents,
+                        timesteps, projections, tokens, lowRes);
+                long forwardStarted = System.nanoTime();
+                NDArray output = stage.decode(decoderInputs);
+                float[] values = output.toFloatArray();
+                forwardNanos += System.nanoTime() - forwardStarted;
+                System.arraycopy(values, 0, out, from * outPerRow, real * outPerRow);
+                calls++;
+                padding += callRows - real;
             }
-            long forwardStarted = System.nanoTime();
-            NDArray output = stage.decode(decoderInputs);
-            out = output.toFloatArray();
-            forwardNanos = System.nanoTime() - forwardStarted;
+        } catch (RuntimeException e) {
+            if (noise != null) {
+                noise.cancel(false);
+            }
+            throw e;
         }
 
         float[] z = noise == null ? null : noise.join();
@@ -130,7 +153,52 @@ public final class DenoisingStep {
                     j * perSample);
             trajectory.advance(next);
         }
-        return new Timing(forwardNanos, System.nanoTime() - started);
+        return new Timing(forwardNanos, System.nanoTime() - started, calls, rows, padding);
+    }
+
+    /**
+     * The decoder inputs of rows {@code from .. from + real - 1}, followed by {@code callRows - real}
+     * copies of the first of them (padding whose output is dropped).
+     */
+    private static NDList callInputs(NDManager step, Stage stage, int from, int real, int callRows, int perSample,
+                                     int size, float[] latents, float[] timesteps, NDList projections, NDList tokens,
+                                     NDList lowRes) {
+        boolean whole = from == 0 && real == timesteps.length && callRows == real;
+        float[] callLatents;
+        float[] callTimesteps;
+        if (whole) {
+            callLatents = latents;
+            callTimesteps = timesteps;
+        } else {
+            callLatents = new float[callRows * perSample];
+            callTimesteps = new float[callRows];
+            System.arraycopy(latents, from * perSample, callLatents, 0, real * perSample);
+            System.arraycopy(timesteps, from, callTimesteps, 0, real);
+            for (int k = real; k < callRows; k++) {
+                System.arraycopy(latents, from * perSample, callLatents, k * perSample, perSample);
+                callTimesteps[k] = timesteps[from];
+            }
+        }
+        NDList decoderInputs = new NDList(
+                step.create(callLatents, new Shape(callRows, 3, size, size)),
+                step.create(callTimesteps),
+                concat(rowsOf(projections, from, real, callRows)),
+                concat(rowsOf(tokens, from, real, callRows)));
+        if (stage.kind() == StageKind.UPSAMPLER) {
+            decoderInputs.add(concat(rowsOf(lowRes, from, real, callRows)));
+        }
+        return decoderInputs;
+    }
+
+    private static NDList rowsOf(NDList arrays, int from, int real, int callRows) {
+        if (from == 0 && real == arrays.size() && callRows == real) {
+            return arrays;
+        }
+        NDList rows = new NDList(callRows);
+        for (int k = 0; k < callRows; k++) {
+            rows.add(arrays.get(from + (k < real ? k : 0)));
+        }
+        return rows;
     }
 
     private static void addRow(Trajectory trajectory, Encoding encoding, int row, float[] latents, float[] timesteps,

@@ -1,13 +1,6 @@
 package io.pitiserve.worker.engine;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import io.pitiserve.common.npy.NpyArray;
-import io.pitiserve.worker.engine.noise.FileNoise;
-import io.pitiserve.worker.engine.noise.NoiseSource;
-import io.pitiserve.worker.engine.noise.SeededNoise;
-import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,63 +36,64 @@ public final class TranslationEngine {
      * @throws TranslationCancelledException when {@code cancelled} became true
      */
     public TranslationResult translate(TranslationRequest request, ProgressListener progress, BooleanSupplier cancelled) {
-        ModelManifest.Input input = model.manifest().input();
-        if (request.channels() != input.channels() || request.size() != input.size()) {
-            throw new IllegalArgumentException("model " + model.manifest().name() + " takes " + input.channels()
-                    + " x " + input.size() + " x " + input.size() + " inputs, got " + request.channels() + " x "
-                    + request.size() + " x " + request.size());
+        return translate(request, progress, cancelled, CallShape.ONE_CALL);
+    }
+
+    /** As {@link #translate(TranslationRequest, ProgressListener, BooleanSupplier)}, decoder calls cut as {@code shape} says. */
+    public TranslationResult translate(TranslationRequest request, ProgressListener progress, BooleanSupplier cancelled,
+                                       CallShape shape) {
+        try (EngineJob job = EngineJob.prepare(model, request)) {
+            List<Trajectory> base = job.startBase();
+            long forwardNanos = runToEnd(model.base(), base, progress, cancelled, shape);
+            List<Trajectory> upsampler = job.startUpsampler(base);
+            forwardNanos += runToEnd(model.upsampler(), upsampler, progress, cancelled, shape);
+            return job.finish(upsampler, forwardNanos);
         }
-        Stage base = model.base();
-        Stage upsampler = model.upsampler();
-        RespacedSchedule baseSchedule = base.schedule(orDefault(request.baseRespacing(), base));
-        RespacedSchedule srSchedule = upsampler.schedule(orDefault(request.srRespacing(), upsampler));
-        checkRecordedNoise(request, StageKind.BASE, base, baseSchedule);
-        checkRecordedNoise(request, StageKind.UPSAMPLER, upsampler, srSchedule);
+    }
 
-        try (NDManager job = NDManager.newBaseManager(model.device())) {
-            long started = System.nanoTime();
-            NDArray ref = job.create(request.ref(), new Shape(1, request.channels(), request.size(), request.size()));
-            Guidance baseGuidance = base.spec().guided() ? request.guidance() : Guidance.NONE;
-            Encoding baseConditional = base.encode(ref);
-            Encoding baseUnconditional = baseGuidance.needsUnconditional() ? base.unconditional(job) : null;
-            Encoding srConditional = upsampler.encode(ref);
-            double encodeMs = millisSince(started);
-
-            long baseStarted = System.nanoTime();
-            List<Trajectory> baseGroup = new ArrayList<>();
-            for (int s = 0; s < request.numSamples(); s++) {
-                baseGroup.add(Trajectory.start(base, baseSchedule, request.sampler(), baseGuidance, baseConditional,
-                        baseUnconditional, null, noise(request, StageKind.BASE, s)));
+    /**
+     * Request-level batching: the requests run as one fixed group through the base stage, then
+     * through the upsampler, and all results come back when the last of them is done. A sample
+     * leaves the group when its own schedule ends, but no request joins a running group.
+     */
+    public List<TranslationResult> translateTogether(List<TranslationRequest> requests, CallShape baseShape,
+                                                     CallShape upsamplerShape) {
+        List<EngineJob> jobs = new ArrayList<>();
+        try {
+            for (TranslationRequest request : requests) {
+                jobs.add(EngineJob.prepare(model, request));
             }
-            long forwardNanos = runToEnd(base, baseGroup, job, progress, cancelled);
-            int baseSize = base.resolution();
-            List<float[]> baseImages = new ArrayList<>();
-            List<NDArray> lowRes = new ArrayList<>();
-            for (Trajectory trajectory : baseGroup) {
-                float[] quantised = quantise(trajectory.latent());
-                baseImages.add(quantised);
-                lowRes.add(job.create(quantised, new Shape(1, 3, baseSize, baseSize)));
+            List<List<Trajectory>> base = new ArrayList<>();
+            for (EngineJob job : jobs) {
+                base.add(job.startBase());
             }
-            double baseMs = millisSince(baseStarted);
-
-            long srStarted = System.nanoTime();
-            List<Trajectory> srGroup = new ArrayList<>();
-            for (int s = 0; s < request.numSamples(); s++) {
-                srGroup.add(Trajectory.start(upsampler, srSchedule, request.sampler(), Guidance.NONE, srConditional,
-                        null, lowRes.get(s), noise(request, StageKind.UPSAMPLER, s)));
+            long forwardNanos = runTogether(model.base(), base, baseShape);
+            List<List<Trajectory>> upsampler = new ArrayList<>();
+            for (int k = 0; k < jobs.size(); k++) {
+                upsampler.add(jobs.get(k).startUpsampler(base.get(k)));
             }
-            forwardNanos += runToEnd(upsampler, srGroup, job, progress, cancelled);
-            List<float[]> images = new ArrayList<>();
-            for (Trajectory trajectory : srGroup) {
-                images.add(trajectory.latent());
+            forwardNanos += runTogether(model.upsampler(), upsampler, upsamplerShape);
+            List<TranslationResult> results = new ArrayList<>();
+            for (int k = 0; k < jobs.size(); k++) {
+                results.add(jobs.get(k).finish(upsampler.get(k), forwardNanos));
             }
-            double srMs = millisSince(srStarted);
-
-            return new TranslationResult(images, upsampler.resolution(),
-                    request.keepBaseImages() ? baseImages : List.of(), base.resolution(),
-                    new TranslationResult.Timings(encodeMs, baseMs, srMs, baseSchedule.length(), srSchedule.length(),
-                            forwardNanos / 1e6));
+            return results;
+        } finally {
+            jobs.forEach(EngineJob::close);
         }
+    }
+
+    private long runTogether(Stage stage, List<List<Trajectory>> groups, CallShape shape) {
+        List<Trajectory> running = new ArrayList<>();
+        groups.forEach(running::addAll);
+        long forwardNanos = 0;
+        try (NDManager steps = NDManager.newBaseManager(model.device())) {
+            while (!running.isEmpty()) {
+                forwardNanos += DenoisingStep.run(stage, running, steps, shape).forwardNanos();
+                running.removeIf(Trajectory::finished);
+            }
+        }
+        return forwardNanos;
     }
 
     /**
@@ -115,51 +109,20 @@ public final class TranslationEngine {
         return levels;
     }
 
-    private static long runToEnd(Stage stage, List<Trajectory> group, NDManager job, ProgressListener progress,
-                                 BooleanSupplier cancelled) {
+    private long runToEnd(Stage stage, List<Trajectory> group, ProgressListener progress, BooleanSupplier cancelled,
+                          CallShape shape) {
         long forwardNanos = 0;
         int total = group.get(0).totalSteps();
-        while (!group.get(0).finished()) {
-            if (cancelled.getAsBoolean()) {
-                throw new TranslationCancelledException("cancelled during the " + stage.kind().label() + " stage at step "
-                        + group.get(0).stepsTaken() + " of " + total);
+        try (NDManager steps = NDManager.newBaseManager(model.device())) {
+            while (!group.get(0).finished()) {
+                if (cancelled.getAsBoolean()) {
+                    throw new TranslationCancelledException("cancelled during the " + stage.kind().label()
+                            + " stage at step " + group.get(0).stepsTaken() + " of " + total);
+                }
+                forwardNanos += DenoisingStep.run(stage, group, steps, shape).forwardNanos();
+                progress.onStep(stage.kind(), group.get(0).stepsTaken(), total);
             }
-            forwardNanos += DenoisingStep.run(stage, group, job).forwardNanos();
-            progress.onStep(stage.kind(), group.get(0).stepsTaken(), total);
         }
         return forwardNanos;
-    }
-
-    private static String orDefault(String respacing, Stage stage) {
-        return respacing == null || respacing.isBlank() ? stage.spec().respacing() : respacing;
-    }
-
-    private static NoiseSource noise(TranslationRequest request, StageKind stage, int sample) {
-        if (request.noise() != null && request.noise().forStage(stage) != null) {
-            return new FileNoise(request.noise().forStage(stage), sample);
-        }
-        return new SeededNoise(request.seed(), stage.ordinal(), sample);
-    }
-
-    private static void checkRecordedNoise(TranslationRequest request, StageKind kind, Stage stage,
-                                           RespacedSchedule schedule) {
-        if (request.noise() == null || request.noise().forStage(kind) == null) {
-            return;
-        }
-        NpyArray array = request.noise().forStage(kind);
-        long[] shape = array.shape();
-        int size = stage.resolution();
-        long[] expected = {schedule.length() + 1, request.numSamples(), 3, size, size};
-        boolean fits = shape.length == 5 && shape[0] >= expected[0] && shape[1] >= expected[1]
-                && shape[2] == 3 && shape[3] == size && shape[4] == size;
-        if (!fits) {
-            throw new IllegalArgumentException(kind.label() + " noise has shape " + java.util.Arrays.toString(shape)
-                    + ", this job needs " + java.util.Arrays.toString(expected)
-                    + " (draws = steps + 1, samples, 3, H, W)");
-        }
-    }
-
-    private static double millisSince(long started) {
-        return (System.nanoTime() - started) / 1e6;
     }
 }

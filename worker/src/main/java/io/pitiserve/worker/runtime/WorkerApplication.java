@@ -32,7 +32,7 @@ public class WorkerApplication {
             "spring.main.banner-mode", "off",
             "logging.pattern.level", "%5p [%X{jobId:-}]",
             "management.endpoint.health.probes.enabled", "true",
-            "management.endpoint.health.group.readiness.include", "readinessState,workerModel");
+            "management.endpoint.health.group.readiness.include", "readinessState,workerModel,workerScheduler");
 
     /** What {@link #serve} adds to {@link #DEFAULTS}: the management port on a web server. */
     public static final Map<String, Object> SERVE_DEFAULTS = Map.of(

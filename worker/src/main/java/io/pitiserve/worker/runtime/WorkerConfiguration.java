@@ -8,13 +8,13 @@ import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.PitiModel;
-import io.pitiserve.worker.engine.TranslationEngine;
 import io.pitiserve.worker.models.BundledModels;
 import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaCancellationReader;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
 import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import io.pitiserve.worker.scheduler.StepScheduler;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -54,7 +54,8 @@ import java.util.function.Supplier;
  * context's.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({WorkerProperties.class, KafkaTopicProperties.class, S3Properties.class})
+@EnableConfigurationProperties({WorkerProperties.class, SchedulerProperties.class, KafkaTopicProperties.class,
+        S3Properties.class})
 public class WorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
@@ -89,9 +90,9 @@ public class WorkerConfiguration {
         return model;
     }
 
-    @Bean
-    TranslationEngine workerEngine(PitiModel workerModel) {
-        return new TranslationEngine(workerModel);
+    @Bean(destroyMethod = "close")
+    StepScheduler workerScheduler(WorkerProperties worker, SchedulerProperties scheduler) {
+        return new StepScheduler(scheduler.toSettings(worker.concurrency()));
     }
 
     @Bean
@@ -102,6 +103,14 @@ public class WorkerConfiguration {
                 .withDetail("device", workerModel.device().toString())
                 .build();
         return () -> health;
+    }
+
+    @Bean
+    HealthIndicator workerSchedulerHealthIndicator(StepScheduler workerScheduler) {
+        return () -> workerScheduler.isRunning()
+                ? Health.up().withDetail("max-jobs", workerScheduler.settings().maxJobs())
+                        .withDetail("policy", workerScheduler.settings().policy().name().toLowerCase()).build()
+                : Health.down().withDetail("reason", "the step scheduler stopped").build();
     }
 
     @Bean(destroyMethod = "close")
@@ -146,12 +155,12 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    JobRunner workerJobRunner(TranslationEngine workerEngine, S3ObjectStore workerObjectStore,
+    JobRunner workerJobRunner(PitiModel workerModel, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
                               KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
                               Retrier workerRetrier, WorkerProperties worker, ObjectProvider<MeterRegistry> meters) {
         JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
                 worker.cancellationCatchUp());
-        return new JobRunner(workerEngine, workerObjectStore, workerEventPublisher, workerCancellationReader,
+        return new JobRunner(workerModel, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
                 workerRetrier, settings, meters.getIfAvailable(SimpleMeterRegistry::new),
                 Clock.systemUTC());
     }

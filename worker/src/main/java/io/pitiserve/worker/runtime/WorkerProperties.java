@@ -19,7 +19,8 @@ import java.time.Duration;
  *                             when null), one directory per model.json sha256
  * @param device               cpu, gpu or gpu:N
  * @param threads              PyTorch intra-op threads, 0 for PyTorch's default
- * @param concurrency          jobs run at the same time (executor threads)
+ * @param concurrency          jobs in flight at the same time: records taken from the requests topic and
+ *                             not finished, and the step scheduler's admission limit (batching needs > 1)
  * @param groupId              consumer group of the requests topic (KEDA scales on its lag)
  * @param id                   this worker's name in TranslationStarted; null for the host name
  * @param progressInterval     at most one TranslationProgress per job per interval (plus each stage's last step)
@@ -36,7 +37,7 @@ public record WorkerProperties(
         Path modelCacheDir,
         @DefaultValue("cpu") String device,
         @DefaultValue("0") int threads,
-        @DefaultValue("1") int concurrency,
+        @DefaultValue("8") int concurrency,
         @DefaultValue("pitiserve-worker") String groupId,
         String id,
         @DefaultValue("250ms") Duration progressInterval,

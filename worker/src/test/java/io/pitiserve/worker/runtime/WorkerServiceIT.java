@@ -334,20 +334,68 @@ class WorkerServiceIT {
                 || e instanceof TranslationCancelled).hasSize(1);
     }
 
+    @Test
+    void aJobLongerThanThePollIntervalKeepsItsPartitionWhileAFinishedJobBehindItStaysUncommittedUntilItEnds()
+            throws Exception {
+        String topic = "it.poll.requests";
+        try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        String longJob = newJobId();
+        String shortJob = newJobId();
+        TranslationParams fourSamples = new TranslationParams("mask", null, 4, 1.3, "cfg", "1000", "1000", "ddpm", 0,
+                42L, false, null, Map.of());
+        publish(topic, 0, codec.encode(request(longJob, storeInput(longJob, maskPng()), fourSamples), null));
+        publish(topic, 0, codec.encode(request(shortJob, storeInput(shortJob, maskPng()),
+                params("5", "3", false)), null));
+        TopicPartition partition = new TopicPartition(topic, 0);
+
+        // A poll interval far shorter than the long job: a loop that waited for a job would lose the partition.
+        KafkaRequestConsumer consumer = consumer(topic, "it-poll", 2, Map.of(
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 1000,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2));
+        consumer.start();
+        try {
+            // The short job, behind the long one, is batched with it and finishes first.
+            awaitTerminal(shortJob, TranslationSucceeded.class);
+            assertThat(eventsOf(longJob)).noneMatch(e -> e instanceof TranslationSucceeded
+                    || e instanceof TranslationFailed || e instanceof TranslationCancelled);
+            // For well over the poll interval, with the long job running, nothing is committed.
+            await().during(Duration.ofMillis(2500)).atMost(WAIT)
+                    .until(() -> committed("it-poll", partition) == -1);
+            assertThat(eventsOf(longJob)).filteredOn(TranslationProgress.class::isInstance).isNotEmpty();
+
+            publishCancellation(longJob);
+            awaitTerminal(longJob, TranslationCancelled.class);
+            await().atMost(WAIT).until(() -> committed("it-poll", partition) == 2);
+        } finally {
+            consumer.stop();
+        }
+        // Never revoked and delivered again: one start each.
+        assertThat(eventsOf(longJob)).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
+        assertThat(eventsOf(shortJob)).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
+    }
+
     // --- helpers ---
 
     /** A second requests consumer on its own topic and group, with a short drain timeout. */
     private KafkaRequestConsumer drainingConsumer(String topic) {
-        Map<String, Object> config = Map.of(
+        return consumer(topic, "it-drain", 1, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
+    }
+
+    /** A requests consumer on {@code topic} in {@code group} with {@code concurrency} jobs in flight. */
+    private KafkaRequestConsumer consumer(String topic, String group, int concurrency, Map<String, Object> extra) {
+        Map<String, Object> config = new java.util.HashMap<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
-                ConsumerConfig.GROUP_ID_CONFIG, "it-drain",
+                ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-        return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), topic, codec, runner, publisher, retrier, 1,
-                Duration.ofMillis(100), Duration.ofMillis(300));
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+        config.putAll(extra);
+        return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), topic, codec, runner, publisher, retrier,
+                concurrency, Duration.ofMillis(100), Duration.ofMillis(300));
     }
 
     private TranslationParams params(String baseSteps, String srSteps, boolean returnBase) {

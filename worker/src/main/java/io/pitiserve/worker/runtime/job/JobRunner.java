@@ -22,9 +22,11 @@ import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.TranslationCancelledException;
-import io.pitiserve.worker.engine.TranslationEngine;
+import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.TranslationRequest;
 import io.pitiserve.worker.engine.TranslationResult;
+import io.pitiserve.worker.scheduler.JobSpec;
+import io.pitiserve.worker.scheduler.StepScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -40,8 +42,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -61,10 +67,17 @@ public final class JobRunner {
     }
 
     public static final String MDC_JOB_ID = "jobId";
+    /** Hands progress events to the producer off the scheduler's threads; a daemon, one for all jobs. */
+    private static final Executor PROGRESS_RELAY = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "pitiserve-progress");
+        thread.setDaemon(true);
+        return thread;
+    });
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     private static final int MAX_SAMPLES = 4;
 
-    private final TranslationEngine engine;
+    private final PitiModel model;
+    private final StepScheduler scheduler;
     private final ObjectStore store;
     private final EventSink events;
     private final CancelledJobs cancellations;
@@ -74,9 +87,10 @@ public final class JobRunner {
     private final Clock clock;
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
 
-    public JobRunner(TranslationEngine engine, ObjectStore store, EventSink events, CancelledJobs cancellations,
+    public JobRunner(PitiModel model, StepScheduler scheduler, ObjectStore store, EventSink events, CancelledJobs cancellations,
                      Retrier retrier, Settings settings, MeterRegistry meters, Clock clock) {
-        this.engine = engine;
+        this.model = model;
+        this.scheduler = scheduler;
         this.store = store;
         this.events = events;
         this.cancellations = cancellations;
@@ -88,7 +102,7 @@ public final class JobRunner {
 
     /** The model label carried by Succeeded events: {@code name@version}. */
     public String modelLabel() {
-        ModelManifest manifest = engine.model().manifest();
+        ModelManifest manifest = model.manifest();
         return manifest.name() + "@" + manifest.version();
     }
 
@@ -201,20 +215,35 @@ public final class JobRunner {
                     + " does not match the sha256 recorded when it was accepted");
         }
         long t1 = System.nanoTime();
-        ModelManifest manifest = engine.model().manifest();
+        ModelManifest manifest = model.manifest();
         ConditionImage condition = task.preprocessor(InputLimits.DEFAULT, manifest.input().size()).prepare(input);
         TranslationRequest engineRequest = engineRequest(params, condition);
         long t2 = System.nanoTime();
 
+        // Progress is told on a scheduler thread shared by every job in the batch: a send that blocks
+        // (broker away, buffer full) must not hold up the batch, so sends go through one relay thread, in
+        // order per job, and are all handed to the producer before the job's terminal event.
+        AtomicReference<CompletableFuture<Void>> sent = new AtomicReference<>(CompletableFuture.completedFuture(null));
         ProgressThrottle progress = new ProgressThrottle(settings.progressInterval(), System::nanoTime,
-                (stage, step, of) -> events.publishEventually(new TranslationProgress(jobId, request.tenant(),
-                        clock.instant(), stage.label(), step, of), traceparent));
+                (stage, step, of) -> {
+                    TranslationProgress event = new TranslationProgress(jobId, request.tenant(), clock.instant(),
+                            stage.label(), step, of);
+                    sent.updateAndGet(previous -> previous.thenRunAsync(
+                            () -> events.publishEventually(event, traceparent), PROGRESS_RELAY)
+                            .exceptionally(failure -> {
+                                log.warn("progress of job {} not sent: {}", jobId, failure.toString());
+                                return null;
+                            }));
+                });
         TranslationResult result;
         try {
-            result = engine.translate(engineRequest, progress,
-                    () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId));
+            // Batched with the other jobs in flight at step level; this thread only waits for the result.
+            result = scheduler.run(new JobSpec(jobId, request.tenant(), 0, model, engineRequest, progress,
+                    () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId), null));
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        } finally {
+            sent.get().join();
         }
         long t3 = System.nanoTime();
 
@@ -272,7 +301,7 @@ public final class JobRunner {
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
         }
-        ModelManifest manifest = engine.model().manifest();
+        ModelManifest manifest = model.manifest();
         if (!task.wireName().equals(manifest.input().kind())) {
             throw new JobFailure(JobFailure.UNKNOWN_MODEL, "this worker serves " + manifest.input().kind()
                     + " models only (" + modelLabel() + "); no model for task " + task.wireName());
@@ -287,7 +316,7 @@ public final class JobRunner {
     }
 
     private TranslationRequest engineRequest(TranslationParams params, ConditionImage condition) {
-        ModelManifest manifest = engine.model().manifest();
+        ModelManifest manifest = model.manifest();
         // Absent numbers arrive as 0: they mean the default.
         int samples = params.numSamples() == 0 ? 1 : params.numSamples();
         if (samples < 1 || samples > MAX_SAMPLES) {
@@ -304,8 +333,8 @@ public final class JobRunner {
             String baseSteps = blankToNull(params.baseSteps());
             String srSteps = blankToNull(params.srSteps());
             // Parse the respacings now so that a bad one fails as a parameter, before any step runs.
-            engine.model().base().schedule(baseSteps == null ? manifest.stages().base().respacing() : baseSteps);
-            engine.model().upsampler().schedule(srSteps == null ? manifest.stages().upsampler().respacing() : srSteps);
+            model.base().schedule(baseSteps == null ? manifest.stages().base().respacing() : baseSteps);
+            model.upsampler().schedule(srSteps == null ? manifest.stages().upsampler().respacing() : srSteps);
             return new TranslationRequest(condition.data(), condition.channels(), condition.size(), samples,
                     params.seed(), baseSteps, srSteps, sampler, guidance, null, params.returnBase());
         } catch (IllegalArgumentException e) {

@@ -1,0 +1,559 @@
+package io.pitiserve.worker.scheduler;
+
+import ai.djl.ndarray.NDManager;
+import io.pitiserve.worker.engine.CallShape;
+import io.pitiserve.worker.engine.DenoisingStep;
+import io.pitiserve.worker.engine.DeviceMemory;
+import io.pitiserve.worker.engine.EngineJob;
+import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.StageKind;
+import io.pitiserve.worker.engine.Trajectory;
+import io.pitiserve.worker.engine.TranslationCancelledException;
+import io.pitiserve.worker.engine.TranslationResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Step-level continuous batching: per loaded model and stage, a running batch of samples, each at
+ * its own step of its own schedule, advanced by one {@link DenoisingStep} per round. A job joins a
+ * stage's batch at the next step boundary and leaves it at the step it finishes; the two stages run
+ * on their own threads ("lanes"), so the base stage of new jobs overlaps the upsampling of older ones.
+ *
+ * <p>Admission into the base stage follows a {@link FairQueue} (strict priority, then weighted fair
+ * share across tenants) up to {@link SchedulerSettings#maxJobs()} jobs in flight and the stage's
+ * {@link StageLimits#maxRows()}; a job whose base stage ends enters the upsampler's queue with its
+ * quantised image. Each lane steps the models it holds in turn, one step each. Cancellation and
+ * deadlines drop a job at the next step boundary and free its rows at once. A step that runs out of
+ * device memory is run again with decoder calls of half the rows (remembered for that model and
+ * stage), so no job is lost to it. With {@link SchedulerSettings#fixedCallShape()} every decoder call
+ * of a stage has the same number of rows, so results do not depend on the batch.
+ */
+public final class StepScheduler implements AutoCloseable {
+
+    /** Counters of one stage since start. */
+    public record StageStats(long steps, long calls, long rows, long paddingRows, long outOfMemorySplits) {
+
+        /** Mean rows of trajectories per decoder call (padding excluded). */
+        public double meanRowsPerCall() {
+            return calls == 0 ? 0.0 : (double) rows / calls;
+        }
+
+        /** Mean rows per step, i.e. the running batch the stage stepped on average. */
+        public double meanRowsPerStep() {
+            return steps == 0 ? 0.0 : (double) rows / steps;
+        }
+    }
+
+    /** A snapshot of the scheduler. */
+    public record Stats(StageStats base, StageStats upsampler, int waiting, int admitted) {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(StepScheduler.class);
+    private static final long IDLE_WAIT_MILLIS = 50;
+
+    private final SchedulerSettings settings;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final FairQueue<Ticket> waiting;
+    private final Deque<Ticket> upsamplerQueue = new ArrayDeque<>();
+    private final Lane base;
+    private final Lane upsampler;
+    private int admitted;
+    private long sequence;
+    private volatile boolean open = true;
+
+    public StepScheduler(SchedulerSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    public StepScheduler(SchedulerSettings settings, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.waiting = new FairQueue<>(settings.tenantWeights());
+        this.base = new Lane(StageKind.BASE);
+        this.upsampler = new Lane(StageKind.UPSAMPLER);
+        base.thread.start();
+        upsampler.thread.start();
+    }
+
+    public SchedulerSettings settings() {
+        return settings;
+    }
+
+    /** Whether both lanes run and jobs are taken (false once closed or after a lane failed). */
+    public boolean isRunning() {
+        return open;
+    }
+
+    /**
+     * Queues a job; the future completes with its result, or exceptionally with
+     * {@link TranslationCancelledException} (cancelled, or the scheduler closed),
+     * {@link DeadlineExceededException}, or the engine's failure.
+     *
+     * @throws IllegalArgumentException when the request does not fit its model (nothing is queued)
+     * @throws IllegalStateException    when the scheduler is closed
+     */
+    public CompletableFuture<TranslationResult> submit(JobSpec spec) {
+        EngineJob job = EngineJob.prepare(spec.model(), spec.request());
+        lock.lock();
+        try {
+            if (!open) {
+                throw new IllegalStateException("the scheduler is closed");
+            }
+            Ticket ticket = new Ticket(spec, job, sequence++);
+            waiting.add(ticket);
+            changed.signalAll();
+            return ticket.result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Submits {@code spec} and waits for its result, rethrowing the failure the future completed with. */
+    public TranslationResult run(JobSpec spec) {
+        try {
+            return submit(spec).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    public Stats stats() {
+        lock.lock();
+        try {
+            return new Stats(base.stats(), upsampler.stats(), waiting.size(), admitted);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops both lanes; jobs not finished complete with {@link TranslationCancelledException}. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            open = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (Lane lane : List.of(base, upsampler)) {
+            try {
+                lane.thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<Ticket> left = new ArrayList<>();
+        lock.lock();
+        try {
+            left.addAll(waiting.removeIf(ticket -> true));
+            left.addAll(upsamplerQueue);
+            upsamplerQueue.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Ticket ticket : left) {
+            ticket.job.close();
+            ticket.result.completeExceptionally(new TranslationCancelledException("the worker is stopping"));
+        }
+    }
+
+    /** Why {@code ticket} must stop now, or null. Runs under the lock or on the ticket's lane. */
+    private RuntimeException dropReason(Ticket ticket, StageKind stage) {
+        String where = ticket.trajectories.isEmpty() ? "before it started"
+                : "during the " + stage.label() + " stage at step " + ticket.trajectories.get(0).stepsTaken() + " of "
+                + ticket.trajectories.get(0).totalSteps();
+        boolean cancelled;
+        try {
+            cancelled = ticket.spec.cancelled().getAsBoolean();
+        } catch (RuntimeException e) {
+            cancelled = false;
+        }
+        if (cancelled) {
+            return new TranslationCancelledException("cancelled " + where);
+        }
+        if (ticket.spec.deadline() != null && clock.instant().isAfter(ticket.spec.deadline())) {
+            return new DeadlineExceededException("deadline " + ticket.spec.deadline() + " passed " + where);
+        }
+        return null;
+    }
+
+    /** One queued or running job. */
+    private static final class Ticket implements FairQueue.Entry {
+        final JobSpec spec;
+        final EngineJob job;
+        final long sequence;
+        final CompletableFuture<TranslationResult> result = new CompletableFuture<>();
+        List<Trajectory> trajectories = List.of();
+        long forwardNanos;
+
+        Ticket(JobSpec spec, EngineJob job, long sequence) {
+            this.spec = spec;
+            this.job = job;
+            this.sequence = sequence;
+        }
+
+        @Override
+        public String tenant() {
+            return spec.tenant();
+        }
+
+        @Override
+        public int priority() {
+            return spec.priority();
+        }
+
+        @Override
+        public long sequence() {
+            return sequence;
+        }
+
+        @Override
+        public double cost() {
+            return (double) job.baseRows() * job.baseSteps() + (double) job.upsamplerRows() * job.upsamplerSteps();
+        }
+
+        boolean done() {
+            for (Trajectory trajectory : trajectories) {
+                if (!trajectory.finished()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** One model's running batch in one stage. */
+    private static final class Batch {
+        final PitiModel model;
+        final List<Ticket> jobs = new ArrayList<>();
+        final NDManager steps;
+        CallShape shape;
+        int rows;
+
+        Batch(PitiModel model, CallShape shape) {
+            this.model = model;
+            this.shape = shape;
+            this.steps = NDManager.newBaseManager(model.device());
+        }
+    }
+
+    /** The thread of one stage: admits, drops, steps one model's batch per round, hands over or finishes. */
+    private final class Lane implements Runnable {
+        final StageKind kind;
+        final Thread thread;
+        final StageLimits limits;
+        final Map<PitiModel, Batch> batches = new LinkedHashMap<>();
+        final AtomicLong steps = new AtomicLong();
+        final AtomicLong calls = new AtomicLong();
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong padding = new AtomicLong();
+        final AtomicLong splits = new AtomicLong();
+        /** Jobs in this lane (admitted, not yet left); changed under the lock. */
+        int jobs;
+        int turn;
+
+        Lane(StageKind kind) {
+            this.kind = kind;
+            this.limits = settings.limits(kind);
+            this.thread = new Thread(this, "pitiserve-scheduler-" + kind.label());
+            thread.setDaemon(true);
+        }
+
+        StageStats stats() {
+            return new StageStats(steps.get(), calls.get(), rows.get(), padding.get(), splits.get());
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    List<Ticket> entering;
+                    List<Ticket> dropped = new ArrayList<>();
+                    lock.lock();
+                    try {
+                        if (!open) {
+                            break;
+                        }
+                        dropQueued(dropped);
+                        entering = admit();
+                        if (entering.isEmpty() && jobs == 0 && dropped.isEmpty()) {
+                            changed.await(IDLE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                            continue;
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    dropped.forEach(ticket -> fail(ticket, dropReasonOrStop(ticket), false));
+                    entering.forEach(this::enter);
+                    dropRunning();
+                    Batch batch = nextBatch();
+                    if (batch != null) {
+                        step(batch);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException | Error e) {
+                log.error("the {} lane of the scheduler stopped unexpectedly; failing every job it holds", kind.label(),
+                        e);
+                crashed(e);
+            } finally {
+                for (Batch batch : batches.values()) {
+                    for (Ticket ticket : List.copyOf(batch.jobs)) {
+                        fail(ticket, new TranslationCancelledException("the worker is stopping"), true);
+                    }
+                    batch.steps.close();
+                }
+            }
+        }
+
+        /** A lane that died takes no more work: nothing queued may wait for it forever. */
+        private void crashed(Throwable cause) {
+            List<Ticket> left = new ArrayList<>();
+            lock.lock();
+            try {
+                open = false;
+                left.addAll(waiting.removeIf(ticket -> true));
+                left.addAll(upsamplerQueue);
+                upsamplerQueue.clear();
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            for (Ticket ticket : left) {
+                ticket.job.close();
+                ticket.result.completeExceptionally(new IllegalStateException("the scheduler stopped: " + cause, cause));
+            }
+        }
+
+        private RuntimeException dropReasonOrStop(Ticket ticket) {
+            RuntimeException reason = dropReason(ticket, kind);
+            return reason != null ? reason : new TranslationCancelledException("the worker is stopping");
+        }
+
+        /** Under the lock: takes cancelled or expired jobs out of this lane's queue. */
+        private void dropQueued(List<Ticket> dropped) {
+            if (kind == StageKind.BASE) {
+                dropped.addAll(waiting.removeIf(ticket -> dropReason(ticket, kind) != null));
+            } else {
+                for (Iterator<Ticket> it = upsamplerQueue.iterator(); it.hasNext(); ) {
+                    Ticket ticket = it.next();
+                    if (dropReason(ticket, kind) != null) {
+                        it.remove();
+                        dropped.add(ticket);
+                    }
+                }
+            }
+        }
+
+        /** Under the lock: the jobs that enter this lane's batches at this step boundary. */
+        private List<Ticket> admit() {
+            List<Ticket> entering = new ArrayList<>();
+            if (kind == StageKind.BASE) {
+                while (admitted < settings.maxJobs()) {
+                    if (settings.policy() == StagePolicy.LATENCY && (!upsamplerQueue.isEmpty() || upsampler.jobs > 0)) {
+                        break;
+                    }
+                    Ticket next = waiting.poll(this::fits);
+                    if (next == null) {
+                        break;
+                    }
+                    admitted++;
+                    reserve(next, entering);
+                }
+            } else {
+                for (Iterator<Ticket> it = upsamplerQueue.iterator(); it.hasNext(); ) {
+                    Ticket ticket = it.next();
+                    if (fits(ticket)) {
+                        it.remove();
+                        reserve(ticket, entering);
+                    }
+                }
+            }
+            return entering;
+        }
+
+        private boolean fits(Ticket ticket) {
+            Batch batch = batches.get(ticket.spec.model());
+            int used = batch == null ? 0 : batch.rows;
+            return used == 0 || used + ticket.job.rows(kind) <= limits.maxRows();
+        }
+
+        private void reserve(Ticket ticket, List<Ticket> entering) {
+            batch(ticket.spec.model()).rows += ticket.job.rows(kind);
+            jobs++;
+            entering.add(ticket);
+        }
+
+        private Batch batch(PitiModel model) {
+            return batches.computeIfAbsent(model, m -> new Batch(m,
+                    new CallShape(limits.callRows(), settings.fixedCallShape(), settings.deviceRowLimit())));
+        }
+
+        /** On this lane: a reserved job joins its batch (the base stage encodes its input first). */
+        private void enter(Ticket ticket) {
+            try {
+                if (kind == StageKind.BASE) {
+                    ticket.trajectories = ticket.job.startBase();
+                }
+                batch(ticket.spec.model()).jobs.add(ticket);
+            } catch (RuntimeException e) {
+                batch(ticket.spec.model()).rows -= ticket.job.rows(kind);
+                fail(ticket, e, true);
+            }
+        }
+
+        private void dropRunning() {
+            for (Batch batch : batches.values()) {
+                for (Ticket ticket : List.copyOf(batch.jobs)) {
+                    RuntimeException reason = dropReason(ticket, kind);
+                    if (reason != null) {
+                        leave(batch, ticket);
+                        fail(ticket, reason, true);
+                    }
+                }
+            }
+        }
+
+        private Batch nextBatch() {
+            List<Batch> busy = new ArrayList<>();
+            for (Batch batch : batches.values()) {
+                if (!batch.jobs.isEmpty()) {
+                    busy.add(batch);
+                }
+            }
+            if (busy.isEmpty()) {
+                return null;
+            }
+            return busy.get(Math.floorMod(turn++, busy.size()));
+        }
+
+        private void step(Batch batch) {
+            List<Trajectory> group = new ArrayList<>();
+            for (Ticket ticket : batch.jobs) {
+                group.addAll(ticket.trajectories);
+            }
+            DenoisingStep.Timing timing;
+            while (true) {
+                try {
+                    timing = DenoisingStep.run(batch.model.stage(kind), group, batch.steps, batch.shape);
+                    break;
+                } catch (RuntimeException e) {
+                    int tried = batch.shape.padded() ? batch.shape.rowsPerCall()
+                            : Math.min(batch.shape.rowsPerCall(), batch.rows);
+                    if (DeviceMemory.isOutOfMemory(e) && tried > 1) {
+                        batch.shape = batch.shape.withRowsPerCall(Math.max(1, tried / 2));
+                        splits.incrementAndGet();
+                        log.warn("{} step of {} rows ran out of device memory with calls of {} rows; retrying with "
+                                        + "calls of {} rows: {}", kind.label(), batch.rows, tried,
+                                batch.shape.rowsPerCall(), e.getMessage());
+                        continue;
+                    }
+                    log.error("{} step of {} job(s) failed; failing them", kind.label(), batch.jobs.size(), e);
+                    for (Ticket ticket : List.copyOf(batch.jobs)) {
+                        leave(batch, ticket);
+                        fail(ticket, e, true);
+                    }
+                    return;
+                }
+            }
+            steps.incrementAndGet();
+            calls.addAndGet(timing.calls());
+            rows.addAndGet(timing.rows());
+            padding.addAndGet(timing.paddingRows());
+            for (Ticket ticket : List.copyOf(batch.jobs)) {
+                ticket.forwardNanos += timing.forwardNanos() * ticket.job.rows(kind) / Math.max(1, timing.rows());
+                Trajectory first = ticket.trajectories.get(0);
+                try {
+                    ticket.spec.progress().onStep(kind, first.stepsTaken(), first.totalSteps());
+                } catch (RuntimeException e) {
+                    log.warn("progress listener of job {} failed: {}", ticket.spec.jobId(), e.toString());
+                }
+                if (ticket.done()) {
+                    leave(batch, ticket);
+                    finishStage(ticket);
+                }
+            }
+        }
+
+        private void leave(Batch batch, Ticket ticket) {
+            batch.jobs.remove(ticket);
+            batch.rows -= ticket.job.rows(kind);
+        }
+
+        private void finishStage(Ticket ticket) {
+            if (kind == StageKind.BASE) {
+                List<Trajectory> next;
+                try {
+                    next = ticket.job.startUpsampler(ticket.trajectories);
+                } catch (RuntimeException e) {
+                    fail(ticket, e, true);
+                    return;
+                }
+                ticket.trajectories = next;
+                lock.lock();
+                try {
+                    jobs--;
+                    upsamplerQueue.add(ticket);
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                return;
+            }
+            TranslationResult result;
+            try {
+                result = ticket.job.finish(ticket.trajectories, ticket.forwardNanos);
+            } catch (RuntimeException e) {
+                fail(ticket, e, true);
+                return;
+            }
+            release(ticket, true);
+            ticket.result.complete(result);
+        }
+
+        /** Ends {@code ticket} with {@code failure}; {@code inLane}: it was counted in this lane's jobs. */
+        private void fail(Ticket ticket, RuntimeException failure, boolean inLane) {
+            release(ticket, inLane);
+            ticket.result.completeExceptionally(failure);
+        }
+
+        private void release(Ticket ticket, boolean inLane) {
+            ticket.job.close();
+            lock.lock();
+            try {
+                boolean wasAdmitted = inLane || kind == StageKind.UPSAMPLER;
+                if (inLane) {
+                    jobs--;
+                }
+                if (wasAdmitted) {
+                    admitted--;
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
