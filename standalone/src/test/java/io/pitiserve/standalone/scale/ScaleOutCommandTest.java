@@ -45,11 +45,13 @@ class ScaleOutCommandTest {
     }
 
     @Test
-    void anUnknownBenchNamesTheThreeThatExist() {
+    void anUnknownBenchNamesTheOnesThatExist() {
         int code = run("bench", "scale-out");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("'pipeline', 'gateway', 'scaleout' or 'webhooks'");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("got 'scale-out'")
+                .contains("'pipeline'", "'gateway'", "'scaleout'", "'webhooks'", "'batching'");
     }
 
     @Test
