@@ -73,6 +73,9 @@ class StageConfig:
     noise_scale: float
     encoder: EncoderConfig
     low_res: int | None = None
+    # piti-serve addition (off for the released sizes): the decoder also adds the encoder's tokens, laid out
+    # on their grid and unfolded to full resolution, to its first feature map (see networks.TokenGrid)
+    spatial_tokens: bool = False
 
     @property
     def is_upsampler(self) -> bool:
@@ -95,6 +98,8 @@ class StageConfig:
             raise ValueError(f"{where}.schedule.kind: cosine or linear")
         if self.is_upsampler and self.in_channels != 6:
             raise ValueError(f"{where}.in_channels must be 6 for an upsampler")
+        if self.spatial_tokens and self.resolution % (self.encoder.ref_size // 16) != 0:
+            raise ValueError(f"{where}.spatial_tokens: resolution must be a multiple of the token grid side")
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ def _stage(name: str, raw: dict[str, Any], input_channels: int, input_size: int)
             heads=int(enc["heads"]),
         ),
         low_res=int(raw["low_res"]) if "low_res" in raw else None,
+        spatial_tokens=bool(raw.get("spatial_tokens", False)),
     )
     stage.validate()
     return stage

@@ -253,6 +253,30 @@ class CrossAttentionBlock(nn.Module):
         return x + self.proj_out(out).reshape(b, c, hh, ww)
 
 
+class TokenGrid(nn.Module):
+    """piti-serve's optional spatial path for small models (``spatial_tokens``):
+    each of the encoder's T tokens (a sqrt(T) x sqrt(T) grid over ``ref``) is
+    mapped by one linear layer to an f x f block of feature vectors (f = the
+    stage resolution / sqrt(T)), giving a full-resolution map that is added to
+    the UNet's first feature map. The released PITI networks reach the tokens
+    through cross-attention only; a small model trained for minutes on a CPU
+    cannot learn where each token lies, this path tells it."""
+
+    def __init__(self, encoder_width: int, tokens: int, resolution: int, channels: int, device: Device = None) -> None:
+        super().__init__()
+        self.side = int(round(math.sqrt(tokens)))
+        self.factor = resolution // self.side
+        self.channels = channels
+        self.proj = nn.Linear(encoder_width, channels * self.factor * self.factor, device=device)
+
+    def forward(self, xf_out: torch.Tensor) -> torch.Tensor:
+        b = xf_out.shape[0]
+        f, c, s = self.factor, self.channels, self.side
+        blocks = self.proj(xf_out.transpose(1, 2))  # [B, T, c*f*f]
+        blocks = blocks.reshape(b, s, s, c, f, f).permute(0, 3, 1, 4, 2, 5)
+        return blocks.reshape(b, c, s * f, s * f)
+
+
 class UNetLevel(nn.ModuleList):
     """One entry of input_blocks / middle_block / output_blocks."""
 
@@ -321,14 +345,33 @@ class ConditionedUNet(nn.Module):
             nn.Conv2d(ch, cfg.out_channels, 3, padding=1, device=device),
         )
         self.transformer_proj = nn.Linear(enc_w, emb_ch, device=device)
+        self.token_grid: Optional[TokenGrid] = None
+        if cfg.spatial_tokens:
+            self.token_grid = TokenGrid(
+                enc_w, cfg.encoder.tokens, cfg.resolution, cfg.channel_mult[0] * mc, device=device
+            )
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, xf_proj: torch.Tensor, xf_out: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        xf_proj: torch.Tensor,
+        xf_out: torch.Tensor,
+        crop: Optional[tuple[int, int]] = None,
+    ) -> torch.Tensor:
+        """``crop`` (training only): x is the window at (top, left) of the full
+        resolution, so the token grid map is cut to match."""
         emb = self.time_embed(timestep_embedding(t, self.model_channels))
         emb = emb + self.transformer_proj(xf_proj).to(emb.dtype)
         skips = []
         h = x
-        for block in self.input_blocks:
+        for n, block in enumerate(self.input_blocks):
             h = block(h, emb, xf_out)
+            if n == 0 and self.token_grid is not None:
+                grid = self.token_grid(xf_out).to(h.dtype)
+                if crop is not None:
+                    grid = grid[:, :, crop[0] : crop[0] + h.shape[2], crop[1] : crop[1] + h.shape[3]]
+                h = h + grid
             skips.append(h)
         h = self.middle_block(h, emb, xf_out)
         for block in self.output_blocks:
@@ -341,10 +384,16 @@ class UpsamplerUNet(ConditionedUNet):
     align_corners=False) and concatenates it to x_t."""
 
     def forward_sr(
-        self, x: torch.Tensor, t: torch.Tensor, xf_proj: torch.Tensor, xf_out: torch.Tensor, low_res: torch.Tensor
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        xf_proj: torch.Tensor,
+        xf_out: torch.Tensor,
+        low_res: torch.Tensor,
+        crop: Optional[tuple[int, int]] = None,
     ) -> torch.Tensor:
         up = F.interpolate(low_res, size=(x.shape[2], x.shape[3]), mode="bilinear", align_corners=False)
-        return super().forward(torch.cat([x, up], dim=1), t, xf_proj, xf_out)
+        return super().forward(torch.cat([x, up], dim=1), t, xf_proj, xf_out, crop)
 
 
 class StageNetwork(nn.Module):

@@ -1,0 +1,315 @@
+"""``bench quality``: how well a mask model draws the demo world.
+
+    cd tools && /usr/bin/python3 -m piti_tools.quality --model ../worker/src/main/resources/pitiserve/models/demo-mask
+
+For N held-out scenes of the world (seeds from ``world.HELD_OUT_FROM``, never
+seen in training), the colour-coded mask is translated with the exported
+model files (TorchScript, the files the worker's engine loads) and the
+sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
+
+* mIoU: every output pixel is classified by ``PixelClassifier``, a Gaussian
+  model of per-pixel colour and texture statistics fitted on real world
+  images of a third seed range (it knows nothing of the generator's code or
+  of the network), and compared with the input mask; intersections and
+  unions are summed over all images, then averaged over the classes;
+* fd: Frechet distance between per-patch statistics (16 x 16 patches: mean
+  and std of R, G, B, mean absolute horizontal and vertical luminance
+  gradient) of the outputs and of the real images of the same masks;
+* sec_per_image: wall time of translation per image (both stages, this
+  process, ``--threads`` intra-op threads).
+
+Prints a table (per-class IoU and the summary of each setting) and, as its
+LAST line, one JSON object with at least ``miou``, ``fd`` and
+``sec_per_image`` (of the first setting). ``--settings`` runs several
+settings over the same masks and noise, e.g.
+``ddpm:100:cfg:1.3,ddim:25:cfg:1.3`` (sampler:base steps:guidance:scale).
+``--real`` scores the real images themselves (the classifier's ceiling).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from scipy import linalg, ndimage
+
+from .config import ScheduleConfig
+from .preprocess import mask_ref
+from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
+from .world import CLASS_NAMES, HELD_OUT_FROM, class_ids, scene
+
+CLASSIFIER_SEEDS_FROM = 500_000
+FEATURES = 11  # fitting range: disjoint from training (0..) and held-out (1e6..)
+
+
+# --------------------------------------------------------------------------
+# the pixel classifier
+# --------------------------------------------------------------------------
+
+
+def _luma(img: np.ndarray) -> np.ndarray:
+    return img @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def pixel_features(image: np.ndarray) -> np.ndarray:
+    """[H, W, 3] uint8 -> [H, W, 11] float32: local (7 x 7) mean and std of
+    RGB, wider (21 x 21) mean RGB, local mean |dx| and |dy| of luminance.
+    No position: a picture must look like its classes wherever they are."""
+    x = image.astype(np.float32)
+    mean7 = ndimage.uniform_filter(x, size=(7, 7, 1))
+    sq7 = ndimage.uniform_filter(x * x, size=(7, 7, 1))
+    std7 = np.sqrt(np.maximum(sq7 - mean7 * mean7, 0))
+    mean21 = ndimage.uniform_filter(x, size=(21, 21, 1))
+    lum = _luma(x)
+    dx = np.abs(np.diff(lum, axis=1, append=lum[:, -1:]))
+    dy = np.abs(np.diff(lum, axis=0, append=lum[-1:, :]))
+    gx = ndimage.uniform_filter(dx, 7)
+    gy = ndimage.uniform_filter(dy, 7)
+    return np.concatenate([mean7, std7, mean21, gx[..., None], gy[..., None]], axis=-1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class PixelClassifier:
+    """Per class: a Gaussian (mean, full covariance) over pixel_features."""
+
+    ids: np.ndarray  # [K] COCO-Stuff ids
+    means: np.ndarray  # [K, D]
+    precisions: np.ndarray  # [K, D, D]
+    log_norm: np.ndarray  # [K]: log prior - 0.5 log det cov
+
+    @staticmethod
+    def fit(images: list[np.ndarray], labels: list[np.ndarray], per_class: int = 20000, seed: int = 0) -> "PixelClassifier":
+        rng = np.random.default_rng(seed)
+        feats = np.concatenate([pixel_features(im).reshape(-1, FEATURES) for im in images])
+        labs = np.concatenate([lab.reshape(-1) for lab in labels])
+        ids = np.array([class_ids()[n] for n in CLASS_NAMES])
+        means, precs, norms = [], [], []
+        for c in ids:
+            sel = np.nonzero(labs == c)[0]
+            if len(sel) == 0:
+                raise ValueError(f"class {c} absent from the fitting images")
+            sel = rng.choice(sel, min(per_class, len(sel)), replace=False)
+            f = feats[sel].astype(np.float64)
+            mu = f.mean(0)
+            cov = np.cov(f, rowvar=False) + np.eye(f.shape[1]) * 1.0
+            means.append(mu)
+            precs.append(np.linalg.inv(cov))
+            prior = np.mean(labs == c)
+            norms.append(np.log(prior) - 0.5 * np.linalg.slogdet(cov)[1])
+        return PixelClassifier(ids, np.array(means), np.array(precs), np.array(norms))
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        """[H, W, 3] uint8 -> [H, W] COCO-Stuff ids."""
+        f = pixel_features(image).reshape(-1, FEATURES).astype(np.float64)
+        scores = np.empty((f.shape[0], len(self.ids)))
+        for k in range(len(self.ids)):
+            d = f - self.means[k]
+            scores[:, k] = self.log_norm[k] - 0.5 * np.einsum("nd,de,ne->n", d, self.precisions[k], d)
+        return self.ids[scores.argmax(1)].reshape(image.shape[:2]).astype(np.uint8)
+
+
+def default_classifier(images: int = 60) -> PixelClassifier:
+    scenes = [scene(CLASSIFIER_SEEDS_FROM + i) for i in range(images)]
+    return PixelClassifier.fit([s.image for s in scenes], [s.labels for s in scenes])
+
+
+class IoU:
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+        self.inter = np.zeros(len(ids))
+        self.union = np.zeros(len(ids))
+
+    def add(self, pred: np.ndarray, truth: np.ndarray) -> None:
+        for k, c in enumerate(self.ids):
+            p, t = pred == c, truth == c
+            self.inter[k] += np.logical_and(p, t).sum()
+            self.union[k] += np.logical_or(p, t).sum()
+
+    def per_class(self) -> np.ndarray:
+        return np.where(self.union > 0, self.inter / np.maximum(self.union, 1), np.nan)
+
+    def mean(self) -> float:
+        return float(np.nanmean(self.per_class()))
+
+
+# --------------------------------------------------------------------------
+# Frechet distance of patch statistics
+# --------------------------------------------------------------------------
+
+
+def patch_features(image: np.ndarray, patch: int = 16) -> np.ndarray:
+    """[H, W, 3] uint8 -> [patches, 8]."""
+    x = image.astype(np.float32)
+    h, w, _ = x.shape
+    lum = _luma(x)
+    dx = np.abs(np.diff(lum, axis=1, append=lum[:, -1:]))
+    dy = np.abs(np.diff(lum, axis=0, append=lum[-1:, :]))
+    ph, pw = h // patch, w // patch
+
+    def blocks(a: np.ndarray) -> np.ndarray:
+        return a.reshape(ph, patch, pw, patch, -1).transpose(0, 2, 1, 3, 4).reshape(ph * pw, patch * patch, -1)
+
+    c = blocks(x)
+    return np.concatenate(
+        [c.mean(1), c.std(1), blocks(dx[..., None]).mean(1), blocks(dy[..., None]).mean(1)], axis=1
+    ).astype(np.float64)
+
+
+def frechet(a: np.ndarray, b: np.ndarray) -> float:
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    covmean = covmean.real
+    return max(0.0, float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean)))
+
+
+# --------------------------------------------------------------------------
+# translation with the exported model files
+# --------------------------------------------------------------------------
+
+
+class TracedStage:
+    """A stage of an exported model directory, called the way the engine
+    calls it: encoder once per job (and once for the all-ones ref), then one
+    decoder call per step, cond and uncond halves in one batch."""
+
+    def __init__(self, model_dir: Path, stage: str, ref: np.ndarray, low_res: Optional[np.ndarray] = None):
+        self.enc = torch.jit.load(str(model_dir / stage / "encoder.pt"))
+        self.dec = torch.jit.load(str(model_dir / stage / "decoder.pt"))
+        r = torch.from_numpy(ref)
+        with torch.no_grad():
+            self.cond, self.uncond = self.enc(r), self.enc(torch.ones_like(r))
+        self.low = [] if low_res is None else [torch.from_numpy(low_res)]
+
+    def __call__(self, x: np.ndarray, t: np.ndarray, guided: bool):
+        b = x.shape[0]
+        xt, tt = torch.from_numpy(x), torch.from_numpy(t)
+        with torch.no_grad():
+            if guided:
+                proj = torch.cat([self.cond[0], self.uncond[0]])
+                tokens = torch.cat([self.cond[1], self.uncond[1]])
+                low = [torch.cat([self.low[0], self.low[0]])] if self.low else []
+                o = self.dec(torch.cat([xt, xt]), torch.cat([tt, tt]), proj, tokens, *low).numpy()
+                return o[:b, :3], o[b:, :3], o[:b, 3:]
+            o = self.dec(xt, tt, *self.cond, *self.low).numpy()
+            return o[:, :3], None, o[:, 3:]
+
+
+@dataclass(frozen=True)
+class Setting:
+    sampler: str
+    base_steps: str
+    mode: str
+    scale: float
+    sr_steps: str = "fast27"
+    eta: float = 0.0
+
+    @staticmethod
+    def parse(text: str) -> "Setting":
+        parts = text.split(":")
+        if len(parts) not in (4, 5):
+            raise ValueError(f"setting {text!r}: sampler:base_steps:guidance:scale[:sr_steps]")
+        sampler, steps, mode, scale = parts[:4]
+        if sampler not in ("ddpm", "ddim") or mode not in ("cfg", "normalized"):
+            raise ValueError(f"setting {text!r}: sampler ddpm|ddim, guidance cfg|normalized")
+        respacing = f"ddim{steps}" if sampler == "ddim" and steps.isdigit() else steps
+        return Setting(sampler, respacing, mode, float(scale), parts[4] if len(parts) == 5 else "fast27")
+
+    def label(self) -> str:
+        return f"{self.sampler} {self.base_steps} {self.mode} {self.scale:g} (sr {self.sr_steps})"
+
+
+def schedule_of(stage: dict) -> ScheduleConfig:
+    s = stage["schedule"]
+    return ScheduleConfig(s["kind"], int(s["steps"]), s.get("beta_start"), s.get("beta_end"))
+
+
+def translate(model_dir: Path, masks: list[np.ndarray], setting: Setting, seed: int, chunk: int) -> list[np.ndarray]:
+    meta = json.loads((model_dir / "model.json").read_text())
+    base, sr = meta["stages"]["base"], meta["stages"]["upsampler"]
+    out: list[np.ndarray] = []
+    for start in range(0, len(masks), chunk):
+        group = masks[start : start + chunk]
+        b = len(group)
+        ref = np.stack([mask_ref(m) for m in group]).astype(F32)
+        rng = np.random.default_rng([seed, start])
+        sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
+        r = base["resolution"]
+        noise = rng.standard_normal((sched.steps + 1, b, 3, r, r), dtype=np.float32)
+        x = sample_stage(TracedStage(model_dir, "base", ref), sched, noise, base["noise_scale"], setting.sampler,
+                         setting.eta, base["guided"], setting.scale, setting.mode)
+        low = quantise(x)
+        sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps)
+        r = sr["resolution"]
+        noise = rng.standard_normal((sched.steps + 1, b, 3, r, r), dtype=np.float32)
+        x = sample_stage(TracedStage(model_dir, "upsampler", ref, low), sched, noise, sr["noise_scale"],
+                         setting.sampler, setting.eta, False, 1.0, "cfg")
+        out += [to_uint8(img).transpose(1, 2, 0) for img in x]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask model on the demo world")
+    p.add_argument("--model", help="exported model directory (model.json + TorchScript files)")
+    p.add_argument("--n", type=int, default=100, help="held-out masks (>= 100 for a reported number)")
+    p.add_argument("--settings", default="ddpm:100:cfg:1.3", help="comma-separated sampler:steps:guidance:scale[:sr]")
+    p.add_argument("--seed", type=int, default=0, help="noise seed")
+    p.add_argument("--chunk", type=int, default=10, help="masks translated together")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--real", action="store_true", help="score the real world images (the classifier's ceiling)")
+    p.add_argument("--save", help="write the first outputs of each setting here as PNGs")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    if not a.real and not a.model:
+        p.error("give --model DIR, or --real")
+    scenes = [scene(HELD_OUT_FROM + i) for i in range(a.n)]
+    clf = default_classifier()
+    real_patches = np.concatenate([patch_features(s.image) for s in scenes])
+    settings = [None] if a.real else [Setting.parse(s) for s in a.settings.split(",")]
+    rows = []
+    for setting in settings:
+        t0 = time.perf_counter()
+        if setting is None:
+            images = [s.image for s in scenes]
+        else:
+            images = translate(Path(a.model), [s.mask for s in scenes], setting, a.seed, a.chunk)
+        seconds = (time.perf_counter() - t0) / len(scenes)
+        iou = IoU(clf.ids)
+        for img, s in zip(images, scenes):
+            iou.add(clf.predict(img), s.labels)
+        fd = frechet(np.concatenate([patch_features(im) for im in images]), real_patches)
+        label = "real images" if setting is None else setting.label()
+        rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
+                     "sec_per_image": round(seconds if setting is not None else 0.0, 3),
+                     "per_class": {n: round(float(v), 3) for n, v in zip(CLASS_NAMES, iou.per_class())}})
+        if a.save and setting is not None:
+            from PIL import Image
+
+            out = Path(a.save) / label.replace(" ", "_").replace("(", "").replace(")", "")
+            out.mkdir(parents=True, exist_ok=True)
+            for i, img in enumerate(images[:8]):
+                Image.fromarray(np.concatenate([scenes[i].mask, img, scenes[i].image], 1)).save(out / f"{i}.png")
+        print(f"{label}: mIoU {rows[-1]['miou']:.3f}  fd {fd:.1f}  {rows[-1]['sec_per_image']:.2f} s/image", file=sys.stderr)
+    names = " ".join(f"{n[:6]:>6}" for n in CLASS_NAMES)
+    print(f"bench quality: {a.n} held-out masks, model {a.model or '-'}, {a.threads} thread(s)")
+    print(f"{'setting':<36} {'mIoU':>6} {'FD':>8} {'s/img':>7}  {names}")
+    for r in rows:
+        per = " ".join(f"{v:6.3f}" for v in r["per_class"].values())
+        print(f"{r['setting']:<36} {r['miou']:6.3f} {r['fd']:8.2f} {r['sec_per_image']:7.2f}  {per}")
+    first = rows[0]
+    summary = {"miou": first["miou"], "fd": first["fd"], "sec_per_image": first["sec_per_image"], "n": a.n,
+               "setting": first["setting"], "model": a.model, "threads": a.threads}
+    if len(rows) > 1:
+        summary["settings"] = [{k: r[k] for k in ("setting", "miou", "fd", "sec_per_image")} for r in rows]
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
