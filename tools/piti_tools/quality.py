@@ -42,7 +42,7 @@ from scipy import linalg, ndimage
 from .config import ScheduleConfig
 from .preprocess import mask_ref
 from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
-from .world import CLASS_NAMES, HELD_OUT_FROM, class_ids, scene
+from .world import CLASS_NAMES, HELD_OUT_FROM, class_ids, resize_nearest, scene
 
 CLASSIFIER_SEEDS_FROM = 500_000
 FEATURES = 11  # fitting range: disjoint from training (0..) and held-out (1e6..)
@@ -237,7 +237,7 @@ def translate(model_dir: Path, masks: list[np.ndarray], setting: Setting, seed: 
     for start in range(0, len(masks), chunk):
         group = masks[start : start + chunk]
         b = len(group)
-        ref = np.stack([mask_ref(m) for m in group]).astype(F32)
+        ref = np.stack([mask_ref(resize_nearest(m, meta["input"]["size"])) for m in group]).astype(F32)
         rng = np.random.default_rng([seed, start])
         sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
         r = base["resolution"]

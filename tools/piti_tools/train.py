@@ -41,7 +41,7 @@ from .config import StageConfig, load_config
 from .networks import StageNetwork, build_stage
 from .preprocess import labels_to_rgb
 from .reference import base_betas
-from .world import HELD_OUT_FROM, SIZE, downsample, scene
+from .world import HELD_OUT_FROM, SIZE, downsample, resize_nearest, scene
 
 
 # --------------------------------------------------------------------------
@@ -93,7 +93,7 @@ class Batches:
         idx = rng.integers(0, len(self.labels), self.batch)
         flip = rng.random(self.batch) < 0.5
         lab = np.stack([self.labels[i][:, ::-1] if f else self.labels[i] for i, f in zip(idx, flip)])
-        ref = to_unit(labels_to_rgb(lab))
+        ref = to_unit(labels_to_rgb(resize_nearest(lab, self.cfg.encoder.ref_size)))
         if not self.cfg.is_upsampler:
             drop = rng.random(self.batch) < self.p_uncond
             ref[drop] = 1.0
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--ema", type=float, default=0.995)
     p.add_argument("--p-uncond", type=float, default=0.2, help="condition dropout (base only)")
-    p.add_argument("--scenes", type=int, default=1200, help="training scenes (world seeds 0..N-1)")
+    p.add_argument("--scenes", type=int, default=600, help="training scenes (world seeds 0..N-1)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--checkpoint-every", type=int, default=100)

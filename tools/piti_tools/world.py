@@ -271,6 +271,19 @@ def downsample(image: np.ndarray, factor: int) -> np.ndarray:
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
+def nearest_indices(src: int, dst: int) -> np.ndarray:
+    """Source index of every destination index of a nearest resize, as the
+    engine's preprocessing picks it: floor((d + 0.5) * src / dst)."""
+    return np.minimum(np.floor((np.arange(dst) + 0.5) * (src / dst)).astype(np.int64), src - 1)
+
+
+def resize_nearest(a: np.ndarray, size: int) -> np.ndarray:
+    """[..., H, W(, C)] -> [..., size, size(, C)] with the engine's nearest indices (H == W)."""
+    spatial = (-3, -2) if a.ndim >= 3 and a.shape[-1] == 3 else (-2, -1)
+    idx = nearest_indices(a.shape[spatial[0]], size)
+    return np.take(np.take(a, idx, axis=spatial[0]), idx, axis=spatial[1])
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Write scenes of the demo world as PNGs")
     p.add_argument("--out", required=True)

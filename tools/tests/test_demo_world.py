@@ -1,0 +1,118 @@
+"""The demo world, its training loop and the quality metric."""
+import numpy as np
+import pytest
+import torch
+
+from piti_tools import quality, train, world
+from piti_tools.preprocess import coco_classes
+
+
+def test_a_scene_is_the_same_on_every_run():
+    a, b = world.scene(17), world.scene(17)
+    assert np.array_equal(a.labels, b.labels)
+    assert np.array_equal(a.image, b.image)
+    assert not np.array_equal(a.image, world.scene(18).image)
+
+
+def test_scenes_use_only_the_world_classes_in_the_released_palette():
+    ids = world.class_ids()
+    palette = {label: rgb for label, rgb in coco_classes().values()}
+    seen = set()
+    for seed in range(30):
+        s = world.scene(seed)
+        present = set(np.unique(s.labels).tolist())
+        assert present <= set(ids.values())
+        seen |= present
+        for label in present:
+            assert tuple(s.mask[s.labels == label][0]) == palette[label]
+    assert seen == set(ids.values()), "every class appears in the first 30 scenes"
+
+
+def test_every_class_has_texture_not_a_flat_colour():
+    ids = world.class_ids()
+    stds = {name: [] for name in ids}
+    for seed in range(30):
+        s = world.scene(seed)
+        for name, label in ids.items():
+            sel = s.labels == label
+            if sel.sum() > 200:
+                stds[name].append(s.image[sel].astype(float).std(axis=0).mean())
+    for name, values in stds.items():
+        assert values and np.median(values) > 3.0, f"{name} looks flat"
+
+
+def test_nearest_resize_picks_the_engines_source_pixels():
+    a = np.arange(256)[None, :].repeat(256, 0)
+    assert world.resize_nearest(a, 128)[0, :3].tolist() == [1, 3, 5]
+    assert world.resize_nearest(np.zeros((2, 256, 256, 3)), 64).shape == (2, 64, 64, 3)
+
+
+def _run(tmp_path, stage, steps, name):
+    return train.main(["--stage", stage, "--run", str(tmp_path / name), "--scenes", "4", "--steps", str(steps),
+                       "--checkpoint-every", "2", "--warmup", "2"])
+
+
+@pytest.mark.parametrize("stage", ["base", "upsampler"])
+def test_training_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path, stage):
+    torch.set_num_threads(1)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    data = train.build_dataset(tmp_path / "a" / "data-4.npz", 4)
+    np.savez(tmp_path / "b" / "data-4.npz", **data)
+    assert _run(tmp_path, stage, 3, "a") == 0
+    assert _run(tmp_path, stage, 2, "b") == 0
+    assert _run(tmp_path, stage, 3, "b") == 0  # resumes at step 2
+    a = torch.load(tmp_path / "a" / f"{stage}.ckpt")
+    b = torch.load(tmp_path / "b" / f"{stage}.ckpt")
+    assert a["step"] == b["step"] == 3
+    for key, value in a["ema"].items():
+        assert torch.equal(value, b["ema"][key]), key
+    lines = (tmp_path / "b" / f"{stage}-loss.csv").read_text().splitlines()
+    assert lines[0] == "step,mse,vb,seconds" and [l.split(",")[0] for l in lines[1:]] == ["1", "2", "3"]
+
+
+def test_condition_dropout_replaces_the_ref_by_all_ones():
+    data = {"labels": np.stack([world.scene(i).labels for i in range(4)]),
+            "images": np.stack([world.scene(i).image for i in range(4)])}
+    cfg = train.load_config("demo-mask").base
+    always = train.Batches(data, cfg, 6, 0, 1.0, 64)(0)
+    never = train.Batches(data, cfg, 6, 0, 0.0, 64)(0)
+    assert torch.all(always["ref"] == 1.0)
+    assert not torch.any(torch.all(never["ref"].flatten(1) == 1.0, dim=1))
+    assert always["x0"].shape == (6, 3, 64, 64) and never["ref"].shape == (6, 3, 128, 128)
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return quality.default_classifier(images=20)
+
+
+def test_the_classifier_recognises_real_world_images(classifier):
+    iou = quality.IoU(classifier.ids)
+    for seed in range(world.HELD_OUT_FROM, world.HELD_OUT_FROM + 4):
+        s = world.scene(seed)
+        iou.add(classifier.predict(s.image), s.labels)
+    assert iou.mean() > 0.75
+
+
+def test_a_flat_colouring_of_the_mask_does_not_score(classifier):
+    iou = quality.IoU(classifier.ids)
+    for seed in range(world.HELD_OUT_FROM, world.HELD_OUT_FROM + 4):
+        s = world.scene(seed)
+        iou.add(classifier.predict(s.mask), s.labels)
+    assert iou.mean() < 0.3
+
+
+def test_frechet_distance_is_zero_for_one_set_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 8))
+    assert quality.frechet(a, a) < 1e-6
+    assert quality.frechet(a, a + 1.0) == pytest.approx(8.0, rel=0.05)
+
+
+def test_settings_parse_samplers_steps_and_guidance():
+    s = quality.Setting.parse("ddim:25:normalized:2")
+    assert (s.sampler, s.base_steps, s.mode, s.scale, s.sr_steps) == ("ddim", "ddim25", "normalized", 2.0, "fast27")
+    assert quality.Setting.parse("ddpm:100:cfg:1.3:5").sr_steps == "5"
+    with pytest.raises(ValueError):
+        quality.Setting.parse("euler:10:cfg:1")
