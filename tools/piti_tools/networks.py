@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -350,6 +351,14 @@ class ConditionedUNet(nn.Module):
             self.token_grid = TokenGrid(
                 enc_w, cfg.encoder.tokens, cfg.resolution, cfg.channel_mult[0] * mc, device=device
             )
+        self.predicts_x0 = cfg.prediction == "x0"
+        if self.predicts_x0:
+            # sqrt(abar_t) and sqrt(1 - abar_t) of the stage's 1000-step schedule; not part of the state_dict
+            from .reference import base_betas
+
+            abar = torch.tensor(np.cumprod(1.0 - base_betas(cfg.schedule)), dtype=torch.float64)
+            self.register_buffer("sqrt_abar", abar.sqrt().float(), persistent=False)
+            self.register_buffer("sqrt_1m_abar", (1.0 - abar).sqrt().float(), persistent=False)
 
     def forward(
         self,
@@ -376,7 +385,17 @@ class ConditionedUNet(nn.Module):
         h = self.middle_block(h, emb, xf_out)
         for block in self.output_blocks:
             h = block(torch.cat([h, skips.pop()], dim=1), emb, xf_out)
-        return self.out(h)
+        out = self.out(h)
+        if not self.predicts_x0:
+            return out
+        return torch.cat([self.eps_from_x0(x[:, :3], t, out[:, :3]), out[:, 3:]], dim=1)
+
+    def eps_from_x0(self, x_t: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
+        """eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), abar of the (integer) original step t."""
+        idx = t.round().long().clamp(0, self.sqrt_abar.shape[0] - 1)
+        a = self.sqrt_abar[idx][:, None, None, None]
+        s = self.sqrt_1m_abar[idx][:, None, None, None]
+        return (x_t - a * x0) / s
 
 
 class UpsamplerUNet(ConditionedUNet):

@@ -12,9 +12,11 @@ The recipe of PITI, in small:
 * upsampler: 64 x 64 windows of the 256 px image (``--crop``), conditioned on
   the quantised 64 px image (the same window, 16 x 16) and on the mask; no
   condition dropout (the upsampler runs unguided);
-* loss: MSE on eps plus the variational bound term of the learned-range
-  variance (the mean's gradient stopped there), as the engine reads both
-  halves of the decoder's six output channels;
+* loss: MSE on eps (for an x0-predicting config, ``prediction = "x0"``: the
+  x0 MSE weighted by the signal-to-noise ratio clipped to [0.5, 5]) plus the
+  variational bound term of the learned-range variance (the mean's gradient
+  stopped there), as the engine reads both halves of the decoder's six
+  output channels;
 * AdamW, EMA of the weights (the EMA is what gets exported), horizontal flips.
 
 Seeded and resumable: the batch of step k depends only on (seed, k); a
@@ -35,7 +37,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .config import StageConfig, load_config
 from .networks import StageNetwork, build_stage
@@ -144,6 +145,10 @@ class Diffusion:
             "log_pv_clipped": np.log(np.append(pv[1], pv[1:])),
             "log_betas": np.log(b),
         }
+        snr = abar / (1 - abar)
+        # eps-space weight of each step: plain eps MSE for an eps network; for an x0 network the x0 MSE
+        # weighted by the signal-to-noise ratio clipped to [0.5, 5] (eps MSE = SNR x0 MSE)
+        tab["weight"] = np.clip(snr, 0.5, 5.0) / snr if cfg.prediction == "x0" else np.ones_like(snr)
         self.t = {k: torch.tensor(v, dtype=torch.float32) for k, v in tab.items()}
 
     def at(self, name: str, t: torch.Tensor) -> torch.Tensor:
@@ -151,7 +156,7 @@ class Diffusion:
 
     def losses(self, out: torch.Tensor, x0: torch.Tensor, xt: torch.Tensor, noise: torch.Tensor, t: torch.Tensor):
         eps, v = out[:, :3], out[:, 3:]
-        mse = F.mse_loss(eps, noise)
+        mse = (((eps - noise) ** 2).mean(dim=(1, 2, 3)) * self.t["weight"][t]).mean()
         # variational bound for the variance only (the mean's gradient is stopped)
         e = eps.detach()
         x0_pred = self.at("sqrt_recip_abar", t) * xt - self.at("sqrt_recipm1_abar", t) * e
@@ -202,24 +207,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", default="demo-mask")
     p.add_argument("--stage", choices=["base", "upsampler"], required=True)
     p.add_argument("--run", default="runs/demo-mask", help="run directory (checkpoints, loss log, data cache)")
-    p.add_argument("--steps", type=int, default=None, help="total steps (default: 2500 base, 1500 upsampler)")
-    p.add_argument("--batch", type=int, default=None, help="batch size (default: 8)")
+    p.add_argument("--steps", type=int, default=None, help="total steps (default: 1000)")
+    p.add_argument("--batch", type=int, default=None, help="batch size (default: 8 base, 4 upsampler)")
     p.add_argument("--crop", type=int, default=64, help="upsampler training window (pixels)")
-    p.add_argument("--lr", type=float, default=1.5e-3)
-    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--ema", type=float, default=0.995)
     p.add_argument("--p-uncond", type=float, default=0.2, help="condition dropout (base only)")
     p.add_argument("--scenes", type=int, default=600, help="training scenes (world seeds 0..N-1)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--max-minutes", type=float, default=None, help="stop (after a checkpoint) when exceeded")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cfg = load_config(a.config)
     scfg = cfg.stages[a.stage]
-    steps = a.steps or (2500 if a.stage == "base" else 1500)
-    batch = a.batch or 8
+    steps = a.steps or 1000
+    batch = a.batch or (8 if a.stage == "base" else 4)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
     log_file = open(run / f"{a.stage}.log", "a")
