@@ -78,7 +78,8 @@ class StageConfig:
     spatial_tokens: bool = False
     # piti-serve addition: "eps" (the released networks) or "x0": the UNet predicts the clean image and the
     # decoder turns it into eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), so the exported signature and
-    # the sampler stay the same (see networks.ConditionedUNet)
+    # the sampler stay the same (see networks.ConditionedUNet); "residual" (upsamplers): like x0, but the
+    # UNet predicts x0 minus the upsampled low_res image
     prediction: str = "eps"
 
     @property
@@ -102,8 +103,10 @@ class StageConfig:
             raise ValueError(f"{where}.schedule.kind: cosine or linear")
         if self.is_upsampler and self.in_channels != 6:
             raise ValueError(f"{where}.in_channels must be 6 for an upsampler")
-        if self.prediction not in ("eps", "x0"):
-            raise ValueError(f"{where}.prediction: eps or x0")
+        if self.prediction not in ("eps", "x0", "residual"):
+            raise ValueError(f"{where}.prediction: eps, x0 or residual")
+        if self.prediction == "residual" and not self.is_upsampler:
+            raise ValueError(f"{where}.prediction: residual needs an upsampler (low_res)")
         if self.spatial_tokens and self.resolution % (self.encoder.ref_size // 16) != 0:
             raise ValueError(f"{where}.spatial_tokens: resolution must be a multiple of the token grid side")
 

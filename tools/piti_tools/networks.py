@@ -351,7 +351,8 @@ class ConditionedUNet(nn.Module):
             self.token_grid = TokenGrid(
                 enc_w, cfg.encoder.tokens, cfg.resolution, cfg.channel_mult[0] * mc, device=device
             )
-        self.predicts_x0 = cfg.prediction == "x0"
+        self.predicts_x0 = cfg.prediction in ("x0", "residual")
+        self.residual = cfg.prediction == "residual"
         if self.predicts_x0:
             # sqrt(abar_t) and sqrt(1 - abar_t) of the stage's 1000-step schedule; not part of the state_dict
             from .reference import base_betas
@@ -388,7 +389,8 @@ class ConditionedUNet(nn.Module):
         out = self.out(h)
         if not self.predicts_x0:
             return out
-        return torch.cat([self.eps_from_x0(x[:, :3], t, out[:, :3]), out[:, 3:]], dim=1)
+        x0 = out[:, :3] + x[:, 3:6] if self.residual else out[:, :3]  # x[:, 3:6]: the upsampled low_res
+        return torch.cat([self.eps_from_x0(x[:, :3], t, x0), out[:, 3:]], dim=1)
 
     def eps_from_x0(self, x_t: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
         """eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), abar of the (integer) original step t."""

@@ -148,7 +148,7 @@ class Diffusion:
         snr = abar / (1 - abar)
         # eps-space weight of each step: plain eps MSE for an eps network; for an x0 network the x0 MSE
         # weighted by the signal-to-noise ratio clipped to [0.5, 5] (eps MSE = SNR x0 MSE)
-        tab["weight"] = np.clip(snr, 0.5, 5.0) / snr if cfg.prediction == "x0" else np.ones_like(snr)
+        tab["weight"] = np.clip(snr, 0.5, 5.0) / snr if cfg.prediction != "eps" else np.ones_like(snr)
         self.t = {k: torch.tensor(v, dtype=torch.float32) for k, v in tab.items()}
 
     def at(self, name: str, t: torch.Tensor) -> torch.Tensor:
@@ -238,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     data = build_dataset(run / f"data-{a.scenes}.npz", a.scenes, log)
     torch.manual_seed(a.seed)
     stage = build_stage(scfg)
+    if scfg.prediction == "residual":
+        with torch.no_grad():  # start as "x0 = the upsampled low_res image", variance half-way
+            stage.decoder.out[2].weight.zero_()
+            stage.decoder.out[2].bias.zero_()
     ema = copy.deepcopy(stage).eval()
     for q in ema.parameters():
         q.requires_grad_(False)

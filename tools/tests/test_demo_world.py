@@ -116,3 +116,60 @@ def test_settings_parse_samplers_steps_and_guidance():
     assert quality.Setting.parse("ddpm:100:cfg:1.3:5").sr_steps == "5"
     with pytest.raises(ValueError):
         quality.Setting.parse("euler:10:cfg:1")
+
+
+def _demo_stage(name):
+    from piti_tools.config import load_config
+    from piti_tools.networks import build_stage, randomize_
+
+    stage = build_stage(load_config("demo-mask").stages[name]).eval()
+    randomize_(stage, 5)
+    return stage
+
+
+def test_an_x0_decoder_returns_the_eps_that_gives_back_its_x0():
+    stage = _demo_stage("base")
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 3, 64, 64, generator=gen)
+    t = torch.tensor([0.0, 400.0, 900.0])
+    proj, tokens = stage.encoder(torch.rand(3, 3, 128, 128, generator=gen) * 2 - 1)
+    with torch.no_grad():
+        out = stage.decoder(x, t, proj, tokens)
+        stage.decoder.predicts_x0 = False
+        raw = stage.decoder(x, t, proj, tokens)
+    a = stage.decoder.sqrt_abar[t.long()][:, None, None, None]
+    s = stage.decoder.sqrt_1m_abar[t.long()][:, None, None, None]
+    assert torch.allclose((x - s * out[:, :3]) / a, raw[:, :3], atol=1e-3)
+    assert torch.equal(out[:, 3:], raw[:, 3:])
+    assert "decoder.sqrt_abar" not in stage.state_dict()
+
+
+def test_the_token_grid_puts_each_token_on_its_own_block():
+    from piti_tools.networks import TokenGrid
+
+    grid = TokenGrid(encoder_width=4, tokens=64, resolution=64, channels=2)
+    tokens = torch.zeros(1, 4, 64)
+    tokens[0, :, 8 * 3 + 5] = 1.0  # row 3, column 5 of the 8 x 8 grid
+    with torch.no_grad():
+        grid.proj.bias.zero_()
+        out = grid(tokens)
+    changed = out.abs().sum(dim=1)[0] > 0
+    assert changed[24:32, 40:48].all() and changed.sum() == 64
+
+
+def test_a_residual_upsampler_with_a_zero_head_returns_the_upsampled_low_res():
+    import torch.nn.functional as F
+
+    stage = _demo_stage("upsampler")
+    with torch.no_grad():
+        stage.decoder.out[2].weight.zero_()
+        stage.decoder.out[2].bias.zero_()
+        gen = torch.Generator().manual_seed(1)
+        x = torch.randn(2, 3, 256, 256, generator=gen)
+        low = torch.rand(2, 3, 64, 64, generator=gen) * 2 - 1
+        t = torch.tensor([10.0, 300.0])
+        out = stage.decode(x, t, *stage.encoder(torch.ones(2, 3, 128, 128)), low)
+    a = stage.decoder.sqrt_abar[t.long()][:, None, None, None]
+    s = stage.decoder.sqrt_1m_abar[t.long()][:, None, None, None]
+    up = F.interpolate(low, size=(256, 256), mode="bilinear", align_corners=False)
+    assert torch.allclose((x - s * out[:, :3]) / a, up, atol=1e-4)
