@@ -15,15 +15,18 @@ sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
 * fd: Frechet distance between per-patch statistics (16 x 16 patches: mean
   and std of R, G, B, mean absolute horizontal and vertical luminance
   gradient) of the outputs and of the real images of the same masks;
-* sec_per_image: wall time of translation per image (both stages, this
-  process, ``--threads`` intra-op threads).
+* sec_per_image: wall time of translation per image (both stages, one
+  process, ``--threads`` intra-op threads; shards add up their seconds).
 
 Prints a table (per-class IoU and the summary of each setting) and, as its
 LAST line, one JSON object with at least ``miou``, ``fd`` and
 ``sec_per_image`` (of the first setting). ``--settings`` runs several
 settings over the same masks and noise, e.g.
-``ddpm:100:cfg:1.3,ddim:25:cfg:1.3`` (sampler:base steps:guidance:scale).
+``ddpm:100:cfg:1.3,ddim:25:cfg:1.3:fast27`` (sampler:base steps:guidance:
+scale[:upsampler steps]; default: the model's own respacings and guidance).
 ``--real`` scores the real images themselves (the classifier's ceiling).
+``--shard I/K --images DIR`` splits the translation over K processes;
+``--score --images DIR`` then scores their images.
 """
 from __future__ import annotations
 
@@ -183,14 +186,14 @@ class TracedStage:
         self.enc = torch.jit.load(str(model_dir / stage / "encoder.pt"))
         self.dec = torch.jit.load(str(model_dir / stage / "decoder.pt"))
         r = torch.from_numpy(ref)
-        with torch.no_grad():
+        with torch.no_grad(), torch.jit.optimized_execution(False):  # no profiling warm-up compiles
             self.cond, self.uncond = self.enc(r), self.enc(torch.ones_like(r))
         self.low = [] if low_res is None else [torch.from_numpy(low_res)]
 
     def __call__(self, x: np.ndarray, t: np.ndarray, guided: bool):
         b = x.shape[0]
         xt, tt = torch.from_numpy(x), torch.from_numpy(t)
-        with torch.no_grad():
+        with torch.no_grad(), torch.jit.optimized_execution(False):
             if guided:
                 proj = torch.cat([self.cond[0], self.uncond[0]])
                 tokens = torch.cat([self.cond[1], self.uncond[1]])
@@ -230,78 +233,121 @@ def schedule_of(stage: dict) -> ScheduleConfig:
     return ScheduleConfig(s["kind"], int(s["steps"]), s.get("beta_start"), s.get("beta_end"))
 
 
-def translate(model_dir: Path, masks: list[np.ndarray], setting: Setting, seed: int, chunk: int) -> list[np.ndarray]:
+def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], setting: Setting, seed: int,
+              chunk: int) -> list[np.ndarray]:
+    """Translates masks; the noise of mask ``indices[j]`` comes from (seed, index) alone, so results do
+    not depend on chunking or sharding."""
     meta = json.loads((model_dir / "model.json").read_text())
     base, sr = meta["stages"]["base"], meta["stages"]["upsampler"]
+    base_sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
+    sr_sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps)
     out: list[np.ndarray] = []
     for start in range(0, len(masks), chunk):
         group = masks[start : start + chunk]
-        b = len(group)
+        rngs = [np.random.default_rng([seed, i]) for i in indices[start : start + chunk]]
         ref = np.stack([mask_ref(resize_nearest(m, meta["input"]["size"])) for m in group]).astype(F32)
-        rng = np.random.default_rng([seed, start])
-        sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
         r = base["resolution"]
-        noise = rng.standard_normal((sched.steps + 1, b, 3, r, r), dtype=np.float32)
-        x = sample_stage(TracedStage(model_dir, "base", ref), sched, noise, base["noise_scale"], setting.sampler,
-                         setting.eta, base["guided"], setting.scale, setting.mode)
+        noise = np.stack([g.standard_normal((base_sched.steps + 1, 3, r, r), dtype=np.float32) for g in rngs], 1)
+        x = sample_stage(TracedStage(model_dir, "base", ref), base_sched, noise, base["noise_scale"],
+                         setting.sampler, setting.eta, base["guided"], setting.scale, setting.mode)
         low = quantise(x)
-        sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps)
         r = sr["resolution"]
-        noise = rng.standard_normal((sched.steps + 1, b, 3, r, r), dtype=np.float32)
-        x = sample_stage(TracedStage(model_dir, "upsampler", ref, low), sched, noise, sr["noise_scale"],
+        noise = np.stack([g.standard_normal((sr_sched.steps + 1, 3, r, r), dtype=np.float32) for g in rngs], 1)
+        x = sample_stage(TracedStage(model_dir, "upsampler", ref, low), sr_sched, noise, sr["noise_scale"],
                          setting.sampler, setting.eta, False, 1.0, "cfg")
         out += [to_uint8(img).transpose(1, 2, 0) for img in x]
     return out
+
+
+def default_setting(model_dir: Path) -> str:
+    meta = json.loads((model_dir / "model.json").read_text())
+    st = meta["stages"]
+    return f"ddpm:{st['base']['respacing']}:{meta['guidance']['mode']}:{meta['guidance']['scale']}:{st['upsampler']['respacing']}"
+
+
+def slug(label: str) -> str:
+    return label.replace(" (sr ", "_sr").replace(")", "").replace(" ", "_")
+
+
+def score(images: list[np.ndarray], scenes: list, clf: PixelClassifier, real_patches: np.ndarray) -> tuple[IoU, float]:
+    iou = IoU(clf.ids)
+    for img, s in zip(images, scenes):
+        iou.add(clf.predict(img), s.labels)
+    return iou, frechet(np.concatenate([patch_features(im) for im in images]), real_patches)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask model on the demo world")
     p.add_argument("--model", help="exported model directory (model.json + TorchScript files)")
     p.add_argument("--n", type=int, default=100, help="held-out masks (>= 100 for a reported number)")
-    p.add_argument("--settings", default="ddpm:100:cfg:1.3", help="comma-separated sampler:steps:guidance:scale[:sr]")
+    p.add_argument("--settings", help="comma-separated sampler:steps:guidance:scale[:sr] (default: the model's)")
     p.add_argument("--seed", type=int, default=0, help="noise seed")
     p.add_argument("--chunk", type=int, default=10, help="masks translated together")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--real", action="store_true", help="score the real world images (the classifier's ceiling)")
-    p.add_argument("--save", help="write the first outputs of each setting here as PNGs")
+    p.add_argument("--images", help="keep the outputs here (<setting>/<index>.png); with --score, read them")
+    p.add_argument("--shard", default="0/1", help="I/K: translate masks I, I+K, ... only (needs --images); "
+                   "then score all shards' images with --score")
+    p.add_argument("--score", action="store_true", help="score the images of --images instead of translating")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    shard, shards = (int(v) for v in a.shard.split("/"))
     if not a.real and not a.model:
         p.error("give --model DIR, or --real")
+    if (shards > 1 or a.score) and not a.images:
+        p.error("--shard and --score need --images DIR")
+    settings_text = a.settings or ("" if a.real else default_setting(Path(a.model)))
+    settings = [None] if a.real else [Setting.parse(s) for s in settings_text.split(",")]
     scenes = [scene(HELD_OUT_FROM + i) for i in range(a.n)]
-    clf = default_classifier()
-    real_patches = np.concatenate([patch_features(s.image) for s in scenes])
-    settings = [None] if a.real else [Setting.parse(s) for s in a.settings.split(",")]
     rows = []
+    clf: Optional[PixelClassifier] = None
+    real_patches = np.zeros(0)
     for setting in settings:
-        t0 = time.perf_counter()
+        label = "real images" if setting is None else setting.label()
+        folder = Path(a.images) / slug(label) if a.images else None
+        seconds = 0.0
         if setting is None:
             images = [s.image for s in scenes]
-        else:
-            images = translate(Path(a.model), [s.mask for s in scenes], setting, a.seed, a.chunk)
-        seconds = (time.perf_counter() - t0) / len(scenes)
-        iou = IoU(clf.ids)
-        for img, s in zip(images, scenes):
-            iou.add(clf.predict(img), s.labels)
-        fd = frechet(np.concatenate([patch_features(im) for im in images]), real_patches)
-        label = "real images" if setting is None else setting.label()
-        rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
-                     "sec_per_image": round(seconds if setting is not None else 0.0, 3),
-                     "per_class": {n: round(float(v), 3) for n, v in zip(CLASS_NAMES, iou.per_class())}})
-        if a.save and setting is not None:
+        elif a.score:
+            assert folder is not None
             from PIL import Image
 
-            out = Path(a.save) / label.replace(" ", "_").replace("(", "").replace(")", "")
-            out.mkdir(parents=True, exist_ok=True)
-            for i, img in enumerate(images[:8]):
-                Image.fromarray(np.concatenate([scenes[i].mask, img, scenes[i].image], 1)).save(out / f"{i}.png")
-        print(f"{label}: mIoU {rows[-1]['miou']:.3f}  fd {fd:.1f}  {rows[-1]['sec_per_image']:.2f} s/image", file=sys.stderr)
+            images = [np.asarray(Image.open(folder / f"{i}.png").convert("RGB")) for i in range(a.n)]
+            timing = [json.loads(f.read_text()) for f in sorted(folder.glob("seconds-*.json"))]
+            seconds = sum(t["seconds"] for t in timing) / max(1, sum(t["images"] for t in timing))
+        else:
+            mine = [i for i in range(a.n) if i % shards == shard]
+            t0 = time.perf_counter()
+            images = translate(Path(a.model), [scenes[i].mask for i in mine], mine, setting, a.seed, a.chunk)
+            elapsed = time.perf_counter() - t0
+            seconds = elapsed / len(mine)
+            if folder is not None:
+                from PIL import Image
+
+                folder.mkdir(parents=True, exist_ok=True)
+                for i, img in zip(mine, images):
+                    Image.fromarray(img).save(folder / f"{i}.png")
+                (folder / f"seconds-{shard}of{shards}.json").write_text(
+                    json.dumps({"images": len(mine), "seconds": elapsed, "threads": a.threads}))
+            if shards > 1:
+                print(f"{label}: shard {shard}/{shards}: {len(mine)} images, {seconds:.2f} s/image", file=sys.stderr)
+                continue
+        if clf is None:
+            clf = default_classifier()
+            real_patches = np.concatenate([patch_features(s.image) for s in scenes])
+        iou, fd = score(images, scenes, clf, real_patches)
+        rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
+                     "sec_per_image": round(seconds, 3),
+                     "per_class": {n: round(float(v), 3) for n, v in zip(CLASS_NAMES, iou.per_class())}})
+        print(f"{label}: mIoU {rows[-1]['miou']:.3f}  fd {fd:.1f}  {seconds:.2f} s/image", file=sys.stderr)
+    if not rows:
+        return 0
     names = " ".join(f"{n[:6]:>6}" for n in CLASS_NAMES)
-    print(f"bench quality: {a.n} held-out masks, model {a.model or '-'}, {a.threads} thread(s)")
-    print(f"{'setting':<36} {'mIoU':>6} {'FD':>8} {'s/img':>7}  {names}")
+    print(f"bench quality: {a.n} held-out masks, model {a.model or '-'}, {a.threads} thread(s) per process")
+    print(f"{'setting':<40} {'mIoU':>6} {'FD':>8} {'s/img':>7}  {names}")
     for r in rows:
         per = " ".join(f"{v:6.3f}" for v in r["per_class"].values())
-        print(f"{r['setting']:<36} {r['miou']:6.3f} {r['fd']:8.2f} {r['sec_per_image']:7.2f}  {per}")
+        print(f"{r['setting']:<40} {r['miou']:6.3f} {r['fd']:8.2f} {r['sec_per_image']:7.2f}  {per}")
     first = rows[0]
     summary = {"miou": first["miou"], "fd": first["fd"], "sec_per_image": first["sec_per_image"], "n": a.n,
                "setting": first["setting"], "model": a.model, "threads": a.threads}
