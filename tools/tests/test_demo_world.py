@@ -173,3 +173,19 @@ def test_a_residual_upsampler_with_a_zero_head_returns_the_upsampled_low_res():
     s = stage.decoder.sqrt_1m_abar[t.long()][:, None, None, None]
     up = F.interpolate(low, size=(256, 256), mode="bilinear", align_corners=False)
     assert torch.allclose((x - s * out[:, :3]) / a, up, atol=1e-4)
+
+
+def test_translation_noise_depends_on_the_mask_index_not_on_chunks_or_shards():
+    from tests.conftest import REPO
+
+    model = REPO / "worker/src/test/resources/fixtures/models/micro-mask"
+    masks = [world.scene(world.HELD_OUT_FROM + i).mask for i in range(3)]
+    setting = quality.Setting.parse("ddim:4:cfg:1.3:3")
+    together = quality.translate(model, masks, [0, 1, 2], setting, seed=5, chunk=3)
+    one_by_one = quality.translate(model, masks, [0, 1, 2], setting, seed=5, chunk=1)
+    last_alone = quality.translate(model, masks[2:], [2], setting, seed=5, chunk=1)
+    assert all(a.shape == (64, 64, 3) for a in together)
+    for a, b in zip(together, one_by_one):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # batching may move a value by one level
+    assert np.abs(together[2].astype(int) - last_alone[0].astype(int)).max() <= 1
+    assert not np.array_equal(together[0], together[1])
