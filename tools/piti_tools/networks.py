@@ -390,7 +390,10 @@ class ConditionedUNet(nn.Module):
         if not self.predicts_x0:
             return out
         x0 = out[:, :3] + x[:, 3:6] if self.residual else out[:, :3]  # x[:, 3:6]: the upsampled low_res
-        return torch.cat([self.eps_from_x0(x[:, :3], t, x0), out[:, 3:]], dim=1)
+        # v interpolates the log-variance between the posterior variance (-1) and beta (+1): kept in that
+        # range, so a small network that sees new conditions (a 256 px upsampler trained on 64 px windows)
+        # cannot ask for a variance outside it
+        return torch.cat([self.eps_from_x0(x[:, :3], t, x0), out[:, 3:].clamp(-1.0, 1.0)], dim=1)
 
     def eps_from_x0(self, x_t: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
         """eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), abar of the (integer) original step t."""

@@ -219,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--checkpoint-every", type=int, default=50)
     p.add_argument("--max-minutes", type=float, default=None, help="stop (after a checkpoint) when exceeded")
+    p.add_argument("--stop-at", type=int, default=None,
+                   help="stop after step N (checkpointed), keeping the learning-rate schedule of --steps")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     cfg = load_config(a.config)
@@ -297,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
             if a.max_minutes is not None and (time.time() - t_start) / 60 > a.max_minutes and step + 1 < steps:
                 log(f"stopping at step {step + 1} after {a.max_minutes} minutes; rerun to resume")
                 return 3
+        if a.stop_at is not None and step + 1 >= a.stop_at and step + 1 < steps:
+            save(step + 1)
+            log(f"stopped at step {step + 1} (--stop-at)")
+            return 0
     log(f"{a.stage} done: {steps} steps")
     return 0
 
