@@ -48,14 +48,14 @@ def plot(curves: dict[str, dict[str, np.ndarray]], out: Path, window: int = 50) 
         steps = c["step"][len(c["step"]) - len(m):]
         pts = [(pad + (w - 8 - pad) * s / last, 8 + (h - pad - 8) * (1 - v / top)) for s, v in zip(steps, m)]
         d.line(pts, fill=COLOURS.get(name, (0, 0, 0)), width=2)
-        d.text((legend_x, h - 16), f"{name} eps MSE (mean of {window})", fill=COLOURS.get(name, (0, 0, 0)))
+        d.text((legend_x, h - 16), f"{name} MSE term (mean of {window})", fill=COLOURS.get(name, (0, 0, 0)))
         legend_x += 200
     out.parent.mkdir(parents=True, exist_ok=True)
     img.save(out, optimize=True)
 
 
 def table(curves: dict[str, dict[str, np.ndarray]], parts: int = 5) -> str:
-    lines = ["| stage | steps | eps MSE | vb | s/step (median) |", "|---|---|---|---|---|"]
+    lines = ["| stage | steps | MSE term | vb term | s/step (median) |", "|---|---|---|---|---|"]
     for name, c in curves.items():
         n = len(c["step"])
         for k in range(parts):

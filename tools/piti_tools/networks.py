@@ -390,10 +390,7 @@ class ConditionedUNet(nn.Module):
         if not self.predicts_x0:
             return out
         x0 = out[:, :3] + x[:, 3:6] if self.residual else out[:, :3]  # x[:, 3:6]: the upsampled low_res
-        # v interpolates the log-variance between the posterior variance (-1) and beta (+1): kept in that
-        # range, so a small network that sees new conditions (a 256 px upsampler trained on 64 px windows)
-        # cannot ask for a variance outside it
-        return torch.cat([self.eps_from_x0(x[:, :3], t, x0), out[:, 3:].clamp(-1.0, 1.0)], dim=1)
+        return torch.cat([self.eps_from_x0(x[:, :3], t, x0), out[:, 3:]], dim=1)
 
     def eps_from_x0(self, x_t: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
         """eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), abar of the (integer) original step t."""
@@ -440,8 +437,19 @@ class StageNetwork(nn.Module):
         if self.cfg.is_upsampler:
             assert low_res is not None
             assert isinstance(self.decoder, UpsamplerUNet)
-            return self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res)
-        return self.decoder(x, t, xf_proj, xf_out)
+            return clamp_variance(self.decoder, self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res))
+        return clamp_variance(self.decoder, self.decoder(x, t, xf_proj, xf_out))
+
+
+def clamp_variance(decoder: "ConditionedUNet", out: torch.Tensor) -> torch.Tensor:
+    """For piti-serve's x0 / residual decoders, at inference: the variance value v interpolates the
+    log-variance between the posterior variance (-1) and beta (+1) and is kept in that range, so a
+    small network seeing new conditions (a 256 px upsampler trained on 64 px windows asks for v of 1
+    to 13) cannot ask for a variance far beyond beta (which overflows with respaced schedules).
+    Training sees the raw v."""
+    if not decoder.predicts_x0:
+        return out
+    return torch.cat([out[:, :3], out[:, 3:].clamp(-1.0, 1.0)], dim=1)
 
 
 class DecoderExport(nn.Module):
@@ -456,9 +464,9 @@ class DecoderExport(nn.Module):
         if self.is_upsampler:
             x, t, xf_proj, xf_out, low_res = args
             assert isinstance(self.decoder, UpsamplerUNet)
-            return self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res)
+            return clamp_variance(self.decoder, self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res))
         x, t, xf_proj, xf_out = args
-        return self.decoder(x, t, xf_proj, xf_out)
+        return clamp_variance(self.decoder, self.decoder(x, t, xf_proj, xf_out))
 
 
 def build_stage(cfg: StageConfig, device: Device = None) -> StageNetwork:

@@ -189,3 +189,18 @@ def test_translation_noise_depends_on_the_mask_index_not_on_chunks_or_shards():
         assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # batching may move a value by one level
     assert np.abs(together[2].astype(int) - last_alone[0].astype(int)).max() <= 1
     assert not np.array_equal(together[0], together[1])
+
+
+def test_inference_keeps_the_variance_value_of_an_x0_decoder_in_range_and_training_sees_it_raw():
+    stage = _demo_stage("base")
+    with torch.no_grad():
+        stage.decoder.out[2].bias[3:] = 5.0  # ask for a variance far beyond beta
+        gen = torch.Generator().manual_seed(2)
+        x = torch.randn(1, 3, 64, 64, generator=gen)
+        t = torch.tensor([200.0])
+        enc = stage.encoder(torch.ones(1, 3, 128, 128))
+        served = stage.decode(x, t, *enc)
+        raw = stage.decoder(x, t, *enc)
+    assert served[:, 3:].max() <= 1.0 and served[:, 3:].min() >= -1.0
+    assert raw[:, 3:].max() > 1.0
+    assert torch.equal(served[:, :3], raw[:, :3])
