@@ -45,7 +45,7 @@ from scipy import linalg, ndimage
 from .config import ScheduleConfig
 from .preprocess import mask_ref
 from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
-from .world import CLASS_NAMES, HELD_OUT_FROM, class_ids, resize_nearest, scene
+from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
 
 CLASSIFIER_SEEDS_FROM = 500_000
 FEATURES = 11  # fitting range: disjoint from training (0..) and held-out (1e6..)
@@ -113,13 +113,22 @@ class PixelClassifier:
         scores = np.empty((f.shape[0], len(self.ids)))
         for k in range(len(self.ids)):
             d = f - self.means[k]
-            scores[:, k] = self.log_norm[k] - 0.5 * np.einsum("nd,de,ne->n", d, self.precisions[k], d)
+            scores[:, k] = self.log_norm[k] - 0.5 * ((d @ self.precisions[k]) * d).sum(axis=1)
         return self.ids[scores.argmax(1)].reshape(image.shape[:2]).astype(np.uint8)
 
 
-def default_classifier(images: int = 60) -> PixelClassifier:
+def default_classifier(images: int = 60, cache: Optional[Path] = None) -> PixelClassifier:
+    """Fitted on ``images`` real world images of the classifier seed range; kept in ``cache`` if given."""
+    path = None if cache is None else cache / f"classifier-{images}.npz"
+    if path is not None and path.exists():
+        with np.load(path) as d:
+            return PixelClassifier(d["ids"], d["means"], d["precisions"], d["log_norm"])
     scenes = [scene(CLASSIFIER_SEEDS_FROM + i) for i in range(images)]
-    return PixelClassifier.fit([s.image for s in scenes], [s.labels for s in scenes])
+    clf = PixelClassifier.fit([s.image for s in scenes], [s.labels for s in scenes])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, ids=clf.ids, means=clf.means, precisions=clf.precisions, log_norm=clf.log_norm)
+    return clf
 
 
 class IoU:
@@ -298,7 +307,11 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--shard and --score need --images DIR")
     settings_text = a.settings or ("" if a.real else default_setting(Path(a.model)))
     settings = [None] if a.real else [Setting.parse(s) for s in settings_text.split(",")]
-    scenes = [scene(HELD_OUT_FROM + i) for i in range(a.n)]
+    labels_file = Path(a.images) / "cache" / f"labels-{a.n}.npy" if a.images else None
+    if a.score and labels_file is not None and labels_file.exists():  # scoring needs the labels only
+        scenes = [Scene(HELD_OUT_FROM + i, lab, lab) for i, lab in enumerate(np.load(labels_file))]
+    else:
+        scenes = [scene(HELD_OUT_FROM + i) for i in range(a.n)]
     rows = []
     clf: Optional[PixelClassifier] = None
     real_patches = np.zeros(0)
@@ -333,8 +346,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{label}: shard {shard}/{shards}: {len(mine)} images, {seconds:.2f} s/image", file=sys.stderr)
                 continue
         if clf is None:
-            clf = default_classifier()
-            real_patches = np.concatenate([patch_features(s.image) for s in scenes])
+            cache = Path(a.images) / "cache" if a.images else None
+            clf = default_classifier(cache=cache)
+            patches_file = None if cache is None else cache / f"real-patches-{a.n}.npy"
+            if patches_file is not None and patches_file.exists():
+                real_patches = np.load(patches_file)
+            else:
+                real_patches = np.concatenate([patch_features(s.image) for s in scenes])
+                if patches_file is not None:
+                    np.save(patches_file, real_patches)
+                    np.save(cache / f"labels-{a.n}.npy", np.stack([s.labels for s in scenes]))
         iou, fd = score(images, scenes, clf, real_patches)
         rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
                      "sec_per_image": round(seconds, 3),
