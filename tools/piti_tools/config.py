@@ -73,6 +73,14 @@ class StageConfig:
     noise_scale: float
     encoder: EncoderConfig
     low_res: int | None = None
+    # piti-serve addition (off for the released sizes): the decoder also adds the encoder's tokens, laid out
+    # on their grid and unfolded to full resolution, to its first feature map (see networks.TokenGrid)
+    spatial_tokens: bool = False
+    # piti-serve addition: "eps" (the released networks) or "x0": the UNet predicts the clean image and the
+    # decoder turns it into eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), so the exported signature and
+    # the sampler stay the same (see networks.ConditionedUNet); "residual" (upsamplers): like x0, but the
+    # UNet predicts x0 minus the upsampled low_res image
+    prediction: str = "eps"
 
     @property
     def is_upsampler(self) -> bool:
@@ -95,6 +103,12 @@ class StageConfig:
             raise ValueError(f"{where}.schedule.kind: cosine or linear")
         if self.is_upsampler and self.in_channels != 6:
             raise ValueError(f"{where}.in_channels must be 6 for an upsampler")
+        if self.prediction not in ("eps", "x0", "residual"):
+            raise ValueError(f"{where}.prediction: eps, x0 or residual")
+        if self.prediction == "residual" and not self.is_upsampler:
+            raise ValueError(f"{where}.prediction: residual needs an upsampler (low_res)")
+        if self.spatial_tokens and self.resolution % (self.encoder.ref_size // 16) != 0:
+            raise ValueError(f"{where}.spatial_tokens: resolution must be a multiple of the token grid side")
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,8 @@ def _stage(name: str, raw: dict[str, Any], input_channels: int, input_size: int)
             heads=int(enc["heads"]),
         ),
         low_res=int(raw["low_res"]) if "low_res" in raw else None,
+        spatial_tokens=bool(raw.get("spatial_tokens", False)),
+        prediction=str(raw.get("prediction", "eps")),
     )
     stage.validate()
     return stage

@@ -33,7 +33,9 @@ class ExportError(RuntimeError):
 
 def load_checkpoint(stage: StageNetwork, path: str | Path) -> None:
     state = torch.load(path, map_location="cpu")
-    if isinstance(state, dict) and "state_dict" in state and not any(k.startswith("encoder.") for k in state):
+    if isinstance(state, dict) and "ema" in state and "step" in state:
+        state = state["ema"]  # a piti_tools.train checkpoint: export the EMA weights
+    elif isinstance(state, dict) and "state_dict" in state and not any(k.startswith("encoder.") for k in state):
         state = state["state_dict"]
     stage.load_state_dict(state, strict=True)
 

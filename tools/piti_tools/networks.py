@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -253,6 +254,30 @@ class CrossAttentionBlock(nn.Module):
         return x + self.proj_out(out).reshape(b, c, hh, ww)
 
 
+class TokenGrid(nn.Module):
+    """piti-serve's optional spatial path for small models (``spatial_tokens``):
+    each of the encoder's T tokens (a sqrt(T) x sqrt(T) grid over ``ref``) is
+    mapped by one linear layer to an f x f block of feature vectors (f = the
+    stage resolution / sqrt(T)), giving a full-resolution map that is added to
+    the UNet's first feature map. The released PITI networks reach the tokens
+    through cross-attention only; a small model trained for minutes on a CPU
+    cannot learn where each token lies, this path tells it."""
+
+    def __init__(self, encoder_width: int, tokens: int, resolution: int, channels: int, device: Device = None) -> None:
+        super().__init__()
+        self.side = int(round(math.sqrt(tokens)))
+        self.factor = resolution // self.side
+        self.channels = channels
+        self.proj = nn.Linear(encoder_width, channels * self.factor * self.factor, device=device)
+
+    def forward(self, xf_out: torch.Tensor) -> torch.Tensor:
+        b = xf_out.shape[0]
+        f, c, s = self.factor, self.channels, self.side
+        blocks = self.proj(xf_out.transpose(1, 2))  # [B, T, c*f*f]
+        blocks = blocks.reshape(b, s, s, c, f, f).permute(0, 3, 1, 4, 2, 5)
+        return blocks.reshape(b, c, s * f, s * f)
+
+
 class UNetLevel(nn.ModuleList):
     """One entry of input_blocks / middle_block / output_blocks."""
 
@@ -321,19 +346,58 @@ class ConditionedUNet(nn.Module):
             nn.Conv2d(ch, cfg.out_channels, 3, padding=1, device=device),
         )
         self.transformer_proj = nn.Linear(enc_w, emb_ch, device=device)
+        self.token_grid: Optional[TokenGrid] = None
+        if cfg.spatial_tokens:
+            self.token_grid = TokenGrid(
+                enc_w, cfg.encoder.tokens, cfg.resolution, cfg.channel_mult[0] * mc, device=device
+            )
+        self.predicts_x0 = cfg.prediction in ("x0", "residual")
+        self.residual = cfg.prediction == "residual"
+        if self.predicts_x0:
+            # sqrt(abar_t) and sqrt(1 - abar_t) of the stage's 1000-step schedule; not part of the state_dict
+            from .reference import base_betas
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, xf_proj: torch.Tensor, xf_out: torch.Tensor) -> torch.Tensor:
+            abar = torch.tensor(np.cumprod(1.0 - base_betas(cfg.schedule)), dtype=torch.float64)
+            self.register_buffer("sqrt_abar", abar.sqrt().float(), persistent=False)
+            self.register_buffer("sqrt_1m_abar", (1.0 - abar).sqrt().float(), persistent=False)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        xf_proj: torch.Tensor,
+        xf_out: torch.Tensor,
+        crop: Optional[tuple[int, int]] = None,
+    ) -> torch.Tensor:
+        """``crop`` (training only): x is the window at (top, left) of the full
+        resolution, so the token grid map is cut to match."""
         emb = self.time_embed(timestep_embedding(t, self.model_channels))
         emb = emb + self.transformer_proj(xf_proj).to(emb.dtype)
         skips = []
         h = x
-        for block in self.input_blocks:
+        for n, block in enumerate(self.input_blocks):
             h = block(h, emb, xf_out)
+            if n == 0 and self.token_grid is not None:
+                grid = self.token_grid(xf_out).to(h.dtype)
+                if crop is not None:
+                    grid = grid[:, :, crop[0] : crop[0] + h.shape[2], crop[1] : crop[1] + h.shape[3]]
+                h = h + grid
             skips.append(h)
         h = self.middle_block(h, emb, xf_out)
         for block in self.output_blocks:
             h = block(torch.cat([h, skips.pop()], dim=1), emb, xf_out)
-        return self.out(h)
+        out = self.out(h)
+        if not self.predicts_x0:
+            return out
+        x0 = out[:, :3] + x[:, 3:6] if self.residual else out[:, :3]  # x[:, 3:6]: the upsampled low_res
+        return torch.cat([self.eps_from_x0(x[:, :3], t, x0), out[:, 3:]], dim=1)
+
+    def eps_from_x0(self, x_t: torch.Tensor, t: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
+        """eps = (x_t - sqrt(abar_t) x0) / sqrt(1 - abar_t), abar of the (integer) original step t."""
+        idx = t.round().long().clamp(0, self.sqrt_abar.shape[0] - 1)
+        a = self.sqrt_abar[idx][:, None, None, None]
+        s = self.sqrt_1m_abar[idx][:, None, None, None]
+        return (x_t - a * x0) / s
 
 
 class UpsamplerUNet(ConditionedUNet):
@@ -341,10 +405,16 @@ class UpsamplerUNet(ConditionedUNet):
     align_corners=False) and concatenates it to x_t."""
 
     def forward_sr(
-        self, x: torch.Tensor, t: torch.Tensor, xf_proj: torch.Tensor, xf_out: torch.Tensor, low_res: torch.Tensor
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        xf_proj: torch.Tensor,
+        xf_out: torch.Tensor,
+        low_res: torch.Tensor,
+        crop: Optional[tuple[int, int]] = None,
     ) -> torch.Tensor:
         up = F.interpolate(low_res, size=(x.shape[2], x.shape[3]), mode="bilinear", align_corners=False)
-        return super().forward(torch.cat([x, up], dim=1), t, xf_proj, xf_out)
+        return super().forward(torch.cat([x, up], dim=1), t, xf_proj, xf_out, crop)
 
 
 class StageNetwork(nn.Module):
@@ -367,8 +437,19 @@ class StageNetwork(nn.Module):
         if self.cfg.is_upsampler:
             assert low_res is not None
             assert isinstance(self.decoder, UpsamplerUNet)
-            return self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res)
-        return self.decoder(x, t, xf_proj, xf_out)
+            return clamp_variance(self.decoder, self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res))
+        return clamp_variance(self.decoder, self.decoder(x, t, xf_proj, xf_out))
+
+
+def clamp_variance(decoder: "ConditionedUNet", out: torch.Tensor) -> torch.Tensor:
+    """For piti-serve's x0 / residual decoders, at inference: the variance value v interpolates the
+    log-variance between the posterior variance (-1) and beta (+1) and is kept in that range, so a
+    small network seeing new conditions (a 256 px upsampler trained on 64 px windows asks for v of 1
+    to 13) cannot ask for a variance far beyond beta (which overflows with respaced schedules).
+    Training sees the raw v."""
+    if not decoder.predicts_x0:
+        return out
+    return torch.cat([out[:, :3], out[:, 3:].clamp(-1.0, 1.0)], dim=1)
 
 
 class DecoderExport(nn.Module):
@@ -383,9 +464,9 @@ class DecoderExport(nn.Module):
         if self.is_upsampler:
             x, t, xf_proj, xf_out, low_res = args
             assert isinstance(self.decoder, UpsamplerUNet)
-            return self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res)
+            return clamp_variance(self.decoder, self.decoder.forward_sr(x, t, xf_proj, xf_out, low_res))
         x, t, xf_proj, xf_out = args
-        return self.decoder(x, t, xf_proj, xf_out)
+        return clamp_variance(self.decoder, self.decoder(x, t, xf_proj, xf_out))
 
 
 def build_stage(cfg: StageConfig, device: Device = None) -> StageNetwork:

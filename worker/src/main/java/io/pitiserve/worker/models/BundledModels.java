@@ -17,15 +17,26 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The models and example inputs shipped inside the worker jar (classpath {@code pitiserve/}).
+ * The models and example inputs shipped inside the worker jar (classpath {@code pitiserve/}):
+ * {@value #DEFAULT_MODEL} (trained, the default) and {@value #TINY_MODEL} (random weights).
  *
  * <p>TorchScript files must be on disk to be loaded, so a bundled model is copied once into a
  * directory named after the hash of its manifest and reused afterwards.
  */
 public final class BundledModels {
 
-    /** The model used when none is named. */
-    public static final String DEFAULT_MODEL = "tiny-mask";
+    /**
+     * The model used when none is named: {@code demo-mask}, a small PITI trained on piti-serve's
+     * procedural landscape world (sky, clouds, mountain, hill, grass, sea, river, tree, sand), so
+     * that {@code demo}, {@code serve} and {@code translate} draw a recognisable picture.
+     */
+    public static final String DEFAULT_MODEL = "demo-mask";
+
+    /**
+     * A model of the released resolutions with tiny random weights (its output is noise): kept for
+     * tests and engine timings that need the released 64 px / 256 px shapes at almost no cost.
+     */
+    public static final String TINY_MODEL = "tiny-mask";
 
     private static final String ROOT = "pitiserve/";
 

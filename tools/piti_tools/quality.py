@@ -1,0 +1,382 @@
+"""``bench quality``: how well a mask model draws the demo world.
+
+    cd tools && /usr/bin/python3 -m piti_tools.quality --model ../worker/src/main/resources/pitiserve/models/demo-mask
+
+For N held-out scenes of the world (seeds from ``world.HELD_OUT_FROM``, never
+seen in training), the colour-coded mask is translated with the exported
+model files (TorchScript, the files the worker's engine loads) and the
+sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
+
+* mIoU: every output pixel is classified by ``PixelClassifier``, a Gaussian
+  model of per-pixel colour and texture statistics fitted on real world
+  images of a third seed range (it knows nothing of the generator's code or
+  of the network), and compared with the input mask; intersections and
+  unions are summed over all images, then averaged over the classes;
+* fd: Frechet distance between per-patch statistics (16 x 16 patches: mean
+  and std of R, G, B, mean absolute horizontal and vertical luminance
+  gradient) of the outputs and of the real images of the same masks;
+* sec_per_image: wall time of translation per image (both stages, one
+  process, ``--threads`` intra-op threads; shards add up their seconds).
+
+Prints a table (per-class IoU and the summary of each setting) and, as its
+LAST line, one JSON object with at least ``miou``, ``fd`` and
+``sec_per_image`` (of the first setting). ``--settings`` runs several
+settings over the same masks and noise, e.g.
+``ddpm:100:cfg:1.3,ddim:25:cfg:1.3:fast27`` (sampler:base steps:guidance:
+scale[:upsampler steps]; default: the model's own respacings and guidance).
+``--real`` scores the real images themselves (the classifier's ceiling).
+``--shard I/K --images DIR`` splits the translation over K processes;
+``--score --images DIR`` then scores their images.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from scipy import linalg, ndimage
+
+from .config import ScheduleConfig
+from .preprocess import mask_ref
+from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
+from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
+
+CLASSIFIER_SEEDS_FROM = 500_000
+FEATURES = 11  # fitting range: disjoint from training (0..) and held-out (1e6..)
+
+
+# --------------------------------------------------------------------------
+# the pixel classifier
+# --------------------------------------------------------------------------
+
+
+def _luma(img: np.ndarray) -> np.ndarray:
+    return img @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def pixel_features(image: np.ndarray) -> np.ndarray:
+    """[H, W, 3] uint8 -> [H, W, 11] float32: local (7 x 7) mean and std of
+    RGB, wider (21 x 21) mean RGB, local mean |dx| and |dy| of luminance.
+    No position: a picture must look like its classes wherever they are."""
+    x = image.astype(np.float32)
+    mean7 = ndimage.uniform_filter(x, size=(7, 7, 1))
+    sq7 = ndimage.uniform_filter(x * x, size=(7, 7, 1))
+    std7 = np.sqrt(np.maximum(sq7 - mean7 * mean7, 0))
+    mean21 = ndimage.uniform_filter(x, size=(21, 21, 1))
+    lum = _luma(x)
+    dx = np.abs(np.diff(lum, axis=1, append=lum[:, -1:]))
+    dy = np.abs(np.diff(lum, axis=0, append=lum[-1:, :]))
+    gx = ndimage.uniform_filter(dx, 7)
+    gy = ndimage.uniform_filter(dy, 7)
+    return np.concatenate([mean7, std7, mean21, gx[..., None], gy[..., None]], axis=-1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class PixelClassifier:
+    """Per class: a Gaussian (mean, full covariance) over pixel_features."""
+
+    ids: np.ndarray  # [K] COCO-Stuff ids
+    means: np.ndarray  # [K, D]
+    precisions: np.ndarray  # [K, D, D]
+    log_norm: np.ndarray  # [K]: log prior - 0.5 log det cov
+
+    @staticmethod
+    def fit(images: list[np.ndarray], labels: list[np.ndarray], per_class: int = 20000, seed: int = 0) -> "PixelClassifier":
+        rng = np.random.default_rng(seed)
+        feats = np.concatenate([pixel_features(im).reshape(-1, FEATURES) for im in images])
+        labs = np.concatenate([lab.reshape(-1) for lab in labels])
+        ids = np.array([class_ids()[n] for n in CLASS_NAMES])
+        means, precs, norms = [], [], []
+        for c in ids:
+            sel = np.nonzero(labs == c)[0]
+            if len(sel) == 0:
+                raise ValueError(f"class {c} absent from the fitting images")
+            sel = rng.choice(sel, min(per_class, len(sel)), replace=False)
+            f = feats[sel].astype(np.float64)
+            mu = f.mean(0)
+            cov = np.cov(f, rowvar=False) + np.eye(f.shape[1]) * 1.0
+            means.append(mu)
+            precs.append(np.linalg.inv(cov))
+            prior = np.mean(labs == c)
+            norms.append(np.log(prior) - 0.5 * np.linalg.slogdet(cov)[1])
+        return PixelClassifier(ids, np.array(means), np.array(precs), np.array(norms))
+
+    def predict(self, image: np.ndarray) -> np.ndarray:
+        """[H, W, 3] uint8 -> [H, W] COCO-Stuff ids."""
+        f = pixel_features(image).reshape(-1, FEATURES).astype(np.float64)
+        scores = np.empty((f.shape[0], len(self.ids)))
+        for k in range(len(self.ids)):
+            d = f - self.means[k]
+            scores[:, k] = self.log_norm[k] - 0.5 * ((d @ self.precisions[k]) * d).sum(axis=1)
+        return self.ids[scores.argmax(1)].reshape(image.shape[:2]).astype(np.uint8)
+
+
+def default_classifier(images: int = 60, cache: Optional[Path] = None) -> PixelClassifier:
+    """Fitted on ``images`` real world images of the classifier seed range; kept in ``cache`` if given."""
+    path = None if cache is None else cache / f"classifier-{images}.npz"
+    if path is not None and path.exists():
+        with np.load(path) as d:
+            return PixelClassifier(d["ids"], d["means"], d["precisions"], d["log_norm"])
+    scenes = [scene(CLASSIFIER_SEEDS_FROM + i) for i in range(images)]
+    clf = PixelClassifier.fit([s.image for s in scenes], [s.labels for s in scenes])
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, ids=clf.ids, means=clf.means, precisions=clf.precisions, log_norm=clf.log_norm)
+    return clf
+
+
+class IoU:
+    def __init__(self, ids: np.ndarray):
+        self.ids = ids
+        self.inter = np.zeros(len(ids))
+        self.union = np.zeros(len(ids))
+
+    def add(self, pred: np.ndarray, truth: np.ndarray) -> None:
+        for k, c in enumerate(self.ids):
+            p, t = pred == c, truth == c
+            self.inter[k] += np.logical_and(p, t).sum()
+            self.union[k] += np.logical_or(p, t).sum()
+
+    def per_class(self) -> np.ndarray:
+        return np.where(self.union > 0, self.inter / np.maximum(self.union, 1), np.nan)
+
+    def mean(self) -> float:
+        return float(np.nanmean(self.per_class()))
+
+
+# --------------------------------------------------------------------------
+# Frechet distance of patch statistics
+# --------------------------------------------------------------------------
+
+
+def patch_features(image: np.ndarray, patch: int = 16) -> np.ndarray:
+    """[H, W, 3] uint8 -> [patches, 8]."""
+    x = image.astype(np.float32)
+    h, w, _ = x.shape
+    lum = _luma(x)
+    dx = np.abs(np.diff(lum, axis=1, append=lum[:, -1:]))
+    dy = np.abs(np.diff(lum, axis=0, append=lum[-1:, :]))
+    ph, pw = h // patch, w // patch
+
+    def blocks(a: np.ndarray) -> np.ndarray:
+        return a.reshape(ph, patch, pw, patch, -1).transpose(0, 2, 1, 3, 4).reshape(ph * pw, patch * patch, -1)
+
+    c = blocks(x)
+    return np.concatenate(
+        [c.mean(1), c.std(1), blocks(dx[..., None]).mean(1), blocks(dy[..., None]).mean(1)], axis=1
+    ).astype(np.float64)
+
+
+def frechet(a: np.ndarray, b: np.ndarray) -> float:
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    covmean = covmean.real
+    return max(0.0, float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean)))
+
+
+# --------------------------------------------------------------------------
+# translation with the exported model files
+# --------------------------------------------------------------------------
+
+
+class TracedStage:
+    """A stage of an exported model directory, called the way the engine
+    calls it: encoder once per job (and once for the all-ones ref), then one
+    decoder call per step, cond and uncond halves in one batch."""
+
+    def __init__(self, model_dir: Path, stage: str, ref: np.ndarray, low_res: Optional[np.ndarray] = None):
+        self.enc = torch.jit.load(str(model_dir / stage / "encoder.pt"))
+        self.dec = torch.jit.load(str(model_dir / stage / "decoder.pt"))
+        r = torch.from_numpy(ref)
+        with torch.no_grad(), torch.jit.optimized_execution(False):  # no profiling warm-up compiles
+            self.cond, self.uncond = self.enc(r), self.enc(torch.ones_like(r))
+        self.low = [] if low_res is None else [torch.from_numpy(low_res)]
+
+    def __call__(self, x: np.ndarray, t: np.ndarray, guided: bool):
+        b = x.shape[0]
+        xt, tt = torch.from_numpy(x), torch.from_numpy(t)
+        with torch.no_grad(), torch.jit.optimized_execution(False):
+            if guided:
+                proj = torch.cat([self.cond[0], self.uncond[0]])
+                tokens = torch.cat([self.cond[1], self.uncond[1]])
+                low = [torch.cat([self.low[0], self.low[0]])] if self.low else []
+                o = self.dec(torch.cat([xt, xt]), torch.cat([tt, tt]), proj, tokens, *low).numpy()
+                return o[:b, :3], o[b:, :3], o[:b, 3:]
+            o = self.dec(xt, tt, *self.cond, *self.low).numpy()
+            return o[:, :3], None, o[:, 3:]
+
+
+@dataclass(frozen=True)
+class Setting:
+    sampler: str
+    base_steps: str
+    mode: str
+    scale: float
+    sr_steps: str = "fast27"
+    eta: float = 0.0
+
+    @staticmethod
+    def parse(text: str) -> "Setting":
+        parts = text.split(":")
+        if len(parts) not in (4, 5):
+            raise ValueError(f"setting {text!r}: sampler:base_steps:guidance:scale[:sr_steps]")
+        sampler, steps, mode, scale = parts[:4]
+        if sampler not in ("ddpm", "ddim") or mode not in ("cfg", "normalized"):
+            raise ValueError(f"setting {text!r}: sampler ddpm|ddim, guidance cfg|normalized")
+        respacing = f"ddim{steps}" if sampler == "ddim" and steps.isdigit() else steps
+        return Setting(sampler, respacing, mode, float(scale), parts[4] if len(parts) == 5 else "fast27")
+
+    def label(self) -> str:
+        return f"{self.sampler} {self.base_steps} {self.mode} {self.scale:g} (sr {self.sr_steps})"
+
+
+def schedule_of(stage: dict) -> ScheduleConfig:
+    s = stage["schedule"]
+    return ScheduleConfig(s["kind"], int(s["steps"]), s.get("beta_start"), s.get("beta_end"))
+
+
+def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], setting: Setting, seed: int,
+              chunk: int) -> list[np.ndarray]:
+    """Translates masks; the noise of mask ``indices[j]`` comes from (seed, index) alone, so results do
+    not depend on chunking or sharding."""
+    meta = json.loads((model_dir / "model.json").read_text())
+    base, sr = meta["stages"]["base"], meta["stages"]["upsampler"]
+    base_sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
+    sr_sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps)
+    out: list[np.ndarray] = []
+    for start in range(0, len(masks), chunk):
+        group = masks[start : start + chunk]
+        rngs = [np.random.default_rng([seed, i]) for i in indices[start : start + chunk]]
+        ref = np.stack([mask_ref(resize_nearest(m, meta["input"]["size"])) for m in group]).astype(F32)
+        r = base["resolution"]
+        noise = np.stack([g.standard_normal((base_sched.steps + 1, 3, r, r), dtype=np.float32) for g in rngs], 1)
+        x = sample_stage(TracedStage(model_dir, "base", ref), base_sched, noise, base["noise_scale"],
+                         setting.sampler, setting.eta, base["guided"], setting.scale, setting.mode)
+        low = quantise(x)
+        r = sr["resolution"]
+        noise = np.stack([g.standard_normal((sr_sched.steps + 1, 3, r, r), dtype=np.float32) for g in rngs], 1)
+        x = sample_stage(TracedStage(model_dir, "upsampler", ref, low), sr_sched, noise, sr["noise_scale"],
+                         setting.sampler, setting.eta, False, 1.0, "cfg")
+        out += [to_uint8(img).transpose(1, 2, 0) for img in x]
+    return out
+
+
+def default_setting(model_dir: Path) -> str:
+    meta = json.loads((model_dir / "model.json").read_text())
+    st = meta["stages"]
+    return f"ddpm:{st['base']['respacing']}:{meta['guidance']['mode']}:{meta['guidance']['scale']}:{st['upsampler']['respacing']}"
+
+
+def slug(label: str) -> str:
+    return label.replace(" (sr ", "_sr").replace(")", "").replace(" ", "_")
+
+
+def score(images: list[np.ndarray], scenes: list, clf: PixelClassifier, real_patches: np.ndarray) -> tuple[IoU, float]:
+    iou = IoU(clf.ids)
+    for img, s in zip(images, scenes):
+        iou.add(clf.predict(img), s.labels)
+    return iou, frechet(np.concatenate([patch_features(im) for im in images]), real_patches)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask model on the demo world")
+    p.add_argument("--model", help="exported model directory (model.json + TorchScript files)")
+    p.add_argument("--n", type=int, default=100, help="held-out masks (>= 100 for a reported number)")
+    p.add_argument("--settings", help="comma-separated sampler:steps:guidance:scale[:sr] (default: the model's)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed")
+    p.add_argument("--chunk", type=int, default=10, help="masks translated together")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--real", action="store_true", help="score the real world images (the classifier's ceiling)")
+    p.add_argument("--images", help="keep the outputs here (<setting>/<index>.png); with --score, read them")
+    p.add_argument("--shard", default="0/1", help="I/K: translate masks I, I+K, ... only (needs --images); "
+                   "then score all shards' images with --score")
+    p.add_argument("--score", action="store_true", help="score the images of --images instead of translating")
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    shard, shards = (int(v) for v in a.shard.split("/"))
+    if not a.real and not a.model:
+        p.error("give --model DIR, or --real")
+    if (shards > 1 or a.score) and not a.images:
+        p.error("--shard and --score need --images DIR")
+    settings_text = a.settings or ("" if a.real else default_setting(Path(a.model)))
+    settings = [None] if a.real else [Setting.parse(s) for s in settings_text.split(",")]
+    labels_file = Path(a.images) / "cache" / f"labels-{a.n}.npy" if a.images else None
+    if a.score and labels_file is not None and labels_file.exists():  # scoring needs the labels only
+        scenes = [Scene(HELD_OUT_FROM + i, lab, lab) for i, lab in enumerate(np.load(labels_file))]
+    else:
+        scenes = [scene(HELD_OUT_FROM + i) for i in range(a.n)]
+    rows = []
+    clf: Optional[PixelClassifier] = None
+    real_patches = np.zeros(0)
+    for setting in settings:
+        label = "real images" if setting is None else setting.label()
+        folder = Path(a.images) / slug(label) if a.images else None
+        seconds = 0.0
+        if setting is None:
+            images = [s.image for s in scenes]
+        elif a.score:
+            assert folder is not None
+            from PIL import Image
+
+            images = [np.asarray(Image.open(folder / f"{i}.png").convert("RGB")) for i in range(a.n)]
+            timing = [json.loads(f.read_text()) for f in sorted(folder.glob("seconds-*.json"))]
+            seconds = sum(t["seconds"] for t in timing) / max(1, sum(t["images"] for t in timing))
+        else:
+            mine = [i for i in range(a.n) if i % shards == shard]
+            t0 = time.perf_counter()
+            images = translate(Path(a.model), [scenes[i].mask for i in mine], mine, setting, a.seed, a.chunk)
+            elapsed = time.perf_counter() - t0
+            seconds = elapsed / len(mine)
+            if folder is not None:
+                from PIL import Image
+
+                folder.mkdir(parents=True, exist_ok=True)
+                for i, img in zip(mine, images):
+                    Image.fromarray(img).save(folder / f"{i}.png")
+                (folder / f"seconds-{shard}of{shards}.json").write_text(
+                    json.dumps({"images": len(mine), "seconds": elapsed, "threads": a.threads}))
+            if shards > 1:
+                print(f"{label}: shard {shard}/{shards}: {len(mine)} images, {seconds:.2f} s/image", file=sys.stderr)
+                continue
+        if clf is None:
+            cache = Path(a.images) / "cache" if a.images else None
+            clf = default_classifier(cache=cache)
+            patches_file = None if cache is None else cache / f"real-patches-{a.n}.npy"
+            if patches_file is not None and patches_file.exists():
+                real_patches = np.load(patches_file)
+            else:
+                real_patches = np.concatenate([patch_features(s.image) for s in scenes])
+                if patches_file is not None:
+                    np.save(patches_file, real_patches)
+                    np.save(cache / f"labels-{a.n}.npy", np.stack([s.labels for s in scenes]))
+        iou, fd = score(images, scenes, clf, real_patches)
+        rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
+                     "sec_per_image": round(seconds, 3),
+                     "per_class": {n: round(float(v), 3) for n, v in zip(CLASS_NAMES, iou.per_class())}})
+        print(f"{label}: mIoU {rows[-1]['miou']:.3f}  fd {fd:.1f}  {seconds:.2f} s/image", file=sys.stderr)
+    if not rows:
+        return 0
+    names = " ".join(f"{n[:6]:>6}" for n in CLASS_NAMES)
+    print(f"bench quality: {a.n} held-out masks, model {a.model or '-'}, {a.threads} thread(s) per process")
+    print(f"{'setting':<40} {'mIoU':>6} {'FD':>8} {'s/img':>7}  {names}")
+    for r in rows:
+        per = " ".join(f"{v:6.3f}" for v in r["per_class"].values())
+        print(f"{r['setting']:<40} {r['miou']:6.3f} {r['fd']:8.2f} {r['sec_per_image']:7.2f}  {per}")
+    first = rows[0]
+    summary = {"miou": first["miou"], "fd": first["fd"], "sec_per_image": first["sec_per_image"], "n": a.n,
+               "setting": first["setting"], "model": a.model, "threads": a.threads}
+    if len(rows) > 1:
+        summary["settings"] = [{k: r[k] for k in ("setting", "miou", "fd", "sec_per_image")} for r in rows]
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
