@@ -43,10 +43,16 @@ final class DemoCommand {
         int timeoutSeconds = line.integer("timeout", 600);
         ObjectNode params = json.createObjectNode()
                 .put("task", "mask")
-                .put("base_steps", line.string("base-steps", "10"))
-                .put("sr_steps", line.string("sr-steps", "5"))
                 .put("num_samples", line.integer("num-samples", 1))
                 .put("seed", line.integer("seed", 42));
+        // Unless told otherwise, the model's own step counts: the demo model's defaults draw the
+        // picture it was trained for (fewer steps lose its trees).
+        if (line.has("base-steps")) {
+            params.put("base_steps", line.string("base-steps", null));
+        }
+        if (line.has("sr-steps")) {
+            params.put("sr_steps", line.string("sr-steps", null));
+        }
 
         boolean temporary = !line.has("data-dir");
         Path dataDir = temporary ? createTempDir() : null;

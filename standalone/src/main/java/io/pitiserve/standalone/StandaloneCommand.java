@@ -76,15 +76,15 @@ public final class StandaloneCommand {
               --kafka-controller-port N Kafka KRaft controller listener (serve 9093)
               --s3-port N               S3 API (serve 9000)
               --bucket NAME             bucket for inputs and results (pitiserve)
-              --model DIR               worker model directory (default: the bundled tiny-mask model)
+              --model DIR               worker model directory (default: the bundled demo-mask model)
               --set KEY=VALUE           any Spring property for gateway and worker, repeatable
                                         (e.g. --set pitiserve.worker.threads=2)
 
             options of demo:
               --out DIR                 where the result PNGs go (./out)
               --input FILE              a mask PNG instead of the bundled example
-              --base-steps S            base respacing (10; the model's own: 100)
-              --sr-steps S              upsampler respacing (5; the model's own: fast27)
+              --base-steps S            base respacing (default: the model's own, 50 for demo-mask)
+              --sr-steps S              upsampler respacing (default: the model's own, 10 for demo-mask)
               --num-samples N           1..4 (1)
               --seed N                  (42)
               --timeout SECONDS         give up after (600)

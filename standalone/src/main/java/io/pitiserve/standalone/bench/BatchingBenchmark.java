@@ -147,7 +147,7 @@ public final class BatchingBenchmark {
         System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(options.threads()));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         Path directory = options.model() != null ? options.model()
-                : BundledModels.extract(BundledModels.DEFAULT_MODEL, BundledModels.defaultCacheRoot());
+                : BundledModels.extract(BundledModels.TINY_MODEL, BundledModels.defaultCacheRoot());
         try (PitiModel model = PitiModel.load(directory, new EngineOptions("cpu", true))) {
             TranslationEngine engine = new TranslationEngine(model);
             err.printf("model %s, %d intra-op thread(s), base %s, upsampler %s; warming up ...%n",

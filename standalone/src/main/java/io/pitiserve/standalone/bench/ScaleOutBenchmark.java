@@ -479,7 +479,7 @@ public final class ScaleOutBenchmark implements Benchmark {
     public void printReport(Result result, PrintStream out) {
         List<String> violations = result.violations();
         out.printf("bench scaleout: worker processes (%s), base_steps %s, sr_steps %s, %d thread(s) each, %d CPU cores%n",
-                options.modelDir() == null ? "bundled tiny-mask" : options.modelDir().getFileName(),
+                options.modelDir() == null ? "bundled " + BundledModels.DEFAULT_MODEL : options.modelDir().getFileName(),
                 options.baseSteps(), options.srSteps(), options.threads(), Runtime.getRuntime().availableProcessors());
         out.printf("%-10s %8s %10s %10s%n", "workers", "jobs", "seconds", "jobs/s");
         for (Phase phase : result.phases()) {

@@ -64,7 +64,7 @@ final class EngineBenchmark {
         String srSteps = options.string("sr-steps", "fast27");
         Path modelDir = options.has("model")
                 ? Path.of(options.string("model", null))
-                : BundledModels.extract(BundledModels.DEFAULT_MODEL, BundledModels.defaultCacheRoot());
+                : BundledModels.extract(BundledModels.TINY_MODEL, BundledModels.defaultCacheRoot());
         EngineOptions engineOptions = new EngineOptions(options.string("device", "cpu"), true);
         Map<String, Object> json = new LinkedHashMap<>();
         try (PitiModel model = PitiModel.load(modelDir, engineOptions)) {
