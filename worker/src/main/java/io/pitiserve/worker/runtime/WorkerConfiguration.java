@@ -3,6 +3,7 @@ package io.pitiserve.worker.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.TopicSettings;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.S3Settings;
@@ -44,6 +45,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -54,14 +57,14 @@ import java.util.function.Supplier;
  * context's.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({WorkerProperties.class, SchedulerProperties.class, KafkaTopicProperties.class,
+@EnableConfigurationProperties({WorkerProperties.class, SchedulerProperties.class, TopicSettings.class,
         S3Properties.class})
 public class WorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
     @Bean
-    Topics workerTopics(KafkaTopicProperties kafka) {
+    Topics workerTopics(TopicSettings kafka) {
         return kafka.topics();
     }
 
@@ -184,14 +187,19 @@ public class WorkerConfiguration {
 
     @Bean
     @ConditionalOnProperty(name = "pitiserve.kafka.create-topics", havingValue = "true", matchIfMissing = true)
-    KafkaAdmin.NewTopics workerNewTopics(KafkaTopicProperties kafka, Topics workerTopics) {
-        short replicas = kafka.replicationFactor();
-        return new KafkaAdmin.NewTopics(
-                new NewTopic(workerTopics.requests(), kafka.requestPartitions(), replicas),
-                new NewTopic(workerTopics.events(), kafka.eventPartitions(), replicas),
-                new NewTopic(workerTopics.control(), kafka.controlPartitions(), replicas)
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                new NewTopic(workerTopics.deadLetter(), 1, replicas));
+    KafkaAdmin.NewTopics workerNewTopics(TopicSettings kafka) {
+        return new KafkaAdmin.NewTopics(declaredTopics(kafka).toArray(NewTopic[]::new));
+    }
+
+    /** Every topic the worker creates when missing: exactly the ones it shares with the gateway. */
+    public static List<NewTopic> declaredTopics(TopicSettings settings) {
+        return settings.sharedTopics().stream().map(spec -> {
+            NewTopic topic = new NewTopic(spec.name(), Optional.of(spec.partitions()),
+                    Optional.ofNullable(spec.replicationFactor()));
+            return spec.compacted()
+                    ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))
+                    : topic;
+        }).toList();
     }
 
     /** The model-source directory or S3 download, else model-dir, else the bundled default model. */
