@@ -102,6 +102,39 @@ class S3ObjectStoreIT {
     }
 
     @Test
+    void anOpenedObjectStreamsItsBytesWithTheSizeAndTypeTheStoreReported() throws IOException {
+        byte[] bytes = new byte[300_000];
+        new java.util.Random(7).nextBytes(bytes);
+        store.put("models/mask/v1/base.pt", bytes, "application/octet-stream");
+
+        try (StoredObject object = store.open("models/mask/v1/base.pt").orElseThrow()) {
+            assertThat(object.size()).isEqualTo(bytes.length);
+            assertThat(object.contentType()).isEqualTo("application/octet-stream");
+            assertThat(object.body().readAllBytes()).isEqualTo(bytes);
+        }
+        assertThat(store.open("models/mask/v1/missing.pt")).isEmpty();
+    }
+
+    @Test
+    void aBoundedReadRefusesAnObjectOverTheLimitNamingItsSizeAndTheLimitAndReadsOneWithinIt() {
+        byte[] bytes = new byte[10_000];
+        store.put("inputs/acme/tr_big", bytes, "image/png");
+
+        assertThatThrownBy(() -> store.get("inputs/acme/tr_big", 9_999))
+                .isInstanceOfSatisfying(ObjectTooLargeException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.size()).isEqualTo(10_000);
+                    assertThat(e.limit()).isEqualTo(9_999);
+                })
+                .hasMessageContaining("inputs/acme/tr_big").hasMessageContaining("10000 bytes")
+                .hasMessageContaining("at most 9999 bytes");
+        assertThat(store.get("inputs/acme/tr_big", 10_000)).hasValue(bytes);
+        assertThat(store.get("inputs/acme/tr_none", 10_000)).isEmpty();
+        // The refused read dropped its connection cleanly: the store still answers.
+        assertThat(store.get("inputs/acme/tr_big")).hasValue(bytes);
+    }
+
+    @Test
     void ensureBucketTwiceIsFine() {
         store.ensureBucket();
 
@@ -138,6 +171,8 @@ class S3ObjectStoreIT {
             assertThatThrownBy(() -> unreachable.put("inputs/acme/tr_f", new byte[] {1}, "image/png"))
                     .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
             assertThatThrownBy(() -> unreachable.get("inputs/acme/tr_f"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThatThrownBy(() -> unreachable.open("inputs/acme/tr_f"))
                     .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
             assertThatThrownBy(() -> unreachable.exists("inputs/acme/tr_f"))
                     .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());

@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.TopicSettings;
@@ -15,6 +16,7 @@ import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaCancellationReader;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
 import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import io.pitiserve.worker.runtime.metrics.WorkerMetrics;
 import io.pitiserve.worker.scheduler.StepScheduler;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -152,26 +154,40 @@ public class WorkerConfiguration {
         return new KafkaCancellationReader(consumers, workerTopics.control(), workerEventCodec);
     }
 
+    /** Tags the worker's meters with the model it serves; resolved lazily, once the model is loaded. */
     @Bean
-    Retrier workerRetrier(WorkerProperties worker) {
-        return new Retrier(worker.retryInitialBackoff(), worker.retryMaxBackoff());
+    static MeterFilter workerModelTagFilter(ObjectProvider<PitiModel> workerModel) {
+        return WorkerMetrics.modelTag(() -> {
+            PitiModel model = workerModel.getIfAvailable();
+            return model == null ? "unknown" : model.manifest().name() + "@" + model.manifest().version();
+        });
+    }
+
+    @Bean
+    WorkerMetrics workerMetrics(ObjectProvider<MeterRegistry> meters, StepScheduler workerScheduler) {
+        return new WorkerMetrics(meters.getIfAvailable(SimpleMeterRegistry::new), workerScheduler);
+    }
+
+    @Bean
+    Retrier workerRetrier(WorkerProperties worker, WorkerMetrics workerMetrics) {
+        return new Retrier(worker.retryInitialBackoff(), worker.retryMaxBackoff(), workerMetrics.registry());
     }
 
     @Bean
     JobRunner workerJobRunner(PitiModel workerModel, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
                               KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
-                              Retrier workerRetrier, WorkerProperties worker, ObjectProvider<MeterRegistry> meters) {
+                              Retrier workerRetrier, WorkerProperties worker, WorkerMetrics workerMetrics) {
         JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
                 worker.cancellationCatchUp());
         return new JobRunner(workerModel, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
-                workerRetrier, settings, meters.getIfAvailable(SimpleMeterRegistry::new),
-                Clock.systemUTC());
+                workerRetrier, settings, workerMetrics.registry(), Clock.systemUTC());
     }
 
     @Bean
     KafkaRequestConsumer workerRequestConsumer(KafkaProperties kafka, Topics workerTopics, EventCodec workerEventCodec,
                                                JobRunner workerJobRunner, KafkaEventPublisher workerEventPublisher,
-                                               Retrier workerRetrier, WorkerProperties worker) {
+                                               Retrier workerRetrier, WorkerProperties worker,
+                                               WorkerMetrics workerMetrics) {
         Map<String, Object> config = byteConsumerConfig(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -180,7 +196,7 @@ public class WorkerConfiguration {
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, worker.concurrency());
         config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-requests-" + UUID.randomUUID());
-        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(config);
+        Supplier<Consumer<byte[], byte[]>> consumers = workerMetrics.observed(() -> new KafkaConsumer<>(config));
         return new KafkaRequestConsumer(consumers, workerTopics.requests(), workerEventCodec, workerJobRunner,
                 workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout());
     }

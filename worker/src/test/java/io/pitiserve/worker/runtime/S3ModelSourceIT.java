@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.common.storage.StoredObject;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.worker.engine.EngineOptions;
@@ -119,8 +120,22 @@ class S3ModelSourceIT {
                 .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/corrupt/base/decoder.pt");
         try (Stream<Path> files = Files.walk(cache)) {
             assertThat(files.filter(f -> f.getFileName().toString().equals("model.json")
-                    || f.getFileName().toString().equals("decoder.pt"))).isEmpty();
+                    || f.getFileName().toString().equals("decoder.pt")
+                    || f.getFileName().toString().endsWith(".part"))).isEmpty();
         }
+    }
+
+    @Test
+    void aModelJsonLargerThanAManifestCanBeIsRefusedWithItsSize() {
+        byte[] huge = new byte[(int) S3ModelSource.MAX_MANIFEST_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        models.put("models/mask/huge/model.json", huge, "application/json");
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/huge/");
+
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/huge/model.json is not a model manifest")
+                .hasMessageContaining(huge.length + " bytes");
     }
 
     @Test
@@ -154,6 +169,12 @@ class S3ModelSourceIT {
             public Optional<byte[]> get(String key) {
                 fetched.add(key);
                 return store.get(key);
+            }
+
+            @Override
+            public Optional<StoredObject> open(String key) {
+                fetched.add(key);
+                return store.open(key);
             }
 
             @Override
