@@ -51,7 +51,8 @@ import static org.awaitility.Awaitility.await;
  * The served worker (management port, Prometheus scrape) with a real s3proxy that goes away while a
  * job is being run and comes back: the job retries with back-off, is neither failed nor committed
  * meanwhile, and succeeds exactly once when S3 answers again. Its metrics are then on
- * {@code /actuator/prometheus}, tagged by model and stage, never by job.
+ * {@code /actuator/prometheus}, tagged by model and stage, never by job. A stored input over the
+ * input limit fails its job once, as input_too_large, from the size S3 reports.
  */
 @EmbeddedKafka(partitions = 1)
 class ObjectStoreOutageIT {
@@ -61,23 +62,19 @@ class ObjectStoreOutageIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     private static LocalS3Server s3;
+    private static ConfigurableApplicationContext worker;
+    private static TopicTap events;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static S3ObjectStore store;
+    private static String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final EventCodec codec = new EventCodec("/pitiserve/outage-it");
 
     @BeforeAll
-    static void startS3() {
+    static void startWorker(EmbeddedKafkaBroker broker) throws Exception {
         s3 = LocalS3Server.start();
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
-
-    @Test
-    void aJobWhoseStoreGoesAwayRetriesWithBackOffAndSucceedsOnceWhenItIsBackAndItsMetricsAreScraped(
-            EmbeddedKafkaBroker broker) throws Exception {
-        Path model = Path.of(getClass().getClassLoader().getResource("fixtures/models/micro-mask").toURI());
+        Path model = Path.of(ObjectStoreOutageIT.class.getClassLoader().getResource("fixtures/models/micro-mask")
+                .toURI());
         Map<String, Object> properties = new HashMap<>(s3.properties(BUCKET));
         properties.putAll(Map.of(
                 "server.port", "0",
@@ -89,56 +86,89 @@ class ObjectStoreOutageIT {
                 "pitiserve.worker.retry-max-backoff", "400ms",
                 "logging.level.org.apache.kafka", "WARN",
                 "logging.level.org.gaul", "WARN"));
+        worker = WorkerApplication.serveBuilder().properties(properties).run();
+        base = "http://127.0.0.1:" + worker.getEnvironment().getProperty("local.server.port");
+        events = new TopicTap(broker.getBrokersAsString(), "pitiserve.events");
+        producer = producer(broker);
+        store = s3.client(BUCKET);
+    }
+
+    @AfterAll
+    static void stopWorker() throws Exception {
+        store.close();
+        producer.close();
+        events.close();
+        worker.close();
+        s3.close();
+    }
+
+    @Test
+    void aJobWhoseStoreGoesAwayRetriesWithBackOffAndSucceedsOnceWhenItIsBackAndItsMetricsAreScraped()
+            throws Exception {
         String jobId = "tr_outage" + Long.toString(System.nanoTime(), 32);
-        try (ConfigurableApplicationContext worker = WorkerApplication.serveBuilder().properties(properties).run();
-             TopicTap events = new TopicTap(broker.getBrokersAsString(), "pitiserve.events");
-             KafkaProducer<byte[], byte[]> producer = producer(broker);
-             S3ObjectStore store = s3.client(BUCKET)) {
-            String base = "http://127.0.0.1:" + worker.getEnvironment().getProperty("local.server.port");
-            await().atMost(WAIT).until(() -> get(base + "/actuator/health/readiness").statusCode() == 200);
-            byte[] input = maskPng();
-            store.put("inputs/" + TENANT + "/" + jobId, input, "image/png");
+        await().atMost(WAIT).until(() -> get(base + "/actuator/health/readiness").statusCode() == 200);
+        byte[] input = maskPng();
+        store.put("inputs/" + TENANT + "/" + jobId, input, "image/png");
 
-            s3.stop();
-            try {
-                publish(producer, request(jobId, input));
-                // Back-off: several spaced tries, none of which ends the job.
-                await().atMost(WAIT).until(() -> storeRetries(base) >= 3);
-                assertThat(eventsOf(events, jobId)).noneMatch(e -> e instanceof TranslationSucceeded
-                        || e instanceof TranslationFailed);
-            } finally {
-                s3.startAgain();
-            }
-
-            TranslationSucceeded succeeded = await().atMost(WAIT).until(() -> eventsOf(events, jobId).stream()
-                    .filter(TranslationSucceeded.class::isInstance).map(TranslationSucceeded.class::cast)
-                    .findFirst().orElse(null), e -> e != null);
-            List<JobEvent> all = eventsOf(events, jobId);
-            assertThat(all).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
-            assertThat(all).filteredOn(TranslationSucceeded.class::isInstance).hasSize(1);
-            assertThat(all).noneMatch(TranslationFailed.class::isInstance);
-            assertThat(store.get(succeeded.manifestKey())).isPresent();
-            assertThat(store.get(succeeded.results().get(0).key())).isPresent();
-
-            String metrics = get(base + "/actuator/prometheus").body();
-            String modelTag = "model=\"" + succeeded.model() + "\"";
-            assertThat(metrics).contains(
-                    "pitiserve_worker_jobs_total{" + modelTag + ",outcome=\"succeeded\"}",
-                    "pitiserve_worker_retries_total{cause=\"store\"," + modelTag + "}",
-                    "pitiserve_worker_stage_duration_seconds_count{" + modelTag + ",stage=\"queued\"}",
-                    "pitiserve_worker_stage_duration_seconds_count{" + modelTag + ",stage=\"fetch\"}",
-                    "pitiserve_worker_stage_duration_seconds_count{" + modelTag + ",stage=\"base\"}",
-                    "pitiserve_worker_step_duration_seconds_count{" + modelTag + ",stage=\"base\"}",
-                    "pitiserve_worker_step_duration_seconds_count{" + modelTag + ",stage=\"upsampler\"}",
-                    "pitiserve_worker_batch_rows{" + modelTag + ",stage=\"base\"}",
-                    "pitiserve_worker_queue_lag_records{" + modelTag + "}",
-                    "pitiserve_worker_scheduler_jobs{" + modelTag + ",state=\"waiting\"}");
-            assertThat(value(metrics, "pitiserve_worker_steps_total{" + modelTag + ",stage=\"base\"}")).isEqualTo(5);
-            assertThat(value(metrics, "pitiserve_worker_step_rows_total{" + modelTag + ",stage=\"upsampler\"}"))
-                    .isEqualTo(3);
-            assertThat(value(metrics, "pitiserve_worker_queue_lag_records{" + modelTag + "}")).isZero();
-            assertThat(metrics).doesNotContain(jobId);
+        s3.stop();
+        try {
+            publish(producer, request(jobId, input));
+            // Back-off: several spaced tries, none of which ends the job.
+            await().atMost(WAIT).until(() -> storeRetries(base) >= 3);
+            assertThat(eventsOf(events, jobId)).noneMatch(e -> e instanceof TranslationSucceeded
+                    || e instanceof TranslationFailed);
+        } finally {
+            s3.startAgain();
         }
+
+        TranslationSucceeded succeeded = await().atMost(WAIT).until(() -> eventsOf(events, jobId).stream()
+                .filter(TranslationSucceeded.class::isInstance).map(TranslationSucceeded.class::cast)
+                .findFirst().orElse(null), e -> e != null);
+        List<JobEvent> all = eventsOf(events, jobId);
+        assertThat(all).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
+        assertThat(all).filteredOn(TranslationSucceeded.class::isInstance).hasSize(1);
+        assertThat(all).noneMatch(TranslationFailed.class::isInstance);
+        assertThat(store.get(succeeded.manifestKey())).isPresent();
+        assertThat(store.get(succeeded.results().get(0).key())).isPresent();
+
+        String metrics = get(base + "/actuator/prometheus").body();
+        String modelTag = "model=\"" + succeeded.model() + "\"";
+        assertThat(metrics).contains(
+                "pitiserve_worker_jobs_total{" + modelTag + ",outcome=\"succeeded\"}",
+                "pitiserve_worker_retries_total{cause=\"store\"," + modelTag + "}",
+                "pitiserve_worker_stage_duration_seconds_count{" + modelTag + ",stage=\"queued\"}",
+                "pitiserve_worker_stage_duration_seconds_count{" + modelTag + ",stage=\"fetch\"}",
+                "pitiserve_worker_stage_duration_seconds_count{" + modelTag + ",stage=\"base\"}",
+                "pitiserve_worker_step_duration_seconds_count{" + modelTag + ",stage=\"base\"}",
+                "pitiserve_worker_step_duration_seconds_count{" + modelTag + ",stage=\"upsampler\"}",
+                "pitiserve_worker_batch_rows{" + modelTag + ",stage=\"base\"}",
+                "pitiserve_worker_queue_lag_records{" + modelTag + "}",
+                "pitiserve_worker_scheduler_jobs{" + modelTag + ",state=\"waiting\"}");
+        assertThat(value(metrics, "pitiserve_worker_steps_total{" + modelTag + ",stage=\"base\"}")).isEqualTo(5);
+        assertThat(value(metrics, "pitiserve_worker_step_rows_total{" + modelTag + ",stage=\"upsampler\"}"))
+                .isEqualTo(3);
+        assertThat(value(metrics, "pitiserve_worker_queue_lag_records{" + modelTag + "}")).isZero();
+        assertThat(metrics).doesNotContain(jobId);
+    }
+
+    @Test
+    void aStoredInputOverTheInputLimitFailsTheJobAsInputTooLargeWithoutRetrying() throws Exception {
+        String jobId = "tr_oversized" + Long.toString(System.nanoTime(), 32);
+        await().atMost(WAIT).until(() -> get(base + "/actuator/health/readiness").statusCode() == 200);
+        byte[] input = new byte[8 * 1024 * 1024 + 1];
+        store.put("inputs/" + TENANT + "/" + jobId, input, "image/png");
+        double retriesBefore = storeRetries(base);
+
+        publish(producer, request(jobId, input));
+
+        TranslationFailed failed = await().atMost(WAIT).until(() -> eventsOf(events, jobId).stream()
+                .filter(TranslationFailed.class::isInstance).map(TranslationFailed.class::cast)
+                .findFirst().orElse(null), e -> e != null);
+        assertThat(failed.code()).isEqualTo("input_too_large");
+        assertThat(failed.message()).contains("inputs/" + TENANT + "/" + jobId).contains("8388609 bytes")
+                .contains("the limit is 8388608 bytes");
+        assertThat(eventsOf(events, jobId)).noneMatch(TranslationSucceeded.class::isInstance);
+        assertThat(storeRetries(base)).isEqualTo(retriesBefore);
     }
 
     /** The base stage takes 5 steps, the upsampler 3, one sample: the step counters must say exactly that. */
