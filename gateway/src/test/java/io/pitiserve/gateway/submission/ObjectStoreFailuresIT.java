@@ -91,6 +91,8 @@ class ObjectStoreFailuresIT {
             Answer readiness = api.get("/actuator/health/readiness", null);
             assertThat(readiness.status()).isEqualTo(503);
             assertThat(readiness.json().at("/components/objectStore/status").stringValue()).isEqualTo("DOWN");
+            assertThat(readiness.json().at("/components/objectStore/details/reason").stringValue())
+                    .contains("S3 unreachable");
             assertThat(readiness.json().at("/components/kafka/status").stringValue()).isEqualTo("UP");
         } finally {
             S3.startAgain();
