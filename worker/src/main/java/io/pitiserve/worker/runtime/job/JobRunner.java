@@ -18,6 +18,7 @@ import io.pitiserve.common.image.InputLimits;
 import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.common.image.PngImages;
 import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.common.storage.ObjectTooLargeException;
 import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.Sampler;
@@ -206,7 +207,7 @@ public final class JobRunner {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
         }
         InputKind task = taskOf(params);
-        byte[] input = retrier.call("reading input " + request.inputKey(), () -> store.get(request.inputKey()), abandoned)
+        byte[] input = retrier.call("reading input " + request.inputKey(), () -> readInput(request.inputKey()), abandoned)
                 .orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
                         "input object " + request.inputKey() + " does not exist"));
         if (request.inputSha256() != null && !request.inputSha256().isBlank()
@@ -273,6 +274,9 @@ public final class JobRunner {
         record("base", (long) (engineTimings.baseMs() * 1e6));
         record("upsampler", (long) (engineTimings.upsamplerMs() * 1e6));
         record("store", t4 - t3);
+        record("queued", (long) (timings.get("queued") * 1e6));
+        recordStep("base", engineTimings.baseMs(), engineTimings.baseSteps());
+        recordStep("upsampler", engineTimings.upsamplerMs(), engineTimings.upsamplerSteps());
 
         String manifestKey = ResultKeys.manifest(jobId);
         TranslationSucceeded succeeded = new TranslationSucceeded(jobId, request.tenant(), clock.instant(),
@@ -282,6 +286,18 @@ public final class JobRunner {
         // Written last: its presence means every result object is complete.
         retrier.run("writing " + manifestKey, () -> store.put(manifestKey, manifestJson, "application/json"), abandoned);
         return succeeded;
+    }
+
+    /** The stored input, refused from the size S3 reports when it is over the input limit. */
+    private Optional<byte[]> readInput(String key) {
+        long maxBytes = InputLimits.DEFAULT.maxBytes();
+        try {
+            return store.get(key, maxBytes);
+        } catch (ObjectTooLargeException e) {
+            throw new InvalidInputException(InvalidInputException.Reason.INPUT_TOO_LARGE, "input object " + key
+                    + " is " + (e.size() < 0 ? "larger than " + maxBytes : e.size()) + " bytes; the limit is "
+                    + maxBytes + " bytes");
+        }
     }
 
     private TranslationSucceeded.ResultImage storePng(String kind, int index, String key, float[] chw, int size,
@@ -367,6 +383,14 @@ public final class JobRunner {
     private void record(String stage, long nanos) {
         Timer.builder("pitiserve.worker.stage.duration").tag("stage", stage).register(meters)
                 .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The mean wall time of one denoising step of the stage, as this job saw it in its running batch. */
+    private void recordStep(String stage, double stageMs, int steps) {
+        if (steps > 0) {
+            Timer.builder("pitiserve.worker.step.duration").tag("stage", stage).register(meters)
+                    .record((long) (stageMs * 1e6 / steps), TimeUnit.NANOSECONDS);
+        }
     }
 
     private static String blankToNull(String value) {
