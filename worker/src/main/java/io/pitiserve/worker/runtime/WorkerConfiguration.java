@@ -59,8 +59,8 @@ import java.util.function.Supplier;
  * context's.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({WorkerProperties.class, SchedulerProperties.class, TopicSettings.class,
-        S3Properties.class})
+@EnableConfigurationProperties({WorkerProperties.class, EngineProperties.class, SchedulerProperties.class,
+        TopicSettings.class, S3Properties.class})
 public class WorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
@@ -85,13 +85,13 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    PitiModel workerModel(WorkerProperties worker, S3Properties s3) {
+    PitiModel workerModel(WorkerProperties worker, EngineProperties engine, S3Properties s3) {
         configureNativeRuntime(worker.threads());
         Path directory = modelDirectory(worker, s3);
-        PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true));
+        PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true, engine.toPrecision()));
         log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
                 model.manifest().version(), model.manifest().input().kind(), model.manifest().input().size(),
-                directory, worker.device());
+                directory, worker.device() + " in " + engine.precision());
         return model;
     }
 
