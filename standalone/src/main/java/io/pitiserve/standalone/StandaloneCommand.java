@@ -104,8 +104,8 @@ public final class StandaloneCommand {
               --latency-samples N       jobs completed one at a time first (200)
             options of bench batching (the engine in this process, no Kafka or S3; --model as above):
               --levels L,L,...          concurrent jobs offered (1,4,16,64); --headline L for the JSON (16)
-              --jobs J,J,...            jobs per run, one per level (burst + as many Poisson arrivals
-                                        up to 16 clients: 8,8,32,64)   --min-jobs N  at least (8)
+              --jobs J,J,...            jobs per run, one per level (default: the burst, then Poisson
+                                        arrivals: 4,8,24,64)   --min-jobs N  at least (4)
               --think-ms MS             mean pause of a client between jobs, Poisson (100)
               --base-steps S            (10)   --sr-steps S (2)
               --threads N               thread budget of every mode (the machine's cores)
@@ -269,7 +269,7 @@ public final class StandaloneCommand {
                     line.integer("threads", Runtime.getRuntime().availableProcessors()),
                     BatchingBenchmark.Options.integers("--levels", line.string("levels", "1,4,16,64")),
                     line.has("jobs") ? BatchingBenchmark.Options.integers("--jobs", line.string("jobs", null)) : null,
-                    line.integer("min-jobs", 8), line.integer("think-ms", 100),
+                    line.integer("min-jobs", 4), line.integer("think-ms", 100),
                     line.string("base-steps", "10"), line.string("sr-steps", "2"), line.integer("request-batch", 4),
                     requestCalls(line.string("request-calls", "scheduler")),
                     line.integer("batch-wait-ms", 50), line.integer("max-jobs", 16),

@@ -117,13 +117,15 @@ public final class BatchingBenchmark {
 
         /**
          * Jobs of a run at {@code level}: as given by {@code --jobs}, else a burst of {@code level} jobs
-         * followed, up to 16 clients, by as many Poisson arrivals, and at least {@code minJobs}.
+         * followed by Poisson arrivals - as many again up to 4 clients, half as many up to 16, none above
+         * (the burst alone) - and at least {@code minJobs}: 4, 8, 24 and 64 jobs at 1, 4, 16 and 64.
          */
         public int jobsAt(int level) {
             if (jobs != null) {
                 return jobs.get(levels.indexOf(level));
             }
-            return Math.max(minJobs, level <= 16 ? 2 * level : level);
+            int planned = level <= 4 ? 2 * level : level <= 16 ? level + level / 2 : level;
+            return Math.max(minJobs, planned);
         }
 
         /** Parses "16,2" (rows per step, rows per call). */
