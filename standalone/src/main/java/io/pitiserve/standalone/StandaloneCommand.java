@@ -104,9 +104,11 @@ public final class StandaloneCommand {
               --latency-samples N       jobs completed one at a time first (200)
             options of bench batching (the engine in this process, no Kafka or S3; --model as above):
               --levels L,L,...          concurrent jobs offered (1,4,16,64); --headline L for the JSON (16)
-              --min-jobs N              jobs per run at least, max(level, N) (8)
+              --jobs J,J,...            jobs per run, one per level (default: the burst, then Poisson
+                                        arrivals: 4,8,24,64)   --min-jobs N  at least (4)
               --think-ms MS             mean pause of a client between jobs, Poisson (100)
-              --base-steps S            (10)   --sr-steps S (2)   --threads N intra-op threads (1)
+              --base-steps S            (10)   --sr-steps S (2)
+              --threads N               thread budget of every mode (the machine's cores)
               --modes M,M,...           sequential,request,continuous,latency (all four)
               --request-batch N         fixed batch size of request-level batching (4)
               --request-calls C         scheduler: its decoder calls have the scheduler's call rows;
@@ -139,7 +141,7 @@ public final class StandaloneCommand {
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
             "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
-            "base-rows", "sr-rows");
+            "base-rows", "sr-rows", "jobs");
 
     private StandaloneCommand() {
     }
@@ -264,8 +266,10 @@ public final class StandaloneCommand {
         BatchingBenchmark.Options options;
         try {
             options = new BatchingBenchmark.Options(line.has("model") ? Path.of(line.string("model", null)) : null,
-                    line.integer("threads", 1), BatchingBenchmark.Options.integers("--levels",
-                    line.string("levels", "1,4,16,64")), line.integer("min-jobs", 8), line.integer("think-ms", 100),
+                    line.integer("threads", Runtime.getRuntime().availableProcessors()),
+                    BatchingBenchmark.Options.integers("--levels", line.string("levels", "1,4,16,64")),
+                    line.has("jobs") ? BatchingBenchmark.Options.integers("--jobs", line.string("jobs", null)) : null,
+                    line.integer("min-jobs", 4), line.integer("think-ms", 100),
                     line.string("base-steps", "10"), line.string("sr-steps", "2"), line.integer("request-batch", 4),
                     requestCalls(line.string("request-calls", "scheduler")),
                     line.integer("batch-wait-ms", 50), line.integer("max-jobs", 16),

@@ -1,5 +1,6 @@
 package io.pitiserve.common.events;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,9 @@ import java.util.Map;
  * @param returnBase    whether the 64 px base images are kept too
  * @param webhook       where to tell the client, or null
  * @param metadata      opaque client data, echoed in events and webhooks
+ * @param priority      {@value #MIN_PRIORITY}..{@value #MAX_PRIORITY}, higher is admitted first; null for
+ *                      {@value #DEFAULT_PRIORITY}
+ * @param deadline      the job fails with {@code deadline_exceeded} if it has not finished by then; null for none
  */
 public record TranslationParams(
         String task,
@@ -34,7 +38,29 @@ public record TranslationParams(
         long seed,
         boolean returnBase,
         Webhook webhook,
-        Map<String, String> metadata) {
+        Map<String, String> metadata,
+        Integer priority,
+        Instant deadline) {
+
+    /** Lowest priority a request may carry. */
+    public static final int MIN_PRIORITY = 0;
+    /** Highest priority a request may carry. */
+    public static final int MAX_PRIORITY = 9;
+    /** The priority of a request that names none. */
+    public static final int DEFAULT_PRIORITY = 5;
+
+    /** Parameters without priority (the default) and without deadline. */
+    public TranslationParams(String task, String model, int numSamples, double guidanceScale, String guidance,
+                             String baseSteps, String srSteps, String sampler, double eta, long seed,
+                             boolean returnBase, Webhook webhook, Map<String, String> metadata) {
+        this(task, model, numSamples, guidanceScale, guidance, baseSteps, srSteps, sampler, eta, seed, returnBase,
+                webhook, metadata, null, null);
+    }
+
+    /** The priority to schedule with: the requested one, or {@value #DEFAULT_PRIORITY}. */
+    public int priorityOrDefault() {
+        return priority == null ? DEFAULT_PRIORITY : priority;
+    }
 
     /** A webhook target and the events it wants (default: the terminal ones). */
     public record Webhook(String url, List<String> events) {

@@ -18,7 +18,7 @@ public final class SampleEvents {
     public static TranslationParams someParams() {
         return new TranslationParams("mask", "piti-mask-1", 2, 3.0, "cfg", "27", "ddim20", "ddim", 0.0, 42L, true,
                 new TranslationParams.Webhook("https://hooks.example.com/piti", List.of("succeeded")),
-                Map.of("order", "A-17"));
+                Map.of("order", "A-17"), 7, TIME.plusSeconds(600));
     }
 
     public static TranslationRequested aRequestedJob() {

@@ -3,6 +3,10 @@ package io.pitiserve.gateway.submission;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +20,7 @@ import io.pitiserve.common.image.InputKind;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -25,6 +30,10 @@ import tools.jackson.databind.JsonNode;
  * (or {@code unknown_model}) problem naming the member, what it was and what is accepted; unknown
  * members are refused too, so that a typo ({@code num_sample}) does not silently fall back to a
  * default.
+ *
+ * <p>Scheduling: {@code priority} 0..9 (higher is admitted first by the worker; absent: 5) and a
+ * deadline, either absolute ({@code deadline}, RFC 3339 with an offset) or relative to the
+ * submission ({@code deadline_ms}); the event always carries the absolute instant.
  */
 @Component
 public class TranslationParamsReader {
@@ -34,18 +43,27 @@ public class TranslationParamsReader {
     static final int MAX_METADATA_ENTRIES = 16;
     static final int MAX_METADATA_BYTES = 2048;
     static final int MAX_STEPS = 1000;
+    /** The longest deadline a request may set, from the submission on. */
+    static final Duration MAX_DEADLINE = Duration.ofDays(1);
     static final List<String> WEBHOOK_EVENTS = List.of("started", "progress", "succeeded", "failed", "cancelled");
     static final List<String> DEFAULT_WEBHOOK_EVENTS = List.of("succeeded", "failed", "cancelled");
 
     private static final Set<String> MEMBERS = Set.of("task", "model", "num_samples", "guidance_scale", "guidance",
-            "base_steps", "sr_steps", "sampler", "eta", "seed", "return_base", "webhook", "metadata");
+            "base_steps", "sr_steps", "sampler", "eta", "seed", "return_base", "webhook", "metadata", "priority", "deadline", "deadline_ms");
     private static final Pattern SECTIONS = Pattern.compile("[0-9]{1,4}(,[0-9]{1,4})*");
     private static final Pattern DDIM = Pattern.compile("ddim[0-9]{1,4}");
 
     private final List<GatewayProperties.Model> models;
+    private final Clock clock;
 
+    @Autowired
     public TranslationParamsReader(GatewayProperties properties) {
+        this(properties, Clock.systemUTC());
+    }
+
+    TranslationParamsReader(GatewayProperties properties, Clock clock) {
         this.models = properties.models();
+        this.clock = clock;
     }
 
     /**
@@ -85,8 +103,52 @@ public class TranslationParamsReader {
         boolean returnBase = bool(params, "return_base", false);
         TranslationParams.Webhook webhook = webhook(params.get("webhook"));
         Map<String, String> metadata = metadata(params.get("metadata"));
+        Integer priority = params.hasNonNull("priority") ? (int) integer(params, "priority",
+                TranslationParams.DEFAULT_PRIORITY, TranslationParams.MIN_PRIORITY, TranslationParams.MAX_PRIORITY)
+                : null;
+        Instant deadline = deadline(params);
         return new TranslationParams(kind.wireName(), model, numSamples, guidanceScale, guidance, baseSteps, srSteps,
-                sampler, eta, seed, returnBase, webhook, metadata);
+                sampler, eta, seed, returnBase, webhook, metadata, priority, deadline);
+    }
+
+    /** The absolute deadline from {@code deadline} or {@code deadline_ms} (not both), null for none. */
+    private Instant deadline(JsonNode params) {
+        boolean absolute = params.hasNonNull("deadline");
+        boolean relative = params.hasNonNull("deadline_ms");
+        if (absolute && relative) {
+            throw ApiProblem.invalidParameter("deadline", "give either deadline (an RFC 3339 time) or deadline_ms "
+                    + "(milliseconds from now), not both");
+        }
+        Instant now = clock.instant();
+        Instant latest = now.plus(MAX_DEADLINE);
+        if (relative) {
+            long millis = integer(params, "deadline_ms", 0, 1, MAX_DEADLINE.toMillis());
+            return now.plusMillis(millis);
+        }
+        if (!absolute) {
+            return null;
+        }
+        JsonNode node = params.get("deadline");
+        String hint = "deadline must be an RFC 3339 date-time with an offset, e.g. \"2026-11-27T10:15:30Z\", between "
+                + "now and " + MAX_DEADLINE.toHours() + " hours from now";
+        if (!node.isString()) {
+            throw ApiProblem.invalidParameter("deadline", hint + "; was " + describe(node));
+        }
+        Instant deadline;
+        try {
+            deadline = java.time.OffsetDateTime.parse(node.stringValue().trim()).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.invalidParameter("deadline", hint + "; was " + describe(node));
+        }
+        if (!deadline.isAfter(now)) {
+            throw ApiProblem.invalidParameter("deadline", "deadline " + node.stringValue() + " has passed already (now "
+                    + now + "); " + hint);
+        }
+        if (deadline.isAfter(latest)) {
+            throw ApiProblem.invalidParameter("deadline", "deadline " + node.stringValue() + " is more than "
+                    + MAX_DEADLINE.toHours() + " hours away; " + hint);
+        }
+        return deadline;
     }
 
     private String model(String model, InputKind kind) {

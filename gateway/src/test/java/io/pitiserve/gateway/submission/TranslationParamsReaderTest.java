@@ -3,7 +3,10 @@ package io.pitiserve.gateway.submission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 
@@ -21,8 +24,10 @@ class TranslationParamsReaderTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
+
     private final TranslationParamsReader reader = new TranslationParamsReader(properties(List.of(
-            new GatewayProperties.Model("mask", "tiny-mask", "1", true))));
+            new GatewayProperties.Model("mask", "tiny-mask", "1", true))), Clock.fixed(NOW, ZoneOffset.UTC));
 
     @Test
     void onlyATaskIsNeededAndEveryOtherParameterGetsItsDefault() {
@@ -112,6 +117,54 @@ class TranslationParamsReaderTest {
         assertProblem("{\"task\": \"mask\", \"metadata\": " + many + "}", "metadata", "17 entries", "16");
         assertProblem("{\"task\": \"mask\", \"metadata\": {\"big\": \"" + "x".repeat(2100) + "\"}}", "metadata", "2048");
         assertProblem("{\"task\": \"mask\", \"metadata\": {\"n\": 1}}", "metadata.n", "strings");
+    }
+
+    @Test
+    void withoutPriorityOrDeadlineTheEventCarriesNeitherAndTheDefaultPriorityIsFive() {
+        TranslationParams params = read("{\"task\": \"mask\"}");
+
+        assertThat(params.priority()).isNull();
+        assertThat(params.deadline()).isNull();
+        assertThat(params.priorityOrDefault()).isEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 5, 9})
+    void aPriorityFromZeroToNineIsCarried(int priority) {
+        assertThat(read("{\"task\": \"mask\", \"priority\": " + priority + "}").priority()).isEqualTo(priority);
+    }
+
+    @Test
+    void aPriorityOutOfRangeOrNotAnIntegerIsRefusedNamingTheRange() {
+        assertProblem("{\"task\": \"mask\", \"priority\": 10}", "priority", "0..9", "10");
+        assertProblem("{\"task\": \"mask\", \"priority\": -1}", "priority", "0..9", "-1");
+        assertProblem("{\"task\": \"mask\", \"priority\": 2.5}", "priority", "0..9");
+        assertProblem("{\"task\": \"mask\", \"priority\": \"high\"}", "priority", "0..9", "high");
+    }
+
+    @Test
+    void aRelativeDeadlineBecomesAnAbsoluteInstantAtSubmission() {
+        assertThat(read("{\"task\": \"mask\", \"deadline_ms\": 30000}").deadline())
+                .isEqualTo(NOW.plusSeconds(30));
+    }
+
+    @Test
+    void anAbsoluteDeadlineWithAnyOffsetIsCarriedAsAnInstant() {
+        assertThat(read("{\"task\": \"mask\", \"deadline\": \"2026-11-27T11:30:00+01:00\"}").deadline())
+                .isEqualTo(Instant.parse("2026-11-27T10:30:00Z"));
+    }
+
+    @Test
+    void deadlinesThatPassedAreTooFarOrMalformedAreRefused() {
+        assertProblem("{\"task\": \"mask\", \"deadline\": \"2026-11-27T09:59:59Z\"}", "deadline", "passed");
+        assertProblem("{\"task\": \"mask\", \"deadline\": \"2026-11-29T10:00:00Z\"}", "deadline", "24 hours");
+        assertProblem("{\"task\": \"mask\", \"deadline\": \"tomorrow\"}", "deadline", "RFC 3339", "tomorrow");
+        assertProblem("{\"task\": \"mask\", \"deadline\": 1764237600}", "deadline", "RFC 3339");
+        assertProblem("{\"task\": \"mask\", \"deadline_ms\": 0}", "deadline_ms", "1..86400000", "0");
+        assertProblem("{\"task\": \"mask\", \"deadline_ms\": 86400001}", "deadline_ms", "1..86400000");
+        assertProblem("{\"task\": \"mask\", \"deadline_ms\": \"5s\"}", "deadline_ms", "1..86400000");
+        assertProblem("{\"task\": \"mask\", \"deadline_ms\": 1000, \"deadline\": \"2026-11-27T10:30:00Z\"}",
+                "deadline", "not both");
     }
 
     private TranslationParams read(String json) {

@@ -43,6 +43,12 @@ class BatchingBenchIT {
         // At four concurrent jobs the scheduler's steps hold more than one job's rows on average.
         assertThat(result.path("runs").path("continuous@4").path("rows_per_step").asDouble()).isGreaterThan(1.5);
         assertThat(result.path("runs").path("sequential@1").path("jobs").asInt()).isEqualTo(4);
+        // Every run says what it cost and what the probe measured, so a slow run can be told from a busy machine.
+        assertThat(result.path("runs").path("continuous@4").path("cpu_s_per_job").asDouble()).isPositive();
+        assertThat(result.path("runs").path("continuous@4").path("cores").asDouble()).isPositive();
+        assertThat(result.path("decoder_call_ms").propertyNames()).contains("base_2rows_1threads",
+                "upsampler_1rows_1threads", "base_2rows_1threads_both_stages_at_once");
+        assertThat(stdout).contains("decoder call cost", "one whole job");
     }
 
     @Test
@@ -50,6 +56,7 @@ class BatchingBenchIT {
         assertThat(refusal("--levels", "1,x")).contains("--levels");
         assertThat(refusal("--base-rows", "4,8")).contains("rows per decoder call must be in 1..4");
         assertThat(refusal("--modes", "sequential,fastest")).contains("--modes must be some of");
+        assertThat(refusal("--levels", "1,4", "--jobs", "8")).contains("--jobs must give one positive number");
     }
 
     /** The error output of {@code bench batching ARGS}, which must exit with the usage code 2. */

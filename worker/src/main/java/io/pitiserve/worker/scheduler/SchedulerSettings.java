@@ -14,11 +14,27 @@ import java.util.Map;
  * @param deviceRowLimit  a decoder call with more rows fails as a device out of memory does (0 = none);
  *                        simulates a device's memory for tests and benchmarks
  * @param tenantWeights   weighted share of admissions per tenant; absent tenants weigh 1
+ * @param computeThreads  threads shared by both stages that run the decoder calls (one call group of
+ *                        up to a stage's call rows each, a job never split); 0: each stage's lane runs its
+ *                        own calls, one after another
  */
 public record SchedulerSettings(int maxJobs, StageLimits base, StageLimits upsampler, StagePolicy policy,
-                                boolean fixedCallShape, int deviceRowLimit, Map<String, Integer> tenantWeights) {
+                                boolean fixedCallShape, int deviceRowLimit, Map<String, Integer> tenantWeights,
+                                int computeThreads) {
+
+    /** Compute threads unless set: two, one per stage's worth of work, as many as the lanes. */
+    public static final int DEFAULT_COMPUTE_THREADS = 2;
+
+    /** Settings with {@link #DEFAULT_COMPUTE_THREADS} compute threads. */
+    public SchedulerSettings(int maxJobs, StageLimits base, StageLimits upsampler, StagePolicy policy,
+                             boolean fixedCallShape, int deviceRowLimit, Map<String, Integer> tenantWeights) {
+        this(maxJobs, base, upsampler, policy, fixedCallShape, deviceRowLimit, tenantWeights, DEFAULT_COMPUTE_THREADS);
+    }
 
     public SchedulerSettings {
+        if (computeThreads < 0) {
+            throw new IllegalArgumentException("compute threads must be >= 0, got " + computeThreads);
+        }
         if (maxJobs < 1) {
             throw new IllegalArgumentException("max jobs must be >= 1, got " + maxJobs);
         }
@@ -47,19 +63,24 @@ public record SchedulerSettings(int maxJobs, StageLimits base, StageLimits upsam
     }
 
     public SchedulerSettings withPolicy(StagePolicy newPolicy) {
-        return new SchedulerSettings(maxJobs, base, upsampler, newPolicy, fixedCallShape, deviceRowLimit, tenantWeights);
+        return new SchedulerSettings(maxJobs, base, upsampler, newPolicy, fixedCallShape, deviceRowLimit, tenantWeights, computeThreads);
     }
 
     public SchedulerSettings withStages(StageLimits newBase, StageLimits newUpsampler) {
         return new SchedulerSettings(maxJobs, newBase, newUpsampler, policy, fixedCallShape, deviceRowLimit,
-                tenantWeights);
+                tenantWeights, computeThreads);
+    }
+
+    public SchedulerSettings withComputeThreads(int threads) {
+        return new SchedulerSettings(maxJobs, base, upsampler, policy, fixedCallShape, deviceRowLimit, tenantWeights,
+                threads);
     }
 
     public SchedulerSettings withDeviceRowLimit(int limit) {
-        return new SchedulerSettings(maxJobs, base, upsampler, policy, fixedCallShape, limit, tenantWeights);
+        return new SchedulerSettings(maxJobs, base, upsampler, policy, fixedCallShape, limit, tenantWeights, computeThreads);
     }
 
     public SchedulerSettings withTenantWeights(Map<String, Integer> weights) {
-        return new SchedulerSettings(maxJobs, base, upsampler, policy, fixedCallShape, deviceRowLimit, weights);
+        return new SchedulerSettings(maxJobs, base, upsampler, policy, fixedCallShape, deviceRowLimit, weights, computeThreads);
     }
 }

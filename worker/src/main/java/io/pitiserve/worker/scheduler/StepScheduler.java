@@ -6,6 +6,7 @@ import io.pitiserve.worker.engine.DenoisingStep;
 import io.pitiserve.worker.engine.DeviceMemory;
 import io.pitiserve.worker.engine.EngineJob;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Stage;
 import io.pitiserve.worker.engine.StageKind;
 import io.pitiserve.worker.engine.Trajectory;
 import io.pitiserve.worker.engine.TranslationCancelledException;
@@ -23,10 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Step-level continuous batching: per loaded model and stage, a running batch of samples, each at
@@ -42,6 +47,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * device memory is run again with decoder calls of half the rows (remembered for that model and
  * stage), so no job is lost to it. With {@link SchedulerSettings#fixedCallShape()} every decoder call
  * of a stage has the same number of rows, so results do not depend on the batch.
+ *
+ * <p>The lanes decide what runs; with {@link SchedulerSettings#computeThreads()} above zero the work
+ * itself (encoding and the decoder calls, one group of up to a stage's call rows per task, a job
+ * never split) runs on that many compute threads shared by both stages, so every thread has work
+ * whenever either stage has more than one group, however uneven the two stages' costs are.
  */
 public final class StepScheduler implements AutoCloseable {
 
@@ -74,6 +84,8 @@ public final class StepScheduler implements AutoCloseable {
     private final Deque<Ticket> upsamplerQueue = new ArrayDeque<>();
     private final Lane base;
     private final Lane upsampler;
+    /** Runs encodings and decoder call groups for both lanes; null: each lane runs its own. */
+    private final ExecutorService compute;
     private int admitted;
     private long sequence;
     private volatile boolean open = true;
@@ -86,6 +98,8 @@ public final class StepScheduler implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.waiting = new FairQueue<>(settings.tenantWeights());
+        this.compute = settings.computeThreads() == 0 ? null : Executors.newFixedThreadPool(settings.computeThreads(),
+                new ComputeThreads());
         this.base = new Lane(StageKind.BASE);
         this.upsampler = new Lane(StageKind.UPSAMPLER);
         base.thread.start();
@@ -163,6 +177,9 @@ public final class StepScheduler implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (compute != null) {
+            compute.shutdownNow();
+        }
         List<Ticket> left = new ArrayList<>();
         lock.lock();
         try {
@@ -175,6 +192,44 @@ public final class StepScheduler implements AutoCloseable {
         for (Ticket ticket : left) {
             ticket.job.close();
             ticket.result.completeExceptionally(new TranslationCancelledException("the worker is stopping"));
+        }
+    }
+
+    /** Daemon compute threads, numbered. */
+    private static final class ComputeThreads implements java.util.concurrent.ThreadFactory {
+        private final AtomicInteger count = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable runnable) {
+            Thread thread = new Thread(runnable, "pitiserve-scheduler-compute-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+
+    /** Runs {@code work} on a compute thread and waits for it (on the calling thread without compute threads). */
+    private <T> CompletableFuture<T> onCompute(Supplier<T> work) {
+        if (compute == null) {
+            try {
+                return CompletableFuture.completedFuture(work.get());
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return CompletableFuture.supplyAsync(work, compute);
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
         }
     }
 
@@ -305,7 +360,7 @@ public final class StepScheduler implements AutoCloseable {
                         lock.unlock();
                     }
                     dropped.forEach(ticket -> fail(ticket, dropReasonOrStop(ticket), false));
-                    entering.forEach(this::enter);
+                    enter(entering);
                     dropRunning();
                     Batch batch = nextBatch();
                     if (batch != null) {
@@ -411,16 +466,25 @@ public final class StepScheduler implements AutoCloseable {
                     new CallShape(limits.callRows(), settings.fixedCallShape(), settings.deviceRowLimit())));
         }
 
-        /** On this lane: a reserved job joins its batch (the base stage encodes its input first). */
-        private void enter(Ticket ticket) {
-            try {
-                if (kind == StageKind.BASE) {
-                    ticket.trajectories = ticket.job.startBase();
+        /**
+         * On this lane: reserved jobs join their batches; the base stage encodes their inputs first, all
+         * at once on the compute threads.
+         */
+        private void enter(List<Ticket> entering) {
+            List<CompletableFuture<List<Trajectory>>> started = new ArrayList<>();
+            for (Ticket ticket : entering) {
+                started.add(kind == StageKind.BASE ? onCompute(ticket.job::startBase)
+                        : CompletableFuture.completedFuture(ticket.trajectories));
+            }
+            for (int k = 0; k < entering.size(); k++) {
+                Ticket ticket = entering.get(k);
+                try {
+                    ticket.trajectories = await(started.get(k));
+                    batch(ticket.spec.model()).jobs.add(ticket);
+                } catch (RuntimeException e) {
+                    batch(ticket.spec.model()).rows -= ticket.job.rows(kind);
+                    fail(ticket, e, true);
                 }
-                batch(ticket.spec.model()).jobs.add(ticket);
-            } catch (RuntimeException e) {
-                batch(ticket.spec.model()).rows -= ticket.job.rows(kind);
-                fail(ticket, e, true);
             }
         }
 
@@ -449,41 +513,78 @@ public final class StepScheduler implements AutoCloseable {
             return busy.get(Math.floorMod(turn++, busy.size()));
         }
 
+        /**
+         * One step of every job of {@code batch}: its jobs cut into call groups of up to the batch's
+         * call rows (a job never split), the groups run on the compute threads. A group that runs out
+         * of device memory changes none of its jobs: the failed groups run again with calls of half
+         * the rows (remembered), down to one row; any other failure fails that group's jobs only.
+         */
         private void step(Batch batch) {
-            List<Trajectory> group = new ArrayList<>();
-            for (Ticket ticket : batch.jobs) {
-                group.addAll(ticket.trajectories);
-            }
-            DenoisingStep.Timing timing;
-            while (true) {
-                try {
-                    timing = DenoisingStep.run(batch.model.stage(kind), group, batch.steps, batch.shape);
-                    break;
-                } catch (RuntimeException e) {
-                    int tried = batch.shape.padded() ? batch.shape.rowsPerCall()
-                            : Math.min(batch.shape.rowsPerCall(), batch.rows);
-                    if (DeviceMemory.isOutOfMemory(e) && tried > 1) {
-                        batch.shape = batch.shape.withRowsPerCall(Math.max(1, tried / 2));
-                        splits.incrementAndGet();
-                        log.warn("{} step of {} rows ran out of device memory with calls of {} rows; retrying with "
-                                        + "calls of {} rows: {}", kind.label(), batch.rows, tried,
-                                batch.shape.rowsPerCall(), e.getMessage());
+            List<Ticket> pending = List.copyOf(batch.jobs);
+            long forwardNanos = 0;
+            int callCount = 0;
+            int rowCount = 0;
+            int paddingCount = 0;
+            while (!pending.isEmpty()) {
+                List<List<Ticket>> groups = groups(pending, batch.shape);
+                CallShape shape = batch.shape;
+                Stage stage = batch.model.stage(kind);
+                List<CompletableFuture<DenoisingStep.Timing>> runs = new ArrayList<>();
+                for (List<Ticket> group : groups) {
+                    List<Trajectory> trajectories = new ArrayList<>();
+                    group.forEach(ticket -> trajectories.addAll(ticket.trajectories));
+                    runs.add(onCompute(() -> DenoisingStep.run(stage, trajectories, batch.steps, shape)));
+                }
+                List<Ticket> failed = new ArrayList<>();
+                RuntimeException failure = null;
+                boolean outOfMemory = true;
+                int triedRows = 0;
+                for (int g = 0; g < groups.size(); g++) {
+                    List<Ticket> group = groups.get(g);
+                    DenoisingStep.Timing timing;
+                    try {
+                        timing = await(runs.get(g));
+                    } catch (RuntimeException e) {
+                        failed.addAll(group);
+                        failure = failure == null ? e : failure;
+                        outOfMemory &= DeviceMemory.isOutOfMemory(e);
+                        int groupRows = group.stream().mapToInt(ticket -> ticket.job.rows(kind)).sum();
+                        triedRows = Math.max(triedRows, shape.padded() ? shape.rowsPerCall()
+                                : Math.min(shape.rowsPerCall(), groupRows));
                         continue;
                     }
-                    log.error("{} step of {} job(s) failed; failing them", kind.label(), batch.jobs.size(), e);
-                    for (Ticket ticket : List.copyOf(batch.jobs)) {
-                        leave(batch, ticket);
-                        fail(ticket, e, true);
+                    forwardNanos += timing.forwardNanos();
+                    callCount += timing.calls();
+                    rowCount += timing.rows();
+                    paddingCount += timing.paddingRows();
+                    for (Ticket ticket : group) {
+                        ticket.forwardNanos += timing.forwardNanos() * ticket.job.rows(kind) / Math.max(1, timing.rows());
                     }
-                    return;
                 }
+                if (failed.isEmpty()) {
+                    break;
+                }
+                if (outOfMemory && triedRows > 1) {
+                    batch.shape = batch.shape.withRowsPerCall(Math.max(1, triedRows / 2));
+                    splits.incrementAndGet();
+                    log.warn("{} step of {} rows ran out of device memory with calls of {} rows; retrying {} job(s) "
+                                    + "with calls of {} rows: {}", kind.label(), batch.rows, triedRows, failed.size(),
+                            batch.shape.rowsPerCall(), failure.getMessage());
+                    pending = failed;
+                    continue;
+                }
+                log.error("{} step of {} job(s) failed; failing them", kind.label(), failed.size(), failure);
+                for (Ticket ticket : failed) {
+                    leave(batch, ticket);
+                    fail(ticket, failure, true);
+                }
+                break;
             }
             steps.incrementAndGet();
-            calls.addAndGet(timing.calls());
-            rows.addAndGet(timing.rows());
-            padding.addAndGet(timing.paddingRows());
+            calls.addAndGet(callCount);
+            rows.addAndGet(rowCount);
+            padding.addAndGet(paddingCount);
             for (Ticket ticket : List.copyOf(batch.jobs)) {
-                ticket.forwardNanos += timing.forwardNanos() * ticket.job.rows(kind) / Math.max(1, timing.rows());
                 Trajectory first = ticket.trajectories.get(0);
                 try {
                     ticket.spec.progress().onStep(kind, first.stepsTaken(), first.totalSteps());
@@ -495,6 +596,33 @@ public final class StepScheduler implements AutoCloseable {
                     finishStage(ticket);
                 }
             }
+        }
+
+        /**
+         * The jobs cut into call groups in order: as many jobs as fit {@code shape}'s rows per call (a
+         * larger job alone); without compute threads, one group (the lane runs the calls itself).
+         */
+        private List<List<Ticket>> groups(List<Ticket> jobs, CallShape shape) {
+            if (compute == null) {
+                return List.of(jobs);
+            }
+            List<List<Ticket>> groups = new ArrayList<>();
+            List<Ticket> current = new ArrayList<>();
+            int currentRows = 0;
+            for (Ticket ticket : jobs) {
+                int jobRows = ticket.job.rows(kind);
+                if (!current.isEmpty() && currentRows + jobRows > shape.rowsPerCall()) {
+                    groups.add(current);
+                    current = new ArrayList<>();
+                    currentRows = 0;
+                }
+                current.add(ticket);
+                currentRows += jobRows;
+            }
+            if (!current.isEmpty()) {
+                groups.add(current);
+            }
+            return groups;
         }
 
         private void leave(Batch batch, Ticket ticket) {

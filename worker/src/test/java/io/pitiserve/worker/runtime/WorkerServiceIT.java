@@ -272,6 +272,32 @@ class WorkerServiceIT {
     }
 
     @Test
+    void aJobWhoseDeadlinePassedFailsAsDeadlineExceededWithoutRunningItsOffsetIsCommittedAndTheNextJobRuns()
+            throws Exception {
+        String lateJob = newJobId();
+        TranslationParams late = withDeadline(params("5", "3", false), 9, Instant.now().minusSeconds(1));
+        RecordMetadata lateRecord = publishRequest(request(lateJob, storeInput(lateJob, maskPng()), late), 0);
+
+        TranslationFailed failed = awaitTerminal(lateJob, TranslationFailed.class);
+        assertThat(failed.code()).isEqualTo("deadline_exceeded");
+        assertThat(failed.message()).contains("deadline").contains("passed");
+        assertThat(eventsOf(lateJob)).noneMatch(TranslationStarted.class::isInstance);
+        assertThat(store.exists("results/" + lateJob + "/manifest.json")).isFalse();
+
+        String nextJob = newJobId();
+        TranslationParams onTime = withDeadline(params("5", "3", false), 0, Instant.now().plusSeconds(600));
+        publishRequest(request(nextJob, storeInput(nextJob, maskPng()), onTime), 0);
+        awaitTerminal(nextJob, TranslationSucceeded.class);
+        await().atMost(WAIT).until(() -> committed(new TopicPartition("pitiserve.requests", 0)) > lateRecord.offset());
+    }
+
+    private static TranslationParams withDeadline(TranslationParams p, int priority, Instant deadline) {
+        return new TranslationParams(p.task(), p.model(), p.numSamples(), p.guidanceScale(), p.guidance(),
+                p.baseSteps(), p.srSteps(), p.sampler(), p.eta(), p.seed(), p.returnBase(), p.webhook(), p.metadata(),
+                priority, deadline);
+    }
+
+    @Test
     void aJobCancelledBeforeItArrivesIsAnsweredCancelledWithoutStarting() throws Exception {
         String jobId = newJobId();
         TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("5", "3", false));

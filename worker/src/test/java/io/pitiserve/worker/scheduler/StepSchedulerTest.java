@@ -256,6 +256,28 @@ class StepSchedulerTest {
     }
 
     @Test
+    void waitingJobsAreAdmittedHighestPriorityFirstWhateverTheirArrivalOrder() {
+        List<String> finished = Collections.synchronizedList(new ArrayList<>());
+        try (StepScheduler scheduler = new StepScheduler(settings(1, 16, 4))) {
+            CompletableFuture<TranslationResult> first = scheduler.submit(job("first", "t", mask,
+                    simple(mask, 1, "20", "1")));
+            // Only one job is admitted at a time: the others queue behind the first one.
+            await().atMost(Duration.ofSeconds(60)).until(() -> trace.contains("first:base:1"));
+            List<CompletableFuture<TranslationResult>> queued = new ArrayList<>();
+            int[] priorities = {2, 5, 9, 0, 9};
+            for (int k = 0; k < priorities.length; k++) {
+                String id = "p" + priorities[k] + "-" + k;
+                queued.add(scheduler.submit(new JobSpec(id, "t", priorities[k], mask, simple(mask, 10 + k, "2", "1"),
+                        ProgressListener.NONE, () -> false, null)).whenComplete((r, e) -> finished.add(id)));
+            }
+            first.join();
+            queued.forEach(CompletableFuture::join);
+        }
+        // Equal priorities keep their arrival order.
+        assertThat(finished).containsExactly("p9-2", "p9-4", "p5-1", "p2-0", "p0-3");
+    }
+
+    @Test
     void aStepThatRunsOutOfDeviceMemorySplitsItsCallsAndLosesNoJob() {
         // Calls of 2 rows in both stages, and calls of 8 and 4 rows on a device that holds only 2.
         SchedulerSettings small = settings(8, 16, 2).withStages(new StageLimits(16, 2), new StageLimits(8, 2));

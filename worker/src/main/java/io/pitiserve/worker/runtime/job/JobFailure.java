@@ -7,6 +7,8 @@ public class JobFailure extends RuntimeException {
     public static final String UNKNOWN_MODEL = "unknown_model";
     public static final String NOT_FOUND = "not_found";
     public static final String INTERNAL_ERROR = "internal_error";
+    /** The request's deadline passed before the job finished (checked before it starts and at every step). */
+    public static final String DEADLINE_EXCEEDED = "deadline_exceeded";
 
     private final String code;
 

@@ -26,6 +26,7 @@ import io.pitiserve.worker.engine.TranslationCancelledException;
 import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.TranslationRequest;
 import io.pitiserve.worker.engine.TranslationResult;
+import io.pitiserve.worker.scheduler.DeadlineExceededException;
 import io.pitiserve.worker.scheduler.JobSpec;
 import io.pitiserve.worker.scheduler.StepScheduler;
 import org.slf4j.Logger;
@@ -150,6 +151,13 @@ public final class JobRunner {
             attempts.remove(jobId);
             return JobOutcome.CANCELLED;
         }
+        Instant deadline = request.params() == null ? null : request.params().deadline();
+        if (deadline != null && !clock.instant().isBefore(deadline)) {
+            fail(request, traceparent, JobFailure.DEADLINE_EXCEEDED, "deadline " + deadline
+                    + " passed before the job started", null, abandoned);
+            attempts.remove(jobId);
+            return JobOutcome.FAILED;
+        }
         int attempt = attempts.merge(jobId, 1, Integer::sum);
         Instant startedAt = clock.instant();
         publish(new TranslationStarted(jobId, request.tenant(), startedAt, settings.workerId(), attempt),
@@ -239,8 +247,11 @@ public final class JobRunner {
         TranslationResult result;
         try {
             // Batched with the other jobs in flight at step level; this thread only waits for the result.
-            result = scheduler.run(new JobSpec(jobId, request.tenant(), 0, model, engineRequest, progress,
-                    () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId), null));
+            result = scheduler.run(new JobSpec(jobId, request.tenant(), params.priorityOrDefault(), model,
+                    engineRequest, progress, () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId),
+                    params.deadline()));
+        } catch (DeadlineExceededException e) {
+            throw new JobFailure(JobFailure.DEADLINE_EXCEEDED, e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
         } finally {
