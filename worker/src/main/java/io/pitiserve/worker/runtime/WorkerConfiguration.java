@@ -85,8 +85,10 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    PitiModel workerModel(WorkerProperties worker, EngineProperties engine, S3Properties s3) {
-        configureNativeRuntime(worker.threads());
+    PitiModel workerModel(WorkerProperties worker, EngineProperties engine, SchedulerProperties scheduler,
+            S3Properties s3) {
+        configureNativeRuntime(intraOpThreads(worker.threads(), scheduler.computeThreads(),
+                Runtime.getRuntime().availableProcessors()));
         Path directory = modelDirectory(worker, s3);
         PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true, engine.toPrecision()));
         log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
@@ -259,6 +261,17 @@ public class WorkerConfiguration {
     }
 
     /** DJL offline (libtorch comes from the jar) and a fixed intra-op thread count; before DJL loads PyTorch. */
+    /**
+     * PyTorch intra-op threads per call: the configured number, or else the cores shared out between the
+     * scheduler's compute threads, so that calls running side by side do not oversubscribe the CPU.
+     */
+    static int intraOpThreads(int configured, int computeThreads, int cores) {
+        if (configured > 0) {
+            return configured;
+        }
+        return computeThreads > 0 ? Math.max(1, cores / computeThreads) : 0;
+    }
+
     private static void configureNativeRuntime(int threads) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");

@@ -18,7 +18,8 @@ import java.time.Duration;
  *                             models from S3 are kept ({@code ${java.io.tmpdir}/pitiserve-models/s3}
  *                             when null), one directory per model.json sha256
  * @param device               cpu, gpu or gpu:N
- * @param threads              PyTorch intra-op threads, 0 for PyTorch's default
+ * @param threads              PyTorch intra-op threads per decoder call; 0 shares the cores out between
+ *                             the scheduler's compute threads (PyTorch's default when there are none)
  * @param concurrency          jobs in flight at the same time: records taken from the requests topic and
  *                             not finished, and the step scheduler's admission limit (batching needs > 1)
  * @param groupId              consumer group of the requests topic (KEDA scales on its lag)
