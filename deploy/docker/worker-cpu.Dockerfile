@@ -43,6 +43,7 @@ COPY --from=layers /layers/extracted/application/ ./
 USER 10001:10001
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError" \
     DJL_OFFLINE=true \
+    TORCH_CPP_LOG_LEVEL=ERROR \
     DJL_CACHE_DIR=/var/cache/pitiserve/djl \
     PITISERVE_WORKER_DEVICE=cpu \
     PITISERVE_CACHE_DIR=/var/cache/pitiserve \

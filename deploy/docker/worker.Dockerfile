@@ -76,6 +76,7 @@ ENV JAVA_HOME=/opt/java/openjdk \
     PYTORCH_VERSION=2.7.1 \
     PYTORCH_FLAVOR=cu128 \
     DJL_OFFLINE=true \
+    TORCH_CPP_LOG_LEVEL=ERROR \
     DJL_CACHE_DIR=/var/cache/pitiserve/djl \
     PITISERVE_WORKER_DEVICE=gpu \
     PITISERVE_CACHE_DIR=/var/cache/pitiserve \
