@@ -33,10 +33,14 @@ public final class CocoStuffPalette {
     private final int[] rgbByLabel;
     private final List<String> names;
     private final Map<Integer, Integer> labelByRgb;
+    /** The class colours in ascending order, for {@link #contains}: no boxing, no hashing. */
+    private final int[] sortedRgb;
 
     private CocoStuffPalette(int[] rgbByLabel, List<String> names) {
         this.rgbByLabel = rgbByLabel;
         this.names = Collections.unmodifiableList(names);
+        this.sortedRgb = rgbByLabel.clone();
+        java.util.Arrays.sort(sortedRgb);
         this.labelByRgb = new HashMap<>();
         for (int label = 0; label < rgbByLabel.length; label++) {
             if (rgbByLabel[label] == UNLABELLED_RGB || labelByRgb.put(rgbByLabel[label], label) != null) {
@@ -100,7 +104,7 @@ public final class CocoStuffPalette {
 
     /** Whether {@code rgb} (packed {@code 0xRRGGBB}) is a class colour or black. */
     public boolean contains(int rgb) {
-        return rgb == UNLABELLED_RGB || labelByRgb.containsKey(rgb);
+        return rgb == UNLABELLED_RGB || java.util.Arrays.binarySearch(sortedRgb, rgb) >= 0;
     }
 
     /** The label drawn in {@code rgb}: a class id, {@link #UNLABELLED} for black, or -1 if none. */

@@ -43,12 +43,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Runs one delivery of a TranslationRequested to its terminal event: re-emits a finished job's
@@ -70,6 +72,12 @@ public final class JobRunner {
     /** Hands progress events to the producer off the scheduler's threads; a daemon, one for all jobs. */
     private static final Executor PROGRESS_RELAY = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "pitiserve-progress");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Waits for control-topic catch-ups and writes result PNGs side by side; daemons, shared by every job. */
+    private static final Executor RESULT_WRITERS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "pitiserve-result-writer");
         thread.setDaemon(true);
         return thread;
     });
@@ -133,13 +141,16 @@ public final class JobRunner {
     private JobOutcome runDelivery(TranslationRequested request, String traceparent, long receivedNanos,
                                    BooleanSupplier abandoned) {
         String jobId = request.jobId();
+        // The control topic catch-up and the look for a manifest are independent reads: overlap them.
+        CompletableFuture<Boolean> caughtUp = CompletableFuture.supplyAsync(
+                () -> cancellations.awaitCaughtUp(receivedNanos, settings.cancellationCatchUp()), RESULT_WRITERS);
         Optional<TranslationSucceeded> finished = finishedBefore(jobId, abandoned);
         if (finished.isPresent()) {
             log.info("job already finished (manifest found), re-emitting its Succeeded event");
             publish(finished.get(), traceparent, abandoned);
             return JobOutcome.REPLAYED;
         }
-        if (!cancellations.awaitCaughtUp(receivedNanos, settings.cancellationCatchUp())) {
+        if (!caughtUp.join()) {
             log.warn("control topic not read up to this job within {}; running it anyway", settings.cancellationCatchUp());
         }
         if (cancellations.isCancelled(jobId)) {
@@ -247,14 +258,19 @@ public final class JobRunner {
         }
         long t3 = System.nanoTime();
 
-        List<TranslationSucceeded.ResultImage> results = new ArrayList<>();
+        // Every result PNG is encoded and written at once; the manifest follows when all are stored.
+        List<Supplier<TranslationSucceeded.ResultImage>> writes = new ArrayList<>();
         for (int i = 0; i < result.images().size(); i++) {
-            results.add(storePng("sample", i, ResultKeys.sample(jobId, i), result.images().get(i), result.size(), abandoned));
+            int index = i;
+            writes.add(() -> storePng("sample", index, ResultKeys.sample(jobId, index), result.images().get(index),
+                    result.size(), abandoned));
         }
         for (int i = 0; i < result.baseImages().size(); i++) {
-            results.add(storePng("base", i, ResultKeys.base(jobId, i), result.baseImages().get(i), result.baseSize(),
-                    abandoned));
+            int index = i;
+            writes.add(() -> storePng("base", index, ResultKeys.base(jobId, index), result.baseImages().get(index),
+                    result.baseSize(), abandoned));
         }
+        List<TranslationSucceeded.ResultImage> results = storeAll(jobId, writes);
         long t4 = System.nanoTime();
         TranslationResult.Timings engineTimings = result.timings();
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -282,6 +298,49 @@ public final class JobRunner {
         // Written last: its presence means every result object is complete.
         retrier.run("writing " + manifestKey, () -> store.put(manifestKey, manifestJson, "application/json"), abandoned);
         return succeeded;
+    }
+
+    /**
+     * Runs the writes side by side (the last one on this thread) and returns their results in
+     * order; the first failure (retries given up, the job abandoned) is thrown as it was.
+     */
+    private static List<TranslationSucceeded.ResultImage> storeAll(String jobId,
+                                                                   List<Supplier<TranslationSucceeded.ResultImage>> writes) {
+        List<CompletableFuture<TranslationSucceeded.ResultImage>> started = new ArrayList<>();
+        for (Supplier<TranslationSucceeded.ResultImage> write : writes.subList(0, Math.max(0, writes.size() - 1))) {
+            started.add(CompletableFuture.supplyAsync(() -> {
+                MDC.put(MDC_JOB_ID, jobId);
+                try {
+                    return write.get();
+                } finally {
+                    MDC.remove(MDC_JOB_ID);
+                }
+            }, RESULT_WRITERS));
+        }
+        List<TranslationSucceeded.ResultImage> results = new ArrayList<>();
+        TranslationSucceeded.ResultImage last = null;
+        RuntimeException failure = null;
+        try {
+            last = writes.isEmpty() ? null : writes.get(writes.size() - 1).get();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (CompletableFuture<TranslationSucceeded.ResultImage> write : started) {
+            try {
+                results.add(write.join());
+            } catch (CompletionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException cause ? cause : e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (last != null) {
+            results.add(last);
+        }
+        return results;
     }
 
     private TranslationSucceeded.ResultImage storePng(String kind, int index, String key, float[] chw, int size,
