@@ -48,6 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -75,7 +76,7 @@ public final class JobRunner {
         thread.setDaemon(true);
         return thread;
     });
-    /** Waits for control-topic catch-ups and writes result PNGs side by side; daemons, shared by every job. */
+    /** Reads inputs, waits for control-topic catch-ups and writes result PNGs off the job's thread; daemons. */
     private static final Executor RESULT_WRITERS = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "pitiserve-result-writer");
         thread.setDaemon(true);
@@ -144,6 +145,23 @@ public final class JobRunner {
         // The control topic catch-up and the look for a manifest are independent reads: overlap them.
         CompletableFuture<Boolean> caughtUp = CompletableFuture.supplyAsync(
                 () -> cancellations.awaitCaughtUp(receivedNanos, settings.cancellationCatchUp()), RESULT_WRITERS);
+        // So is reading the input: it is usually needed, and is waited for only once the job runs. Its
+        // retries stop with the delivery when a replay or a cancellation does not need it.
+        AtomicBoolean delivered = new AtomicBoolean();
+        BooleanSupplier readUnneeded = () -> delivered.get() || abandoned.getAsBoolean();
+        CompletableFuture<Optional<byte[]>> input = CompletableFuture.supplyAsync(() -> withJobId(jobId,
+                () -> retrier.call("reading input " + request.inputKey(), () -> store.get(request.inputKey()),
+                        readUnneeded)), RESULT_WRITERS);
+        try {
+            return decideAndRun(request, traceparent, caughtUp, input, abandoned);
+        } finally {
+            delivered.set(true);
+        }
+    }
+
+    private JobOutcome decideAndRun(TranslationRequested request, String traceparent, CompletableFuture<Boolean> caughtUp,
+                                  CompletableFuture<Optional<byte[]>> input, BooleanSupplier abandoned) {
+        String jobId = request.jobId();
         Optional<TranslationSucceeded> finished = finishedBefore(jobId, abandoned);
         if (finished.isPresent()) {
             log.info("job already finished (manifest found), re-emitting its Succeeded event");
@@ -167,7 +185,7 @@ public final class JobRunner {
         log.info("job started (attempt {}), input {}", attempt, request.inputKey());
         JobOutcome outcome;
         try {
-            TranslationSucceeded succeeded = translate(request, traceparent, startedAt, abandoned);
+            TranslationSucceeded succeeded = translate(request, traceparent, startedAt, input, abandoned);
             publish(succeeded, traceparent, abandoned);
             log.info("job succeeded in {} ms", succeeded.timings().get("total"));
             outcome = JobOutcome.SUCCEEDED;
@@ -209,7 +227,7 @@ public final class JobRunner {
     }
 
     private TranslationSucceeded translate(TranslationRequested request, String traceparent, Instant startedAt,
-                                           BooleanSupplier abandoned) {
+                                           CompletableFuture<Optional<byte[]>> reading, BooleanSupplier abandoned) {
         String jobId = request.jobId();
         long t0 = System.nanoTime();
         TranslationParams params = request.params();
@@ -217,8 +235,7 @@ public final class JobRunner {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
         }
         InputKind task = taskOf(params);
-        byte[] input = retrier.call("reading input " + request.inputKey(), () -> store.get(request.inputKey()), abandoned)
-                .orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
+        byte[] input = joined(reading).orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
                         "input object " + request.inputKey() + " does not exist"));
         if (request.inputSha256() != null && !request.inputSha256().isBlank()
                 && !sha256(input).equalsIgnoreCase(request.inputSha256())) {
@@ -300,6 +317,24 @@ public final class JobRunner {
         return succeeded;
     }
 
+    /** The value of {@code future}, or the failure it ended with, thrown as it was. */
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private static <T> T withJobId(String jobId, Supplier<T> action) {
+        MDC.put(MDC_JOB_ID, jobId);
+        try {
+            return action.get();
+        } finally {
+            MDC.remove(MDC_JOB_ID);
+        }
+    }
+
     /**
      * Runs the writes side by side (the last one on this thread) and returns their results in
      * order; the first failure (retries given up, the job abandoned) is thrown as it was.
@@ -308,14 +343,7 @@ public final class JobRunner {
                                                                    List<Supplier<TranslationSucceeded.ResultImage>> writes) {
         List<CompletableFuture<TranslationSucceeded.ResultImage>> started = new ArrayList<>();
         for (Supplier<TranslationSucceeded.ResultImage> write : writes.subList(0, Math.max(0, writes.size() - 1))) {
-            started.add(CompletableFuture.supplyAsync(() -> {
-                MDC.put(MDC_JOB_ID, jobId);
-                try {
-                    return write.get();
-                } finally {
-                    MDC.remove(MDC_JOB_ID);
-                }
-            }, RESULT_WRITERS));
+            started.add(CompletableFuture.supplyAsync(() -> withJobId(jobId, write), RESULT_WRITERS));
         }
         List<TranslationSucceeded.ResultImage> results = new ArrayList<>();
         TranslationSucceeded.ResultImage last = null;
@@ -327,11 +355,9 @@ public final class JobRunner {
         }
         for (CompletableFuture<TranslationSucceeded.ResultImage> write : started) {
             try {
-                results.add(write.join());
-            } catch (CompletionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException cause ? cause : e;
-                }
+                results.add(joined(write));
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
             }
         }
         if (failure != null) {
