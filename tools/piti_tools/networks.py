@@ -371,7 +371,7 @@ class ConditionedUNet(nn.Module):
     ) -> torch.Tensor:
         """``crop`` (training only): x is the window at (top, left) of the full
         resolution, so the token grid map is cut to match."""
-        emb = self.time_embed(timestep_embedding(t, self.model_channels))
+        emb = self.time_embed(timestep_embedding(t, self.model_channels).to(self.transformer_proj.weight.dtype))
         emb = emb + self.transformer_proj(xf_proj).to(emb.dtype)
         skips = []
         h = x

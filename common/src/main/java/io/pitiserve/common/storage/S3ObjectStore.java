@@ -1,5 +1,7 @@
 package io.pitiserve.common.storage;
 
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -16,6 +18,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -26,6 +29,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyExistsException;
 import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -142,10 +146,22 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public Optional<byte[]> get(String key) {
+        return get(key, Integer.MAX_VALUE - 8L);
+    }
+
+    /**
+     * Streams the object: the answer's headers are read (size, content type), its body is not.
+     * The returned stream holds an HTTP connection until it is closed.
+     */
+    @Override
+    public Optional<StoredObject> open(String key) {
         requireKey(key);
         GetObjectRequest request = GetObjectRequest.builder().bucket(bucket).key(key).build();
         try {
-            return Optional.of(s3.getObjectAsBytes(request).asByteArray());
+            ResponseInputStream<GetObjectResponse> body = s3.getObject(request);
+            GetObjectResponse response = body.response();
+            long size = response.contentLength() == null ? -1 : response.contentLength();
+            return Optional.of(new StoredObject(size, response.contentType(), new ClosingBody(body)));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (AwsServiceException e) {
@@ -217,6 +233,43 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     public void close() {
         presigner.close();
         s3.close();
+    }
+
+    /**
+     * An object's body that, closed before its end, drops the connection rather than reading the
+     * rest of an object nobody wants (a refused, oversized input, say).
+     */
+    private static final class ClosingBody extends FilterInputStream {
+
+        private final ResponseInputStream<GetObjectResponse> response;
+        private boolean ended;
+
+        ClosingBody(ResponseInputStream<GetObjectResponse> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            ended |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            ended |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!ended) {
+                response.abort();
+            }
+            super.close();
+        }
     }
 
     private <T> T call(String what, Supplier<T> action) {

@@ -11,11 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Properties;
 
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
+import io.pitiserve.common.testing.LocalS3Server;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,29 +23,23 @@ import org.junit.jupiter.api.Test;
 /** The S3 adapter against a real S3 HTTP server (s3proxy, in memory) in this JVM. */
 class S3ObjectStoreIT {
 
-    private static final String ACCESS_KEY = "piti-access";
-    private static final String SECRET_KEY = "piti-secret-0123456789";
+    private static final String SECRET_KEY = LocalS3Server.SECRET_KEY;
     private static final String BUCKET = "pitiserve-test";
 
-    private static S3Proxy s3proxy;
+    private static LocalS3Server s3;
     private static URI endpoint;
 
     private S3ObjectStore store;
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3proxy = S3Proxy.builder()
-                .blobStore(BlobStores.create("transient", new Properties()))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .build();
-        s3proxy.start();
-        endpoint = URI.create("http://127.0.0.1:" + s3proxy.getPort());
+    static void startS3() {
+        s3 = LocalS3Server.start();
+        endpoint = s3.endpoint();
     }
 
     @AfterAll
     static void stopS3() throws Exception {
-        s3proxy.stop();
+        s3.close();
     }
 
     @BeforeEach
@@ -102,6 +94,39 @@ class S3ObjectStoreIT {
     }
 
     @Test
+    void anOpenedObjectStreamsItsBytesWithTheSizeAndTypeTheStoreReported() throws IOException {
+        byte[] bytes = new byte[300_000];
+        new java.util.Random(7).nextBytes(bytes);
+        store.put("models/mask/v1/base.pt", bytes, "application/octet-stream");
+
+        try (StoredObject object = store.open("models/mask/v1/base.pt").orElseThrow()) {
+            assertThat(object.size()).isEqualTo(bytes.length);
+            assertThat(object.contentType()).isEqualTo("application/octet-stream");
+            assertThat(object.body().readAllBytes()).isEqualTo(bytes);
+        }
+        assertThat(store.open("models/mask/v1/missing.pt")).isEmpty();
+    }
+
+    @Test
+    void aBoundedReadRefusesAnObjectOverTheLimitNamingItsSizeAndTheLimitAndReadsOneWithinIt() {
+        byte[] bytes = new byte[10_000];
+        store.put("inputs/acme/tr_big", bytes, "image/png");
+
+        assertThatThrownBy(() -> store.get("inputs/acme/tr_big", 9_999))
+                .isInstanceOfSatisfying(ObjectTooLargeException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.size()).isEqualTo(10_000);
+                    assertThat(e.limit()).isEqualTo(9_999);
+                })
+                .hasMessageContaining("inputs/acme/tr_big").hasMessageContaining("10000 bytes")
+                .hasMessageContaining("at most 9999 bytes");
+        assertThat(store.get("inputs/acme/tr_big", 10_000)).hasValue(bytes);
+        assertThat(store.get("inputs/acme/tr_none", 10_000)).isEmpty();
+        // The refused read dropped its connection cleanly: the store still answers.
+        assertThat(store.get("inputs/acme/tr_big")).hasValue(bytes);
+    }
+
+    @Test
     void ensureBucketTwiceIsFine() {
         store.ensureBucket();
 
@@ -139,14 +164,35 @@ class S3ObjectStoreIT {
                     .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
             assertThatThrownBy(() -> unreachable.get("inputs/acme/tr_f"))
                     .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThatThrownBy(() -> unreachable.open("inputs/acme/tr_f"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
             assertThatThrownBy(() -> unreachable.exists("inputs/acme/tr_f"))
                     .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
             assertThat(unreachable.reachable()).isFalse();
         }
     }
 
+    @Test
+    void aServerThatGoesAwayGivesRetryableErrorsAndTheSameStoreWorksAgainOnceItIsBack() throws Exception {
+        store.put("inputs/acme/tr_g", new byte[] {7}, "image/png");
+
+        s3.stop();
+        try {
+            assertThatThrownBy(() -> store.get("inputs/acme/tr_g"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThatThrownBy(() -> store.put("inputs/acme/tr_h", new byte[] {8}, "image/png"))
+                    .isInstanceOfSatisfying(ObjectStoreException.class, e -> assertThat(e.retryable()).isTrue());
+            assertThat(store.reachable()).isFalse();
+        } finally {
+            s3.startAgain();
+        }
+
+        assertThat(store.reachable()).isTrue();
+        assertThat(store.get("inputs/acme/tr_g")).hasValue(new byte[] {7});
+    }
+
     private static S3Settings settings(URI endpoint, String bucket, String secret) {
-        return new S3Settings(endpoint, "us-east-1", bucket, ACCESS_KEY, secret, true);
+        return new S3Settings(endpoint, "us-east-1", bucket, LocalS3Server.ACCESS_KEY, secret, true);
     }
 
     private static int freePort() throws IOException {

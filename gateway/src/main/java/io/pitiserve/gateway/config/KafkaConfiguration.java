@@ -3,12 +3,17 @@ package io.pitiserve.gateway.config;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.pitiserve.common.events.Topics;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.pitiserve.common.events.TopicSettings;
 
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,7 +29,13 @@ import org.springframework.kafka.core.ProducerFactory;
  * that answers 503 has not left a record that Kafka delivers later.
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(TopicSettings.class)
 public class KafkaConfiguration {
+
+    @Bean
+    PitiserveKafkaProperties pitiserveKafkaProperties(TopicSettings topicSettings) {
+        return new PitiserveKafkaProperties(topicSettings);
+    }
 
     @Bean
     ProducerFactory<byte[], byte[]> gatewayProducerFactory(KafkaProperties boot, GatewayProperties gateway) {
@@ -52,18 +63,36 @@ public class KafkaConfiguration {
 
     /**
      * The topics the gateway reads and writes, created when missing (existing ones are left as they
-     * are). Replication uses the broker's default.
+     * are): the ones shared with the worker exactly as the worker declares them, and its job views.
      */
     @Bean
     KafkaAdmin.NewTopics pitiserveTopics(PitiserveKafkaProperties kafka) {
         if (!kafka.createTopics()) {
             return new KafkaAdmin.NewTopics();
         }
-        Topics topics = kafka.topics();
-        NewTopic requests = TopicBuilder.name(topics.requests()).partitions(kafka.requestPartitions()).build();
-        NewTopic events = TopicBuilder.name(topics.events()).partitions(kafka.eventPartitions()).build();
-        NewTopic control = TopicBuilder.name(topics.control()).partitions(1).compact().build();
-        NewTopic views = TopicBuilder.name(kafka.jobViewsTopic()).partitions(kafka.eventPartitions()).compact().build();
-        return new KafkaAdmin.NewTopics(requests, events, control, views);
+        return new KafkaAdmin.NewTopics(declaredTopics(kafka.settings()).toArray(NewTopic[]::new));
+    }
+
+    /** Every topic the gateway creates when missing, for the given settings. */
+    public static List<NewTopic> declaredTopics(TopicSettings settings) {
+        List<NewTopic> topics = new ArrayList<>();
+        for (TopicSettings.TopicSpec spec : settings.sharedTopics()) {
+            topics.add(newTopic(spec));
+        }
+        PitiserveKafkaProperties kafka = new PitiserveKafkaProperties(settings);
+        topics.add(newTopic(new TopicSettings.TopicSpec(kafka.jobViewsTopic(), settings.eventPartitions(),
+                settings.replicationFactor(), true)));
+        return topics;
+    }
+
+    private static NewTopic newTopic(TopicSettings.TopicSpec spec) {
+        TopicBuilder builder = TopicBuilder.name(spec.name()).partitions(spec.partitions());
+        if (spec.replicationFactor() != null) {
+            builder.replicas(spec.replicationFactor());
+        }
+        if (spec.compacted()) {
+            builder.config(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        return builder.build();
     }
 }

@@ -22,7 +22,9 @@ public class ObjectStoreHealthIndicator extends AbstractHealthIndicator {
         if (objects.reachable()) {
             builder.up();
         } else {
-            builder.down();
+            // Submissions answer 503 with Retry-After meanwhile; nothing is accepted that cannot be stored.
+            builder.down().withDetail("reason", "the bucket does not answer: S3 unreachable, credentials refused"
+                    + " or bucket missing");
         }
     }
 }

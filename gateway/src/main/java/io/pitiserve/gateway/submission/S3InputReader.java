@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
+import io.pitiserve.common.storage.ObjectTooLargeException;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.config.S3Properties;
@@ -60,9 +62,15 @@ public class S3InputReader {
                     + " it may name start with " + prefixes.stream().map(p -> SCHEME + bucket + "/" + p)
                     .collect(Collectors.joining(" or ")));
         }
+        long maxBytes = properties.maxInputSize().toBytes();
         try {
-            return objects.get(key).orElseThrow(() -> ApiProblem.notFound(PARAMETER, "no object " + uri
+            return objects.get(key, maxBytes).orElseThrow(() -> ApiProblem.notFound(PARAMETER, "no object " + uri
                     + " exists; upload the input there first, or send it inline"));
+        } catch (ObjectTooLargeException e) {
+            // Refused from the size S3 reports, before the object is read.
+            throw new InvalidInputException(InvalidInputException.Reason.INPUT_TOO_LARGE, "the object " + uri + " is "
+                    + (e.size() < 0 ? "larger than " + maxBytes : e.size()) + " bytes; the limit is " + maxBytes
+                    + " bytes");
         } catch (ObjectStoreException e) {
             log.warn("could not read the input {}: {}", uri, e.getMessage());
             throw ApiProblem.unavailable("the object store did not answer reading " + uri + "; retry later",

@@ -1,67 +1,53 @@
 package io.pitiserve.gateway.support;
 
 import java.net.URI;
-import java.util.Properties;
 
 import io.pitiserve.common.storage.S3ObjectStore;
-import io.pitiserve.common.storage.S3Settings;
+import io.pitiserve.common.testing.LocalS3Server;
 
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-
-/** A real S3 HTTP server (s3proxy, in memory) in the test JVM. */
+/** A real S3 HTTP server (s3proxy, in memory) in the test JVM, holding the gateway's bucket. */
 public final class S3ProxyServer implements AutoCloseable {
 
-    public static final String ACCESS_KEY = "test-access";
-    public static final String SECRET_KEY = "test-secret";
+    public static final String ACCESS_KEY = LocalS3Server.ACCESS_KEY;
+    public static final String SECRET_KEY = LocalS3Server.SECRET_KEY;
     public static final String BUCKET = "pitiserve-test";
 
-    private final S3Proxy proxy;
-    private final URI endpoint;
+    private final LocalS3Server server;
 
-    private S3ProxyServer(S3Proxy proxy) {
-        this.proxy = proxy;
-        this.endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+    private S3ProxyServer(LocalS3Server server) {
+        this.server = server;
     }
 
     public static S3ProxyServer start() {
-        try {
-            S3Proxy proxy = S3Proxy.builder()
-                    .blobStore(BlobStores.create("transient", new Properties()))
-                    .endpoint(URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                    .build();
-            proxy.start();
-            return new S3ProxyServer(proxy);
-        } catch (Exception e) {
-            throw new IllegalStateException("s3proxy did not start", e);
-        }
+        return new S3ProxyServer(LocalS3Server.start());
     }
 
     public URI endpoint() {
-        return endpoint;
+        return server.endpoint();
     }
 
     /** Points the gateway under test at this server's bucket (created at start-up). */
     public void register(org.springframework.test.context.DynamicPropertyRegistry registry) {
-        registry.add("pitiserve.s3.endpoint", () -> endpoint.toString());
-        registry.add("pitiserve.s3.bucket", () -> BUCKET);
-        registry.add("pitiserve.s3.access-key", () -> ACCESS_KEY);
-        registry.add("pitiserve.s3.secret-key", () -> SECRET_KEY);
-        registry.add("pitiserve.s3.path-style", () -> "true");
-        registry.add("pitiserve.s3.create-bucket", () -> "true");
+        server.properties(BUCKET).forEach((name, value) -> registry.add(name, () -> value));
     }
 
     /** A client of the same bucket, for arranging and checking objects. */
     public S3ObjectStore client() {
-        S3ObjectStore store = new S3ObjectStore(new S3Settings(endpoint, "us-east-1", BUCKET, ACCESS_KEY, SECRET_KEY, true));
-        store.ensureBucket();
-        return store;
+        return server.client(BUCKET);
+    }
+
+    /** Stops answering until {@link #startAgain()}: an S3 outage. */
+    public void stop() throws Exception {
+        server.stop();
+    }
+
+    /** Serves again on the same endpoint with the same objects. */
+    public void startAgain() {
+        server.startAgain();
     }
 
     @Override
     public void close() throws Exception {
-        proxy.stop();
+        server.close();
     }
 }

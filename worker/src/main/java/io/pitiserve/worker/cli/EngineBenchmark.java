@@ -9,6 +9,7 @@ import io.pitiserve.worker.engine.Encoding;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Precision;
 import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.Stage;
 import io.pitiserve.worker.engine.Trajectory;
@@ -42,7 +43,8 @@ import java.util.stream.Collectors;
  */
 final class EngineBenchmark {
 
-    private static final Set<String> OPTIONS = Set.of("model", "threads", "steps", "base-steps", "sr-steps", "released", "device");
+    private static final Set<String> OPTIONS = Set.of("model", "threads", "steps", "base-steps", "sr-steps", "released", "device",
+            "precision");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -65,7 +67,8 @@ final class EngineBenchmark {
         Path modelDir = options.has("model")
                 ? Path.of(options.string("model", null))
                 : BundledModels.extract(BundledModels.TINY_MODEL, BundledModels.defaultCacheRoot());
-        EngineOptions engineOptions = new EngineOptions(options.string("device", "cpu"), true);
+        EngineOptions engineOptions = new EngineOptions(options.string("device", "cpu"), true,
+                Precision.of(options.string("precision", "fp32")));
         Map<String, Object> json = new LinkedHashMap<>();
         try (PitiModel model = PitiModel.load(modelDir, engineOptions)) {
             Stage base = model.base();
@@ -83,8 +86,9 @@ final class EngineBenchmark {
                 imagesPerSecond.put(batch, batch / ((System.nanoTime() - started) / 1e9));
             }
 
-            out.printf(Locale.ROOT, "engine benchmark: model %s, %s, threads %d, jobs with base %s + upsampler %s%n",
-                    model.manifest().name(), engineOptions.device(), threads, baseSteps, srSteps);
+            out.printf(Locale.ROOT, "engine benchmark: model %s, %s, %s, threads %d, jobs with base %s + upsampler %s%n",
+                    model.manifest().name(), engineOptions.device(), engineOptions.precision().label(), threads,
+                    baseSteps, srSteps);
             out.printf(Locale.ROOT, "%-44s %12s%n", "measure", "value");
             row("base decoder forward, batch 1 (ms)", forwardMs);
             row("base decoder forward, batch 2 = guided (ms)", guidedForwardMs);
@@ -95,6 +99,7 @@ final class EngineBenchmark {
             }
             json.put("model", model.manifest().name());
             json.put("device", engineOptions.device());
+            json.put("precision", engineOptions.precision().label());
             json.put("threads", threads);
             json.put("forward_ms", round(forwardMs));
             json.put("forward_guided_ms", round(guidedForwardMs));
@@ -108,7 +113,8 @@ final class EngineBenchmark {
         }
         if (options.has("released")) {
             Path released = Path.of(options.string("released", null));
-            try (PitiModel model = PitiModel.load(released, new EngineOptions(engineOptions.device(), false))) {
+            EngineOptions releasedOptions = new EngineOptions(engineOptions.device(), false, engineOptions.precision());
+            try (PitiModel model = PitiModel.load(released, releasedOptions)) {
                 double baseMs = median(timeForward(model, model.base(), 2, 2));
                 double srMs = median(timeForward(model, model.upsampler(), 1, 2));
                 row("released-size base decoder, 64 px, batch 2 (ms)", baseMs);

@@ -6,6 +6,7 @@ import io.pitiserve.common.image.PngImages;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Precision;
 import io.pitiserve.worker.engine.RecordedNoise;
 import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.StageKind;
@@ -29,7 +30,8 @@ import java.util.Set;
 final class TranslateCommand {
 
     private static final Set<String> OPTIONS = Set.of("model", "task", "input", "out", "seed", "num-samples",
-            "guidance-scale", "guidance", "base-steps", "sr-steps", "sampler", "eta", "noise", "device", "threads");
+            "guidance-scale", "guidance", "base-steps", "sr-steps", "sampler", "eta", "noise", "device", "threads",
+            "precision");
     private static final Set<String> FLAGS = Set.of("save-base", "quiet");
 
     private final PrintStream out;
@@ -50,7 +52,8 @@ final class TranslateCommand {
         Path modelDir = options.has("model")
                 ? Path.of(options.string("model", null))
                 : BundledModels.extract(BundledModels.DEFAULT_MODEL, BundledModels.defaultCacheRoot());
-        EngineOptions engineOptions = new EngineOptions(options.string("device", "cpu"), true);
+        EngineOptions engineOptions = new EngineOptions(options.string("device", "cpu"), true,
+                Precision.of(options.string("precision", "fp32")));
         try (PitiModel model = PitiModel.load(modelDir, engineOptions)) {
             String modelTask = model.manifest().input().kind();
             InputKind task = InputKind.fromWireName(options.string("task", modelTask));

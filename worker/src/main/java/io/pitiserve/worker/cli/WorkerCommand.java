@@ -25,6 +25,7 @@ public final class WorkerCommand {
                           [--seed N] [--num-samples N] [--guidance-scale X] [--guidance cfg|normalized]
                           [--base-steps S] [--sr-steps S] [--sampler ddpm|ddim] [--eta X]
                           [--noise DIR] [--save-base] [--device cpu|gpu] [--threads N] [--quiet]
+                          [--precision fp32|bf16|fp16]   networks' number type (fp16: GPU only)
                           without --model and --input: the bundled model and example mask
               serve       run the worker service: consume translation requests from Kafka, write
                           results to S3, publish job events (Spring Boot; configure with
@@ -34,6 +35,7 @@ public final class WorkerCommand {
                           engine cost on the bundled tiny model: decoder forward, per-step
                           overhead, images/s at batch 1, 4, 8
                           [--model DIR] [--threads N] [--steps N] [--base-steps S] [--sr-steps S]
+                          [--device cpu|gpu] [--precision fp32|bf16|fp16]
                           [--released DIR]   also time a released-size model directory
             """;
 

@@ -5,9 +5,13 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDResource;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -31,6 +35,8 @@ import java.util.concurrent.Executors;
 public final class DenoisingStep {
 
     /** Draws noise while the decoder runs; daemon threads, so they never keep the JVM alive. */
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
     private static final Executor NOISE_THREADS = Executors.newFixedThreadPool(1, runnable -> {
         Thread thread = new Thread(runnable, "pitiserve-noise");
         thread.setDaemon(true);
@@ -63,21 +69,23 @@ public final class DenoisingStep {
         if (n == 0) {
             return new Timing(0, 0, 0, 0, 0);
         }
-        List<Trajectory> guided = new ArrayList<>();
+        List<Trajectory> rowOwners = new ArrayList<>(2 * n);
+        rowOwners.addAll(group);
         for (Trajectory trajectory : group) {
             if (trajectory.stage() != stage || trajectory.finished()) {
                 throw new IllegalArgumentException("every trajectory of a step must be an unfinished one of its stage");
             }
             if (trajectory.guided()) {
-                guided.add(trajectory);
+                rowOwners.add(trajectory);
             }
         }
         int size = stage.resolution();
         int pixels = size * size;
         int perSample = 3 * pixels;
-        int rows = n + guided.size();
+        int outPerRow = 6 * pixels;
+        int rows = rowOwners.size();
+        Workspace workspace = WORKSPACES.get();
 
-        CompletableFuture<float[]> noise = null;
         // Each row's coefficients, computed once per step and used by the noise draw and the update.
         double[][] coefficients = new double[n][];
         boolean anyNoise = false;
@@ -86,26 +94,14 @@ public final class DenoisingStep {
             coefficients[j] = trajectory.sampler().coefficients(trajectory.schedule(), trajectory.index());
             anyNoise |= coefficients[j][Sampler.D] != 0.0;
         }
+        CompletableFuture<float[]> noise = null;
         if (anyNoise) {
             // Noise does not depend on the network's output: draw it on another core meanwhile.
-            noise = CompletableFuture.supplyAsync(() -> drawNoise(group, coefficients, perSample), NOISE_THREADS);
+            float[] target = workspace.noise(n * perSample);
+            noise = CompletableFuture.supplyAsync(() -> drawNoise(group, coefficients, perSample, target), NOISE_THREADS);
         }
 
-        float[] latents = new float[rows * perSample];
-        float[] timesteps = new float[rows];
-        NDList projections = new NDList(rows);
-        NDList tokens = new NDList(rows);
-        NDList lowRes = new NDList(rows);
-        int row = 0;
-        for (Trajectory trajectory : group) {
-            addRow(trajectory, trajectory.conditional(), row++, latents, timesteps, projections, tokens, lowRes);
-        }
-        for (Trajectory trajectory : guided) {
-            addRow(trajectory, trajectory.unconditional(), row++, latents, timesteps, projections, tokens, lowRes);
-        }
-
-        int outPerRow = 6 * pixels;
-        float[] out = new float[rows * outPerRow];
+        float[] out = workspace.out(rows * outPerRow);
         long forwardNanos = 0;
         int calls = 0;
         int padding = 0;
@@ -120,19 +116,19 @@ public final class DenoisingStep {
                 int real = Math.min(perCall, rows - from);
                 int callRows = shape.padded() ? perCall : real;
                 shape.checkFits(callRows);
-                NDList decoderInputs = callInputs(step, stage, from, real, callRows, perSample, size, latents,
-                        timesteps, projections, tokens, lowRes);
+                NDList decoderInputs = callInputs(step, stage, workspace, rowOwners, n, from, real, callRows,
+                        perSample, size);
                 long forwardStarted = System.nanoTime();
                 NDArray output = stage.decode(decoderInputs);
-                float[] values = output.toFloatArray();
+                output.toByteBuffer(true).asFloatBuffer().get(0, out, from * outPerRow, real * outPerRow);
                 forwardNanos += System.nanoTime() - forwardStarted;
-                System.arraycopy(values, 0, out, from * outPerRow, real * outPerRow);
                 calls++;
                 padding += callRows - real;
             }
         } catch (RuntimeException e) {
             if (noise != null) {
-                noise.cancel(false);
+                // Let the draw finish before anything reuses its buffer.
+                noise.exceptionally(failure -> null).join();
             }
             throw e;
         }
@@ -141,84 +137,66 @@ public final class DenoisingStep {
         int guidedRow = n;
         for (int j = 0; j < n; j++) {
             Trajectory trajectory = group.get(j);
-            int conditionalOffset = j * 6 * pixels;
-            float[] eps;
+            int conditionalOffset = j * outPerRow;
+            float[] eps = out;
+            int epsOffset = conditionalOffset;
             if (trajectory.guided()) {
-                eps = Guiding.guide(trajectory.guidance(), out, conditionalOffset, guidedRow++ * 6 * pixels, pixels);
-            } else {
-                eps = new float[perSample];
-                System.arraycopy(out, conditionalOffset, eps, 0, perSample);
+                eps = workspace.eps(perSample);
+                epsOffset = 0;
+                Guiding.guide(trajectory.guidance(), out, conditionalOffset, guidedRow++ * outPerRow, pixels, eps);
             }
-            float[] next = update(trajectory, coefficients[j], eps, out, conditionalOffset + perSample, z,
-                    j * perSample);
-            trajectory.advance(next);
+            update(trajectory, coefficients[j], eps, epsOffset, out, conditionalOffset + perSample, z, j * perSample,
+                    trajectory.spare());
+            trajectory.advance();
         }
         return new Timing(forwardNanos, System.nanoTime() - started, calls, rows, padding);
     }
 
     /**
      * The decoder inputs of rows {@code from .. from + real - 1}, followed by {@code callRows - real}
-     * copies of the first of them (padding whose output is dropped).
+     * copies of the first of them (padding whose output is dropped). Row {@code r} belongs to
+     * {@code rowOwners.get(r)}: its conditional encoding for the first {@code n} rows, its
+     * unconditional one after them. The latents go through the thread's reused direct buffer.
      */
-    private static NDList callInputs(NDManager step, Stage stage, int from, int real, int callRows, int perSample,
-                                     int size, float[] latents, float[] timesteps, NDList projections, NDList tokens,
-                                     NDList lowRes) {
-        boolean whole = from == 0 && real == timesteps.length && callRows == real;
-        float[] callLatents;
-        float[] callTimesteps;
-        if (whole) {
-            callLatents = latents;
-            callTimesteps = timesteps;
-        } else {
-            callLatents = new float[callRows * perSample];
-            callTimesteps = new float[callRows];
-            System.arraycopy(latents, from * perSample, callLatents, 0, real * perSample);
-            System.arraycopy(timesteps, from, callTimesteps, 0, real);
-            for (int k = real; k < callRows; k++) {
-                System.arraycopy(latents, from * perSample, callLatents, k * perSample, perSample);
-                callTimesteps[k] = timesteps[from];
+    private static NDList callInputs(NDManager step, Stage stage, Workspace workspace, List<Trajectory> rowOwners,
+                                     int n, int from, int real, int callRows, int perSample, int size) {
+        ByteBuffer latentBytes = workspace.latents(callRows * perSample);
+        FloatBuffer latents = workspace.latentFloats;
+        ByteBuffer timestepBytes = workspace.timesteps(callRows);
+        FloatBuffer timesteps = workspace.timestepFloats;
+        NDList projections = new NDList(callRows);
+        NDList tokens = new NDList(callRows);
+        NDList lowRes = new NDList(callRows);
+        for (int k = 0; k < callRows; k++) {
+            int row = from + (k < real ? k : 0);
+            Trajectory trajectory = rowOwners.get(row);
+            Encoding encoding = row < n ? trajectory.conditional() : trajectory.unconditional();
+            latents.put(k * perSample, trajectory.latent(), 0, perSample);
+            timesteps.put(k, trajectory.schedule().timestep(trajectory.index()));
+            projections.add(encoding.xfProj());
+            tokens.add(encoding.xfOut());
+            if (trajectory.lowRes() != null) {
+                lowRes.add(trajectory.lowRes());
             }
         }
         NDList decoderInputs = new NDList(
-                step.create(callLatents, new Shape(callRows, 3, size, size)),
-                step.create(callTimesteps),
-                concat(rowsOf(projections, from, real, callRows)),
-                concat(rowsOf(tokens, from, real, callRows)));
+                step.create(latentBytes, new Shape(callRows, 3, size, size), DataType.FLOAT32),
+                step.create(timestepBytes, new Shape(callRows), DataType.FLOAT32),
+                concat(projections),
+                concat(tokens));
         if (stage.kind() == StageKind.UPSAMPLER) {
-            decoderInputs.add(concat(rowsOf(lowRes, from, real, callRows)));
+            decoderInputs.add(concat(lowRes));
         }
         return decoderInputs;
     }
 
-    private static NDList rowsOf(NDList arrays, int from, int real, int callRows) {
-        if (from == 0 && real == arrays.size() && callRows == real) {
-            return arrays;
-        }
-        NDList rows = new NDList(callRows);
-        for (int k = 0; k < callRows; k++) {
-            rows.add(arrays.get(from + (k < real ? k : 0)));
-        }
-        return rows;
-    }
-
-    private static void addRow(Trajectory trajectory, Encoding encoding, int row, float[] latents, float[] timesteps,
-                               NDList projections, NDList tokens, NDList lowRes) {
-        float[] latent = trajectory.latent();
-        System.arraycopy(latent, 0, latents, row * latent.length, latent.length);
-        timesteps[row] = trajectory.schedule().timestep(trajectory.index());
-        projections.add(encoding.xfProj());
-        tokens.add(encoding.xfOut());
-        if (trajectory.lowRes() != null) {
-            lowRes.add(trajectory.lowRes());
-        }
-    }
-
     /**
-     * One trajectory's update from its guided eps and its variance values ({@code out} from
-     * {@code varianceOffset}); {@code z} holds its noise from {@code noiseOffset} when it draws any.
+     * One trajectory's update from its guided eps ({@code eps} from {@code epsOffset}) and its
+     * variance values ({@code out} from {@code varianceOffset}), written into {@code next};
+     * {@code z} holds its noise from {@code noiseOffset} when it draws any.
      */
-    private static float[] update(Trajectory trajectory, double[] c, float[] eps, float[] out, int varianceOffset,
-                                  float[] z, int noiseOffset) {
+    private static void update(Trajectory trajectory, double[] c, float[] eps, int epsOffset, float[] out,
+                               int varianceOffset, float[] z, int noiseOffset, float[] next) {
         RespacedSchedule schedule = trajectory.schedule();
         int i = trajectory.index();
         float r1 = (float) schedule.sqrtRecipAlphaBar(i);
@@ -226,39 +204,46 @@ public final class DenoisingStep {
         float a = (float) c[Sampler.A];
         float b = (float) c[Sampler.B];
         float cEps = (float) c[Sampler.C];
-        boolean noisy = c[Sampler.D] != 0.0;
-        float e = (float) c[Sampler.E];
-        float f = (float) c[Sampler.F];
-        // DDIM's noise scale is one number per step; DDPM's depends on each pixel's variance value.
-        boolean constantNoise = c[Sampler.E] == c[Sampler.F];
-        float constantStd = (float) Math.exp(c[Sampler.E] / 2);
         float[] x = trajectory.latent();
-        float[] next = new float[x.length];
-        for (int k = 0; k < x.length; k++) {
-            float xk = x[k];
-            float x0 = Math.min(1f, Math.max(-1f, r1 * xk - r2 * eps[k]));
-            float value = a * x0 + b * xk;
-            if (cEps != 0f) {
-                value += cEps * ((r1 * xk - x0) / r2);
+        int length = x.length;
+        if (cEps != 0f) {
+            // DDIM: the eps implied by the clipped x0.
+            for (int k = 0; k < length; k++) {
+                float xk = x[k];
+                float x0 = Math.min(1f, Math.max(-1f, r1 * xk - r2 * eps[epsOffset + k]));
+                next[k] = a * x0 + b * xk + cEps * ((r1 * xk - x0) / r2);
             }
-            if (noisy) {
-                float std;
-                if (constantNoise) {
-                    std = constantStd;
-                } else {
-                    float frac = (out[varianceOffset + k] + 1f) / 2f;
-                    std = (float) Math.exp(0.5f * (frac * e + (1f - frac) * f));
-                }
-                value += std * z[noiseOffset + k];
+        } else {
+            for (int k = 0; k < length; k++) {
+                float xk = x[k];
+                float x0 = Math.min(1f, Math.max(-1f, r1 * xk - r2 * eps[epsOffset + k]));
+                next[k] = a * x0 + b * xk;
             }
-            next[k] = value;
         }
-        return next;
+        if (c[Sampler.D] == 0.0) {
+            return;
+        }
+        if (c[Sampler.E] == c[Sampler.F]) {
+            // DDIM's noise scale is one number per step.
+            float std = (float) Math.exp(c[Sampler.E] / 2);
+            for (int k = 0; k < length; k++) {
+                next[k] += std * z[noiseOffset + k];
+            }
+            return;
+        }
+        // DDPM's learned range: std = exp((frac E + (1 - frac) F) / 2) with frac = (v + 1) / 2,
+        // an exponent linear in the network's variance value v: exp(mid + half * v).
+        double e = c[Sampler.E];
+        double f = c[Sampler.F];
+        float mid = (float) ((e + f) / 4);
+        float half = (float) ((e - f) / 4);
+        for (int k = 0; k < length; k++) {
+            next[k] += HostMath.exp(mid + half * out[varianceOffset + k]) * z[noiseOffset + k];
+        }
     }
 
-    /** Noise of the next step of every trajectory that draws one; zeros for the others. */
-    private static float[] drawNoise(List<Trajectory> group, double[][] coefficients, int perSample) {
-        float[] noise = new float[group.size() * perSample];
+    /** Noise of the next step of every trajectory that draws one, into its slice of {@code noise}; the others' slices are not read. */
+    private static float[] drawNoise(List<Trajectory> group, double[][] coefficients, int perSample, float[] noise) {
         for (int j = 0; j < group.size(); j++) {
             Trajectory trajectory = group.get(j);
             if (coefficients[j][Sampler.D] != 0.0) {
@@ -266,6 +251,58 @@ public final class DenoisingStep {
             }
         }
         return noise;
+    }
+
+    /**
+     * Host buffers of one thread's steps, grown to the largest step it has run and reused by every
+     * step after it: the direct buffers the decoder's latents and timesteps are created from (on
+     * CPU the tensors use them in place), the downloaded output, the noise and the guided eps.
+     */
+    private static final class Workspace {
+        private ByteBuffer latentBytes = ByteBuffer.allocateDirect(0);
+        private FloatBuffer latentFloats = latentBytes.asFloatBuffer();
+        private ByteBuffer timestepBytes = ByteBuffer.allocateDirect(0);
+        private FloatBuffer timestepFloats = timestepBytes.asFloatBuffer();
+        private float[] out = new float[0];
+        private float[] noise = new float[0];
+        private float[] eps = new float[0];
+
+        ByteBuffer latents(int floats) {
+            if (latentBytes.capacity() < 4 * floats) {
+                latentBytes = ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
+                latentFloats = latentBytes.asFloatBuffer();
+            }
+            return latentBytes.clear().limit(4 * floats);
+        }
+
+        ByteBuffer timesteps(int floats) {
+            if (timestepBytes.capacity() < 4 * floats) {
+                timestepBytes = ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
+                timestepFloats = timestepBytes.asFloatBuffer();
+            }
+            return timestepBytes.clear().limit(4 * floats);
+        }
+
+        float[] out(int floats) {
+            if (out.length < floats) {
+                out = new float[floats];
+            }
+            return out;
+        }
+
+        float[] noise(int floats) {
+            if (noise.length < floats) {
+                noise = new float[floats];
+            }
+            return noise;
+        }
+
+        float[] eps(int floats) {
+            if (eps.length < floats) {
+                eps = new float[floats];
+            }
+            return eps;
+        }
     }
 
     private static NDArray concat(NDList arrays) {

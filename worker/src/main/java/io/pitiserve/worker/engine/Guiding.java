@@ -11,19 +11,19 @@ final class Guiding {
 
     /**
      * The guided eps (3 x {@code pixels}) from the decoder output {@code out}: the conditional row
-     * starts at {@code conditional}, the unconditional one at {@code unconditional}.
+     * starts at {@code conditional}, the unconditional one at {@code unconditional}; written into
+     * the first 3 x {@code pixels} values of {@code eps}.
      */
-    static float[] guide(Guidance guidance, float[] out, int conditional, int unconditional, int pixels) {
+    static void guide(Guidance guidance, float[] out, int conditional, int unconditional, int pixels, float[] eps) {
         float s = (float) guidance.scale();
-        float[] eps = new float[3 * pixels];
-        for (int k = 0; k < eps.length; k++) {
+        int length = 3 * pixels;
+        for (int k = 0; k < length; k++) {
             float u = out[unconditional + k];
             eps[k] = u + s * (out[conditional + k] - u);
         }
         if (guidance.mode() == Guidance.Mode.NORMALIZED) {
             normalize(eps, out, conditional, unconditional, pixels, (float) (guidance.scale() - 1.0));
         }
-        return eps;
     }
 
     private static void normalize(float[] eps, float[] out, int conditional, int unconditional, int pixels, float w) {

@@ -63,7 +63,8 @@ public record ModelManifest(
             String encoder,
             String decoder,
             Integer encoderWidth,
-            Integer encoderTokens) {
+            Integer encoderTokens,
+            Map<String, Networks> precisions) {
 
         public StageSpec {
             require(resolution > 0, "stage resolution must be > 0");
@@ -74,6 +75,22 @@ public record ModelManifest(
             if (noiseScale == null) {
                 noiseScale = 1.0;
             }
+            precisions = precisions == null ? Map.of() : Map.copyOf(precisions);
+        }
+
+        /**
+         * The network files of {@code precision}: {@code encoder} and {@code decoder} for fp32, the
+         * entry of {@code precisions} otherwise; null when the model has none in that precision.
+         */
+        public Networks networks(Precision precision) {
+            return precision == Precision.FP32 ? new Networks(encoder, decoder) : precisions.get(precision.label());
+        }
+    }
+
+    /** The encoder and decoder files of one stage in one precision, relative to the model directory. */
+    public record Networks(String encoder, String decoder) {
+        public Networks {
+            require(encoder != null && decoder != null, "a stage's precision needs encoder and decoder files");
         }
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -33,12 +34,14 @@ public final class PitiModel implements AutoCloseable {
     private final Stage base;
     private final Stage upsampler;
     private final Device device;
+    private final Precision precision;
 
-    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, Device device) {
+    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, Device device, Precision precision) {
         this.manifest = manifest;
         this.base = base;
         this.upsampler = upsampler;
         this.device = device;
+        this.precision = precision;
     }
 
     /**
@@ -49,8 +52,19 @@ public final class PitiModel implements AutoCloseable {
      */
     public static PitiModel load(Path directory, EngineOptions options) {
         ModelManifest manifest = readManifest(directory);
+        Precision precision = options.precision();
+        List<ModelManifest.Networks> networks = new ArrayList<>(2);
+        for (ModelManifest.StageSpec spec : List.of(manifest.stages().base(), manifest.stages().upsampler())) {
+            ModelManifest.Networks files = spec.networks(precision);
+            if (files == null) {
+                throw new ModelLoadException("model " + manifest.name() + " in " + directory + " has no "
+                        + precision.label() + " networks; add them with `python -m piti_tools.precision --model DIR "
+                        + "--precision " + precision.label() + "` (tools/README.md) or run it in fp32");
+            }
+            networks.add(files);
+        }
         if (options.verifySha256()) {
-            verifyChecksums(directory, manifest);
+            verifyChecksums(directory, manifest, networks);
         }
         Device device = options.djlDevice();
         Engine engine = Engine.getEngine("PyTorch");
@@ -60,9 +74,11 @@ public final class PitiModel implements AutoCloseable {
         }
         Stage base = null;
         try {
-            base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), device);
-            Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(), device);
-            return new PitiModel(manifest, base, upsampler, device);
+            base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), networks.get(0), device,
+                    precision);
+            Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(),
+                    networks.get(1), device, precision);
+            return new PitiModel(manifest, base, upsampler, device, precision);
         } catch (RuntimeException e) {
             if (base != null) {
                 base.close();
@@ -84,10 +100,13 @@ public final class PitiModel implements AutoCloseable {
         }
     }
 
-    private static void verifyChecksums(Path directory, ModelManifest manifest) {
-        ModelManifest.Stages stages = manifest.stages();
-        for (String file : List.of(stages.base().encoder(), stages.base().decoder(),
-                stages.upsampler().encoder(), stages.upsampler().decoder())) {
+    private static void verifyChecksums(Path directory, ModelManifest manifest, List<ModelManifest.Networks> networks) {
+        List<String> files = new ArrayList<>();
+        for (ModelManifest.Networks stage : networks) {
+            files.add(stage.encoder());
+            files.add(stage.decoder());
+        }
+        for (String file : files) {
             String expected = manifest.sha256().get(file);
             if (expected == null) {
                 throw new ModelLoadException("model.json has no sha256 for " + file);
@@ -116,11 +135,12 @@ public final class PitiModel implements AutoCloseable {
     }
 
     private static Stage loadStage(Path directory, ModelManifest manifest, StageKind kind,
-                                   ModelManifest.StageSpec spec, Device device) {
-        Model encoder = loadNetwork(directory, manifest, spec.encoder(), device);
+                                   ModelManifest.StageSpec spec, ModelManifest.Networks files, Device device,
+                                   Precision precision) {
+        Model encoder = loadNetwork(directory, manifest, files.encoder(), device);
         try {
-            Model decoder = loadNetwork(directory, manifest, spec.decoder(), device);
-            return new Stage(kind, spec, manifest.input(), encoder, decoder);
+            Model decoder = loadNetwork(directory, manifest, files.decoder(), device);
+            return new Stage(kind, spec, manifest.input(), encoder, decoder, precision);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;
@@ -150,6 +170,11 @@ public final class PitiModel implements AutoCloseable {
 
     public Device device() {
         return device;
+    }
+
+    /** The number type the networks run in. */
+    public Precision precision() {
+        return precision;
     }
 
     public Stage base() {

@@ -17,6 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>The unconditional encoding (the encoder applied to an all-ones input) is the same for every
  * job, so it is computed once per stage and copied into each job that needs it.
+ *
+ * <p>Networks in reduced precision have the same float32 interface as the float32 ones: the files
+ * cast their inputs to their own type and their outputs back (DJL 0.36 cannot cast a tensor to
+ * bf16 itself), so nothing here depends on the precision.
  */
 public final class Stage implements AutoCloseable {
 
@@ -27,10 +31,13 @@ public final class Stage implements AutoCloseable {
     private final Model decoder;
     private final BetaSchedule betaSchedule;
     private final ParameterStore parameters;
+    private final Precision precision;
     private final Map<String, RespacedSchedule> schedules = new ConcurrentHashMap<>();
     private Encoding unconditional;
 
-    Stage(StageKind kind, ModelManifest.StageSpec spec, ModelManifest.Input input, Model encoder, Model decoder) {
+    Stage(StageKind kind, ModelManifest.StageSpec spec, ModelManifest.Input input, Model encoder, Model decoder,
+          Precision precision) {
+        this.precision = precision;
         this.kind = kind;
         this.spec = spec;
         this.input = input;
@@ -74,6 +81,11 @@ public final class Stage implements AutoCloseable {
     /** Runs the decoder on one prepared batch; the output is attached to the manager of the first input. */
     public NDArray decode(NDList inputs) {
         return forward(decoder.getBlock(), inputs).singletonOrThrow();
+    }
+
+    /** The number type the networks of this stage compute in. */
+    public Precision precision() {
+        return precision;
     }
 
     /**

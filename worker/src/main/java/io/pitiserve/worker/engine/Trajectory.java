@@ -24,6 +24,7 @@ public final class Trajectory {
     private final NDArray lowRes;
     private final NoiseSource noise;
     private float[] latent;
+    private float[] spare;
     private int stepsTaken;
 
     private Trajectory(Stage stage, RespacedSchedule schedule, Sampler sampler, Guidance guidance,
@@ -38,6 +39,7 @@ public final class Trajectory {
         this.lowRes = lowRes;
         this.noise = noise;
         this.latent = latent;
+        this.spare = new float[latent.length];
     }
 
     /**
@@ -109,6 +111,7 @@ public final class Trajectory {
      * The current latent, 3 x H x W floats (CHW); after the last step, the stage's output in
      * [-1, 1]. Latents live on the host between steps: one copy to the device and one back per
      * step is small next to a decoder call, and it lets any group form without device bookkeeping.
+     * The array is reused two steps later: read it before the next step, or copy it.
      */
     public float[] latent() {
         return latent;
@@ -146,9 +149,16 @@ public final class Trajectory {
         return inputs;
     }
 
-    /** Replaces the latent by the result of one step. */
-    void advance(float[] next) {
-        latent = next;
+    /** Where the next step writes its result; the latent stays untouched until {@link #advance}. */
+    float[] spare() {
+        return spare;
+    }
+
+    /** Makes the result the next step wrote into {@link #spare} the latent. */
+    void advance() {
+        float[] previous = latent;
+        latent = spare;
+        spare = previous;
         stepsTaken++;
     }
 }

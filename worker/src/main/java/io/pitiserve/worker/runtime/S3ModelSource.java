@@ -1,6 +1,9 @@
 package io.pitiserve.worker.runtime;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,8 @@ import java.util.UUID;
 
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
+import io.pitiserve.common.storage.ObjectTooLargeException;
+import io.pitiserve.common.storage.StoredObject;
 import io.pitiserve.worker.engine.ModelLoadException;
 
 import org.slf4j.Logger;
@@ -33,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  * file before it is complete. A crash mid-download leaves only temporary files and an incomplete
  * directory without model.json, which the next start completes.
  *
- * <p>{@link ObjectStore#get} holds a whole object in memory while it is checked and written.
+ * <p>Files are streamed from the store to disk and hashed on the way, so a multi-gigabyte weight
+ * file never sits in memory; only model.json (at most {@value #MAX_MANIFEST_BYTES} bytes) is read whole.
  */
 public final class S3ModelSource {
 
@@ -41,6 +47,9 @@ public final class S3ModelSource {
     private static final String SCHEME = "s3://";
     private static final String MANIFEST = "model.json";
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** model.json is a small document; anything larger is not one. */
+    static final long MAX_MANIFEST_BYTES = 1 << 20;
+    private static final int BUFFER_BYTES = 1 << 16;
 
     /** A bucket and a key prefix (empty, or ending in {@code /}) holding model.json and its files. */
     public record Location(String bucket, String prefix) {
@@ -96,7 +105,7 @@ public final class S3ModelSource {
      *                            have the sha256 model.json gives
      */
     public Path fetch() {
-        byte[] manifest = download(MANIFEST);
+        byte[] manifest = downloadManifest();
         String manifestSha256 = sha256(manifest);
         Path directory = cacheRoot.resolve(manifestSha256);
         if (Files.isRegularFile(directory.resolve(MANIFEST))) {
@@ -107,16 +116,10 @@ public final class S3ModelSource {
         log.info("downloading the model at {} ({} files) into {}", location, files.size(), directory);
         for (Map.Entry<String, String> file : files.entrySet()) {
             Path target = directory.resolve(file.getKey());
-            if (Files.isRegularFile(target) && sha256(read(target)).equalsIgnoreCase(file.getValue())) {
+            if (Files.isRegularFile(target) && sha256Of(target).equalsIgnoreCase(file.getValue())) {
                 continue; // completed by an earlier, interrupted start
             }
-            byte[] bytes = download(file.getKey());
-            String actual = sha256(bytes);
-            if (!actual.equalsIgnoreCase(file.getValue())) {
-                throw new ModelLoadException("checksum mismatch for " + location + file.getKey() + ": model.json says "
-                        + file.getValue() + ", the object has " + actual + "; nothing was cached");
-            }
-            writeAtomically(target, bytes);
+            downloadChecked(file.getKey(), file.getValue(), target);
         }
         writeAtomically(directory.resolve(MANIFEST), manifest);
         return directory;
@@ -146,42 +149,105 @@ public final class S3ModelSource {
         return files;
     }
 
-    private byte[] download(String name) {
-        String key = location.prefix() + name;
+    private byte[] downloadManifest() {
+        String key = location.prefix() + MANIFEST;
         try {
-            return store.get(key).orElseThrow(() -> new ModelLoadException("no object " + location + name
-                    + (name.equals(MANIFEST) ? " - is this a model directory?" : ", which model.json lists")));
+            return store.get(key, MAX_MANIFEST_BYTES).orElseThrow(() -> new ModelLoadException("no object " + location
+                    + MANIFEST + " - is this a model directory?"));
+        } catch (ObjectTooLargeException e) {
+            throw new ModelLoadException(location + MANIFEST + " is not a model manifest: " + e.getMessage(), e);
+        } catch (ObjectStoreException e) {
+            throw new ModelLoadException("cannot download " + location + MANIFEST + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Streams one file into a temporary name next to {@code target}, hashing it on the way, and moves
+     * it into place only when its sha256 is {@code expected}; a mismatch leaves nothing behind.
+     */
+    private void downloadChecked(String name, String expected, Path target) {
+        String key = location.prefix() + name;
+        Path temporary = temporaryFor(target);
+        String actual;
+        try {
+            Files.createDirectories(target.getParent());
+            try (StoredObject object = store.open(key).orElseThrow(() -> new ModelLoadException("no object "
+                    + location + name + ", which model.json lists"))) {
+                actual = copyHashing(object.body(), temporary);
+            }
+            if (!actual.equalsIgnoreCase(expected)) {
+                throw new ModelLoadException("checksum mismatch for " + location + name + ": model.json says "
+                        + expected + ", the object has " + actual + "; nothing was cached");
+            }
+            moveIntoPlace(temporary, target);
         } catch (ObjectStoreException e) {
             throw new ModelLoadException("cannot download " + location + name + ": " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            throw new ModelLoadException("cannot download " + location + name + " to " + target + ": "
+                    + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temporary);
         }
+    }
+
+    /** Copies {@code in} to {@code file}, returning the hex sha256 of the bytes copied. */
+    private static String copyHashing(InputStream in, Path file) throws IOException {
+        MessageDigest digest = newSha256();
+        byte[] buffer = new byte[BUFFER_BYTES];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static void writeAtomically(Path target, byte[] bytes) {
-        Path temporary = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".part");
+        Path temporary = temporaryFor(target);
         try {
             Files.createDirectories(target.getParent());
             Files.write(temporary, bytes);
-            try {
-                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(temporary, target);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(temporary);
-            } catch (IOException ignored) {
-                // the temporary name is never taken for a complete file
-            }
             throw new ModelLoadException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temporary);
         }
     }
 
-    private static byte[] read(Path file) {
+    private static Path temporaryFor(Path target) {
+        return target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".part");
+    }
+
+    private static void moveIntoPlace(Path temporary, Path target) throws IOException {
         try {
-            return Files.readAllBytes(file);
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteQuietly(Path temporary) {
+        try {
+            Files.deleteIfExists(temporary);
+        } catch (IOException ignored) {
+            // the temporary name is never taken for a complete file
+        }
+    }
+
+    /** The hex sha256 of a local file, read in chunks. */
+    private static String sha256Of(Path file) {
+        MessageDigest digest = newSha256();
+        byte[] buffer = new byte[BUFFER_BYTES];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static boolean safeRelativeName(String name) {
@@ -197,8 +263,12 @@ public final class S3ModelSource {
     }
 
     private static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(newSha256().digest(bytes));
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }

@@ -1,8 +1,10 @@
 package io.pitiserve.worker.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitiserve.common.events.EventCodec;
+import io.pitiserve.common.events.TopicSettings;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.S3Settings;
@@ -14,6 +16,7 @@ import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaCancellationReader;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
 import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import io.pitiserve.worker.runtime.metrics.WorkerMetrics;
 import io.pitiserve.worker.scheduler.StepScheduler;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -44,6 +47,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -54,14 +59,14 @@ import java.util.function.Supplier;
  * context's.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({WorkerProperties.class, SchedulerProperties.class, KafkaTopicProperties.class,
-        S3Properties.class})
+@EnableConfigurationProperties({WorkerProperties.class, EngineProperties.class, SchedulerProperties.class,
+        TopicSettings.class, S3Properties.class})
 public class WorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
     @Bean
-    Topics workerTopics(KafkaTopicProperties kafka) {
+    Topics workerTopics(TopicSettings kafka) {
         return kafka.topics();
     }
 
@@ -80,13 +85,13 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    PitiModel workerModel(WorkerProperties worker, S3Properties s3) {
+    PitiModel workerModel(WorkerProperties worker, EngineProperties engine, S3Properties s3) {
         configureNativeRuntime(worker.threads());
         Path directory = modelDirectory(worker, s3);
-        PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true));
+        PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true, engine.toPrecision()));
         log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
                 model.manifest().version(), model.manifest().input().kind(), model.manifest().input().size(),
-                directory, worker.device());
+                directory, worker.device() + " in " + engine.precision());
         return model;
     }
 
@@ -150,26 +155,40 @@ public class WorkerConfiguration {
         return new KafkaCancellationReader(consumers, workerTopics.control(), workerEventCodec);
     }
 
+    /** Tags the worker's meters with the model it serves; resolved lazily, once the model is loaded. */
     @Bean
-    Retrier workerRetrier(WorkerProperties worker) {
-        return new Retrier(worker.retryInitialBackoff(), worker.retryMaxBackoff());
+    static MeterFilter workerModelTagFilter(ObjectProvider<PitiModel> workerModel) {
+        return WorkerMetrics.modelTag(() -> {
+            PitiModel model = workerModel.getIfAvailable();
+            return model == null ? "unknown" : model.manifest().name() + "@" + model.manifest().version();
+        });
+    }
+
+    @Bean
+    WorkerMetrics workerMetrics(ObjectProvider<MeterRegistry> meters, StepScheduler workerScheduler) {
+        return new WorkerMetrics(meters.getIfAvailable(SimpleMeterRegistry::new), workerScheduler);
+    }
+
+    @Bean
+    Retrier workerRetrier(WorkerProperties worker, WorkerMetrics workerMetrics) {
+        return new Retrier(worker.retryInitialBackoff(), worker.retryMaxBackoff(), workerMetrics.registry());
     }
 
     @Bean
     JobRunner workerJobRunner(PitiModel workerModel, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
                               KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
-                              Retrier workerRetrier, WorkerProperties worker, ObjectProvider<MeterRegistry> meters) {
+                              Retrier workerRetrier, WorkerProperties worker, WorkerMetrics workerMetrics) {
         JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
                 worker.cancellationCatchUp());
         return new JobRunner(workerModel, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
-                workerRetrier, settings, meters.getIfAvailable(SimpleMeterRegistry::new),
-                Clock.systemUTC());
+                workerRetrier, settings, workerMetrics.registry(), Clock.systemUTC());
     }
 
     @Bean
     KafkaRequestConsumer workerRequestConsumer(KafkaProperties kafka, Topics workerTopics, EventCodec workerEventCodec,
                                                JobRunner workerJobRunner, KafkaEventPublisher workerEventPublisher,
-                                               Retrier workerRetrier, WorkerProperties worker) {
+                                               Retrier workerRetrier, WorkerProperties worker,
+                                               WorkerMetrics workerMetrics) {
         Map<String, Object> config = byteConsumerConfig(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -178,21 +197,26 @@ public class WorkerConfiguration {
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, worker.concurrency());
         config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-requests-" + UUID.randomUUID());
-        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(config);
+        Supplier<Consumer<byte[], byte[]>> consumers = workerMetrics.observed(() -> new KafkaConsumer<>(config));
         return new KafkaRequestConsumer(consumers, workerTopics.requests(), workerEventCodec, workerJobRunner,
                 workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout());
     }
 
     @Bean
     @ConditionalOnProperty(name = "pitiserve.kafka.create-topics", havingValue = "true", matchIfMissing = true)
-    KafkaAdmin.NewTopics workerNewTopics(KafkaTopicProperties kafka, Topics workerTopics) {
-        short replicas = kafka.replicationFactor();
-        return new KafkaAdmin.NewTopics(
-                new NewTopic(workerTopics.requests(), kafka.requestPartitions(), replicas),
-                new NewTopic(workerTopics.events(), kafka.eventPartitions(), replicas),
-                new NewTopic(workerTopics.control(), kafka.controlPartitions(), replicas)
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                new NewTopic(workerTopics.deadLetter(), 1, replicas));
+    KafkaAdmin.NewTopics workerNewTopics(TopicSettings kafka) {
+        return new KafkaAdmin.NewTopics(declaredTopics(kafka).toArray(NewTopic[]::new));
+    }
+
+    /** Every topic the worker creates when missing: exactly the ones it shares with the gateway. */
+    public static List<NewTopic> declaredTopics(TopicSettings settings) {
+        return settings.sharedTopics().stream().map(spec -> {
+            NewTopic topic = new NewTopic(spec.name(), Optional.of(spec.partitions()),
+                    Optional.ofNullable(spec.replicationFactor()));
+            return spec.compacted()
+                    ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))
+                    : topic;
+        }).toList();
     }
 
     /** The model-source directory or S3 download, else model-dir, else the bundled default model. */

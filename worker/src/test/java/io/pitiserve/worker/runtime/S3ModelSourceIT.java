@@ -10,20 +10,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.S3ObjectStore;
-import io.pitiserve.common.storage.S3Settings;
+import io.pitiserve.common.storage.StoredObject;
+import io.pitiserve.common.testing.LocalS3Server;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.ModelLoadException;
 import io.pitiserve.worker.engine.PitiModel;
 
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,12 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** Models kept in S3: downloaded into the cache once, checked, loaded; against a real S3 server (s3proxy). */
 class S3ModelSourceIT {
 
-    private static final String ACCESS_KEY = "model-it-access";
-    private static final String SECRET_KEY = "model-it-secret-0123456789";
     private static final String SERVICE_BUCKET = "pitiserve-service";
     private static final String MODEL_BUCKET = "pitiserve-models";
 
-    private static S3Proxy s3proxy;
+    private static LocalS3Server s3;
 
     @TempDir
     Path cache;
@@ -48,24 +43,18 @@ class S3ModelSourceIT {
     private final List<String> fetched = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void startS3() throws Exception {
-        s3proxy = S3Proxy.builder()
-                .blobStore(BlobStores.create("transient", new Properties()))
-                .endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                .build();
-        s3proxy.start();
+    static void startS3() {
+        s3 = LocalS3Server.start();
     }
 
     @AfterAll
     static void stopS3() throws Exception {
-        s3proxy.stop();
+        s3.close();
     }
 
     @BeforeEach
     void uploadTheMicroModel() throws Exception {
-        models = new S3ObjectStore(settings(MODEL_BUCKET));
-        models.ensureBucket();
+        models = s3.client(MODEL_BUCKET);
         upload("models/mask/test/");
     }
 
@@ -119,8 +108,22 @@ class S3ModelSourceIT {
                 .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/corrupt/base/decoder.pt");
         try (Stream<Path> files = Files.walk(cache)) {
             assertThat(files.filter(f -> f.getFileName().toString().equals("model.json")
-                    || f.getFileName().toString().equals("decoder.pt"))).isEmpty();
+                    || f.getFileName().toString().equals("decoder.pt")
+                    || f.getFileName().toString().endsWith(".part"))).isEmpty();
         }
+    }
+
+    @Test
+    void aModelJsonLargerThanAManifestCanBeIsRefusedWithItsSize() {
+        byte[] huge = new byte[(int) S3ModelSource.MAX_MANIFEST_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        models.put("models/mask/huge/model.json", huge, "application/json");
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/huge/");
+
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/huge/model.json is not a model manifest")
+                .hasMessageContaining(huge.length + " bytes");
     }
 
     @Test
@@ -157,6 +160,12 @@ class S3ModelSourceIT {
             }
 
             @Override
+            public Optional<StoredObject> open(String key) {
+                fetched.add(key);
+                return store.open(key);
+            }
+
+            @Override
             public boolean exists(String key) {
                 return store.exists(key);
             }
@@ -180,15 +189,8 @@ class S3ModelSourceIT {
     }
 
     private static S3Properties s3Properties() {
-        return new S3Properties(endpoint(), "us-east-1", SERVICE_BUCKET, ACCESS_KEY, SECRET_KEY, true, false);
-    }
-
-    private static S3Settings settings(String bucket) {
-        return new S3Settings(endpoint(), "us-east-1", bucket, ACCESS_KEY, SECRET_KEY, true);
-    }
-
-    private static URI endpoint() {
-        return URI.create("http://127.0.0.1:" + s3proxy.getPort());
+        return new S3Properties(s3.endpoint(), "us-east-1", SERVICE_BUCKET, LocalS3Server.ACCESS_KEY,
+                LocalS3Server.SECRET_KEY, true, false);
     }
 
     private static Path microModel() {

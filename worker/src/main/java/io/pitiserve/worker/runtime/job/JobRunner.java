@@ -18,6 +18,7 @@ import io.pitiserve.common.image.InputLimits;
 import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.common.image.PngImages;
 import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.common.storage.ObjectTooLargeException;
 import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.Sampler;
@@ -150,7 +151,7 @@ public final class JobRunner {
         AtomicBoolean delivered = new AtomicBoolean();
         BooleanSupplier readUnneeded = () -> delivered.get() || abandoned.getAsBoolean();
         CompletableFuture<Optional<byte[]>> input = CompletableFuture.supplyAsync(() -> withJobId(jobId,
-                () -> retrier.call("reading input " + request.inputKey(), () -> store.get(request.inputKey()),
+                () -> retrier.call("reading input " + request.inputKey(), () -> readInput(request.inputKey()),
                         readUnneeded)), RESULT_WRITERS);
         try {
             return decideAndRun(request, traceparent, caughtUp, input, abandoned);
@@ -306,6 +307,9 @@ public final class JobRunner {
         record("base", (long) (engineTimings.baseMs() * 1e6));
         record("upsampler", (long) (engineTimings.upsamplerMs() * 1e6));
         record("store", t4 - t3);
+        record("queued", (long) (timings.get("queued") * 1e6));
+        recordStep("base", engineTimings.baseMs(), engineTimings.baseSteps());
+        recordStep("upsampler", engineTimings.upsamplerMs(), engineTimings.upsamplerSteps());
 
         String manifestKey = ResultKeys.manifest(jobId);
         TranslationSucceeded succeeded = new TranslationSucceeded(jobId, request.tenant(), clock.instant(),
@@ -367,6 +371,18 @@ public final class JobRunner {
             results.add(last);
         }
         return results;
+    }
+
+    /** The stored input, refused from the size S3 reports when it is over the input limit. */
+    private Optional<byte[]> readInput(String key) {
+        long maxBytes = InputLimits.DEFAULT.maxBytes();
+        try {
+            return store.get(key, maxBytes);
+        } catch (ObjectTooLargeException e) {
+            throw new InvalidInputException(InvalidInputException.Reason.INPUT_TOO_LARGE, "input object " + key
+                    + " is " + (e.size() < 0 ? "larger than " + maxBytes : e.size()) + " bytes; the limit is "
+                    + maxBytes + " bytes");
+        }
     }
 
     private TranslationSucceeded.ResultImage storePng(String kind, int index, String key, float[] chw, int size,
@@ -452,6 +468,14 @@ public final class JobRunner {
     private void record(String stage, long nanos) {
         Timer.builder("pitiserve.worker.stage.duration").tag("stage", stage).register(meters)
                 .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The mean wall time of one denoising step of the stage, as this job saw it in its running batch. */
+    private void recordStep(String stage, double stageMs, int steps) {
+        if (steps > 0) {
+            Timer.builder("pitiserve.worker.step.duration").tag("stage", stage).register(meters)
+                    .record((long) (stageMs * 1e6 / steps), TimeUnit.NANOSECONDS);
+        }
     }
 
     private static String blankToNull(String value) {

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime.job;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pitiserve.common.storage.ObjectStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +22,17 @@ public final class Retrier {
 
     private final long initialNanos;
     private final long maxNanos;
+    private final MeterRegistry meters;
 
     public Retrier(Duration initial, Duration max) {
+        this(initial, max, null);
+    }
+
+    /** @param meters where {@code pitiserve.worker.retries{cause=store|broker}} counts the retries; may be null */
+    public Retrier(Duration initial, Duration max, MeterRegistry meters) {
         this.initialNanos = initial.toNanos();
         this.maxNanos = max.toNanos();
+        this.meters = meters;
     }
 
     /** Whether trying again can help. */
@@ -54,6 +62,10 @@ public final class Retrier {
                 }
                 log.warn("{} failed (try {}), trying again in {} ms: {}", what, attempt,
                         TimeUnit.NANOSECONDS.toMillis(delay), e.getMessage());
+                if (meters != null) {
+                    meters.counter("pitiserve.worker.retries", "cause",
+                            e instanceof ObjectStoreException ? "store" : "broker").increment();
+                }
                 pause(delay, abandoned, what);
                 delay = Math.min(maxNanos, delay * 2);
             }

@@ -1,6 +1,8 @@
 package io.pitiserve.worker.runtime.job;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pitiserve.common.storage.ObjectStoreException;
+import io.pitiserve.common.storage.ObjectTooLargeException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -48,5 +50,25 @@ class RetrierTest {
             throw new TransientFailureException("broker down", null);
         }, () -> tries.get() >= 3)).isInstanceOf(JobAbandonedException.class);
         assertThat(tries).hasValue(3);
+    }
+
+    @Test
+    void everyRetryIsCountedByItsCauseAndATooLargeObjectIsNeverRetried() {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        Retrier counted = new Retrier(Duration.ofMillis(1), Duration.ofMillis(4), meters);
+        AtomicInteger tries = new AtomicInteger();
+
+        counted.call("reading", () -> {
+            if (tries.incrementAndGet() < 3) {
+                throw new ObjectStoreException("connection refused", true, null);
+            }
+            return "bytes";
+        }, () -> false);
+        assertThatThrownBy(() -> counted.call("reading", () -> {
+            throw new ObjectTooLargeException("inputs/acme/tr_x", 9_000_000, 8_388_608);
+        }, () -> false)).isInstanceOf(ObjectTooLargeException.class);
+
+        assertThat(meters.counter("pitiserve.worker.retries", "cause", "store").count()).isEqualTo(2);
+        assertThat(meters.find("pitiserve.worker.retries").tag("cause", "broker").counter()).isNull();
     }
 }

@@ -1,0 +1,78 @@
+package io.pitiserve.common.events;
+
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The topic settings gateway and worker share, bound by both under {@code pitiserve.kafka}. Both
+ * declare the shared topics from {@link #sharedTopics()}, so whichever app creates a topic first,
+ * it gets the same partitions, replication and clean-up policy.
+ *
+ * @param topicPrefix       prefix of every topic name
+ * @param createTopics      whether the app creates missing topics at start-up (existing ones are never altered)
+ * @param requestPartitions partitions of the requests topic (caps the number of busy workers)
+ * @param eventPartitions   partitions of the events topic (and of the gateway's job-views topic)
+ * @param controlPartitions partitions of the compacted control topic (every worker reads all of them)
+ * @param replicationFactor replication of every created topic; absent means the broker's default
+ */
+@ConfigurationProperties("pitiserve.kafka")
+public record TopicSettings(
+        @DefaultValue("pitiserve.") String topicPrefix,
+        @DefaultValue("true") boolean createTopics,
+        @DefaultValue("48") int requestPartitions,
+        @DefaultValue("12") int eventPartitions,
+        @DefaultValue("1") int controlPartitions,
+        Short replicationFactor) {
+
+    /** Partitions of the dead-letter topic: records there are for people to read, not for throughput. */
+    public static final int DEAD_LETTER_PARTITIONS = 1;
+
+    public TopicSettings {
+        if (topicPrefix == null) {
+            throw new IllegalArgumentException("pitiserve.kafka.topic-prefix must be set (it may be empty)");
+        }
+        requirePositive("request-partitions", requestPartitions);
+        requirePositive("event-partitions", eventPartitions);
+        requirePositive("control-partitions", controlPartitions);
+        if (replicationFactor != null && replicationFactor < 1) {
+            throw new IllegalArgumentException("pitiserve.kafka.replication-factor must be >= 1 (or absent for the"
+                    + " broker's default), got " + replicationFactor);
+        }
+    }
+
+    /** The defaults, as both apps bind them when nothing is configured. */
+    public static TopicSettings defaults() {
+        return new TopicSettings("pitiserve.", true, 48, 12, 1, null);
+    }
+
+    public Topics topics() {
+        return Topics.withPrefix(topicPrefix);
+    }
+
+    /** The topics gateway and worker both use, as either creates them. */
+    public List<TopicSpec> sharedTopics() {
+        Topics topics = topics();
+        return List.of(
+                new TopicSpec(topics.requests(), requestPartitions, replicationFactor, false),
+                new TopicSpec(topics.events(), eventPartitions, replicationFactor, false),
+                new TopicSpec(topics.control(), controlPartitions, replicationFactor, true),
+                new TopicSpec(topics.deadLetter(), DEAD_LETTER_PARTITIONS, replicationFactor, false));
+    }
+
+    /**
+     * One topic as it is created.
+     *
+     * @param replicationFactor null for the broker's default
+     * @param compacted         whether {@code cleanup.policy=compact}
+     */
+    public record TopicSpec(String name, int partitions, Short replicationFactor, boolean compacted) {
+    }
+
+    private static void requirePositive(String name, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("pitiserve.kafka." + name + " must be >= 1, got " + value);
+        }
+    }
+}
