@@ -28,15 +28,30 @@ public final class CocoStuffPalette {
     public static final int CLASS_COUNT = 182;
     static final String RESOURCE = "/pitiserve/coco-stuff-classes.json";
 
+    private static final int COLOUR_SLOT_BITS = 10;
+    private static final int COLOUR_SLOTS = 1 << COLOUR_SLOT_BITS;
     private static final CocoStuffPalette STANDARD = load();
 
     private final int[] rgbByLabel;
     private final List<String> names;
     private final Map<Integer, Integer> labelByRgb;
+    /**
+     * The class colours in an open-addressed table for {@link #contains}, which runs for every
+     * colour change of every uploaded mask: no boxing, one or two probes. Empty slots hold -1.
+     */
+    private final int[] colourSlots = new int[COLOUR_SLOTS];
 
     private CocoStuffPalette(int[] rgbByLabel, List<String> names) {
         this.rgbByLabel = rgbByLabel;
         this.names = Collections.unmodifiableList(names);
+        java.util.Arrays.fill(colourSlots, -1);
+        for (int rgb : rgbByLabel) {
+            int slot = slotOf(rgb);
+            while (colourSlots[slot] != -1) {
+                slot = (slot + 1) & (COLOUR_SLOTS - 1);
+            }
+            colourSlots[slot] = rgb;
+        }
         this.labelByRgb = new HashMap<>();
         for (int label = 0; label < rgbByLabel.length; label++) {
             if (rgbByLabel[label] == UNLABELLED_RGB || labelByRgb.put(rgbByLabel[label], label) != null) {
@@ -44,6 +59,10 @@ public final class CocoStuffPalette {
                         + " is black or repeats another label's colour");
             }
         }
+    }
+
+    private static int slotOf(int rgb) {
+        return (rgb * 0x9E3779B1) >>> (Integer.SIZE - COLOUR_SLOT_BITS);
     }
 
     /** The palette PITI's released mask checkpoints expect. */
@@ -100,7 +119,15 @@ public final class CocoStuffPalette {
 
     /** Whether {@code rgb} (packed {@code 0xRRGGBB}) is a class colour or black. */
     public boolean contains(int rgb) {
-        return rgb == UNLABELLED_RGB || labelByRgb.containsKey(rgb);
+        if (rgb == UNLABELLED_RGB) {
+            return true;
+        }
+        for (int slot = slotOf(rgb); colourSlots[slot] != -1; slot = (slot + 1) & (COLOUR_SLOTS - 1)) {
+            if (colourSlots[slot] == rgb) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The label drawn in {@code rgb}: a class id, {@link #UNLABELLED} for black, or -1 if none. */

@@ -21,6 +21,16 @@ public sealed interface ConditionPreprocessor permits MaskPreprocessor, SketchPr
      */
     ConditionImage prepare(byte[] file);
 
+    /**
+     * Refuses {@code file} exactly as {@link #prepare} would, without building the condition image;
+     * for callers that only decide whether to accept an input.
+     *
+     * @throws InvalidInputException when the input cannot be used; its {@code code()} says why
+     */
+    default void validate(byte[] file) {
+        prepare(file);
+    }
+
     /** The input kind this preprocessor handles. */
     InputKind kind();
 

@@ -3,7 +3,9 @@ package io.pitiserve.common.image;
 import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
@@ -33,6 +35,11 @@ final class DecodedImage {
     private final int[] palette;
     private final boolean hasAlpha;
     private final int[] sampleRow;
+    /** The raster's bytes when its samples are interleaved bytes (what the PNG decoder makes), else null. */
+    private final byte[] interleaved;
+    private final int pixelStride;
+    private final int scanlineStride;
+    private final int[] bandOffsets;
 
     private DecodedImage(ImageHeader header, BufferedImage image) {
         this.header = header;
@@ -58,6 +65,39 @@ final class DecodedImage {
             }
         }
         this.sampleRow = new int[raster.getWidth() * bands];
+        if (raster.getSampleModel() instanceof PixelInterleavedSampleModel model
+                && raster.getDataBuffer() instanceof DataBufferByte buffer && buffer.getNumBanks() == 1
+                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
+                && model.getNumBands() == bands) {
+            this.interleaved = buffer.getData();
+            this.pixelStride = model.getPixelStride();
+            this.scanlineStride = model.getScanlineStride();
+            this.bandOffsets = model.getBandOffsets();
+            for (int b = 0; b < bands; b++) {
+                bandOffsets[b] += buffer.getOffset();
+            }
+        } else {
+            this.interleaved = null;
+            this.pixelStride = 0;
+            this.scanlineStride = 0;
+            this.bandOffsets = null;
+        }
+    }
+
+    /** The samples of row {@code y}, {@code bands} per pixel, as {@link Raster#getPixels} gives them. */
+    private int[] samples(int y) {
+        int w = raster.getWidth();
+        if (interleaved == null) {
+            return raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, sampleRow);
+        }
+        int rowStart = y * scanlineStride;
+        for (int b = 0; b < bands; b++) {
+            int at = rowStart + bandOffsets[b];
+            for (int x = 0, i = b; x < w; x++, i += bands, at += pixelStride) {
+                sampleRow[i] = interleaved[at] & 0xff;
+            }
+        }
+        return sampleRow;
     }
 
     /**
@@ -181,7 +221,7 @@ final class DecodedImage {
      */
     void readRow(int y, int[] argb) {
         int w = raster.getWidth();
-        int[] s = raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, sampleRow);
+        int[] s = samples(y);
         if (palette != null) {
             for (int x = 0; x < w; x++) {
                 int index = s[x];

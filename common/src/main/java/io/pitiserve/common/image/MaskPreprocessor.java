@@ -37,10 +37,8 @@ public final class MaskPreprocessor implements ConditionPreprocessor {
 
     @Override
     public ConditionImage prepare(byte[] file) {
-        DecodedImage image = DecodedImage.decode(file, limits, MaskPreprocessor::requireMaskHeader);
-        image.requireOpaque();
-        boolean labelIds = image.header().layout() == PixelLayout.GREY
-                || image.header().layout() == PixelLayout.GREY_ALPHA;
+        DecodedImage image = decodeOpaque(file);
+        boolean labelIds = holdsLabelIds(image);
         int width = image.width();
         int height = image.height();
         int[] xs = NearestResize.sourceIndices(width, size);
@@ -70,6 +68,34 @@ public final class MaskPreprocessor implements ConditionPreprocessor {
             }
         }
         return new ConditionImage(out, 3, size, List.of());
+    }
+
+    /** Every check of {@link #prepare} (header, opacity, each pixel's colour or label), no resize. */
+    @Override
+    public void validate(byte[] file) {
+        DecodedImage image = decodeOpaque(file);
+        boolean labelIds = holdsLabelIds(image);
+        int[] row = new int[image.width()];
+        int[] rgbRow = new int[image.width()];
+        for (int y = 0; y < image.height(); y++) {
+            image.readRow(y, row);
+            if (labelIds) {
+                labelsToColours(row, y, rgbRow);
+            } else {
+                requirePaletteColours(row, y, rgbRow);
+            }
+        }
+    }
+
+    private DecodedImage decodeOpaque(byte[] file) {
+        DecodedImage image = DecodedImage.decode(file, limits, MaskPreprocessor::requireMaskHeader);
+        image.requireOpaque();
+        return image;
+    }
+
+    /** An 8-bit greyscale mask holds class ids; every other layout holds class colours. */
+    private static boolean holdsLabelIds(DecodedImage image) {
+        return image.header().layout() == PixelLayout.GREY || image.header().layout() == PixelLayout.GREY_ALPHA;
     }
 
     private static void requireMaskHeader(ImageHeader header) {

@@ -66,4 +66,20 @@ class CocoStuffPaletteTest {
         }
         return r << 16 | g << 8 | b;
     }
+
+    @Test
+    void containsHoldsForTheClassColoursAndBlackAndForNoOtherOfAllSixteenMillionColours() {
+        int found = 0;
+        for (int rgb = 0; rgb <= 0xffffff; rgb++) {
+            boolean known = palette.labelOf(rgb) >= 0;
+            if (palette.contains(rgb) != known) {
+                throw new AssertionError("contains(" + Integer.toHexString(rgb) + ") is " + palette.contains(rgb)
+                        + " but labelOf is " + palette.labelOf(rgb));
+            }
+            found += known ? 1 : 0;
+        }
+        assertThat(found).isEqualTo(CocoStuffPalette.CLASS_COUNT + 1);
+        assertThat(palette.contains(-1)).isFalse();
+        assertThat(palette.contains(0x1800000)).isFalse();
+    }
 }

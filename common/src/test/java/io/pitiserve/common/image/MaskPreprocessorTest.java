@@ -196,4 +196,57 @@ class MaskPreprocessorTest {
                 .isInstanceOfSatisfying(InvalidInputException.class,
                         e -> assertThat(e.code()).isEqualTo("unsupported_format"));
     }
+
+    @Test
+    void validateAcceptsAndRefusesExactlyWhatPrepareDoesWithTheSameCodeAndMessage() {
+        int[] offPalette = new int[4 * 3];
+        Arrays.fill(offPalette, PERSON);
+        offPalette[1 * 4 + 2] = 0x7f0101;
+        java.util.List<byte[]> inputs = java.util.List.of(
+                TestImages.filledPng(10, 10, PERSON),
+                TestImages.rgbPng(4, 3, offPalette),
+                TestImages.greyPng(2, 2, 0, 1, 2, 255),
+                TestImages.greyPng(3, 2, 0, 1, 2, 3, 182, 200),
+                TestImages.indexedPng(2, 1, new int[] {BLACK, CAR}, 1, 0),
+                TestImages.indexedPng(2, 1, new int[] {BLACK, 0x123456}, 0, 1),
+                TestImages.argbPng(2, 2, 0xff800000, 0xff800000, 0x80800000, 0x00000000),
+                TestImages.argbPng(1, 1, 0xff000000 | CAR),
+                TestImages.argbPng(2, 1, 0xff000000 | CAR, 0xff000000 | 0x010203),
+                TestImages.rgbJpeg(16, 16, PERSON),
+                TestImages.grey16Png(4, 4),
+                new byte[0]);
+        for (int i = 0; i < inputs.size(); i++) {
+            byte[] input = inputs.get(i);
+            InvalidInputException preparing = refusal(() -> masks.prepare(input));
+            InvalidInputException validating = refusal(() -> masks.validate(input));
+            if (preparing == null) {
+                assertThat(validating).as("input %d", i).isNull();
+            } else {
+                assertThat(validating).as("input %d", i).isNotNull();
+                assertThat(validating.code()).as("input %d", i).isEqualTo(preparing.code());
+                assertThat(validating.getMessage()).as("input %d", i).isEqualTo(preparing.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void everyRowOfALargeMaskIsCheckedByValidate() {
+        int[] pixels = new int[300 * 200];
+        Arrays.fill(pixels, CAR);
+        pixels[199 * 300 + 299] = 0x010203; // the very last pixel
+
+        assertThatThrownBy(() -> masks.validate(TestImages.rgbPng(300, 200, pixels)))
+                .isInstanceOfSatisfying(InvalidInputException.class,
+                        e -> assertThat(e.code()).isEqualTo("unknown_palette_colour"))
+                .hasMessageContaining("pixel (299, 199)");
+    }
+
+    private static InvalidInputException refusal(Runnable action) {
+        try {
+            action.run();
+            return null;
+        } catch (InvalidInputException e) {
+            return e;
+        }
+    }
 }

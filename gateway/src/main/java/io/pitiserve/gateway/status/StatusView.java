@@ -10,6 +10,7 @@ import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.config.PitiserveKafkaProperties;
 
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -53,9 +54,12 @@ public class StatusView implements SmartLifecycle {
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",", boot.getBootstrapServers()));
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, gateway.applicationId());
         config.put(StreamsConfig.STATE_DIR_CONFIG, gateway.stateDir().toAbsolutePath().toString());
-        // Clients wait on this view: no record cache, frequent commits.
+        // Clients wait on this view: no record cache, frequent commits, and each fold sent on at once.
+        // Kafka Streams lets its producers linger 100 ms by default, and a view crosses two of them
+        // (the repartition topic and the job-views topic); the volume here is a few records per job.
         config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        config.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     }

@@ -162,9 +162,9 @@ public class SubmissionService {
         limits.checkFileSize(input.length);
         ImageHeader header = ImageHeader.read(input);
         limits.checkDimensions(header);
-        // The full preprocessor: palette, labels, transparency and layout errors name the pixel now,
-        // not minutes later on a worker.
-        InputKind.fromWireName(task).preprocessor(limits, 256).prepare(input);
+        // Every check of the worker's preprocessor: palette, labels, transparency and layout errors name
+        // the pixel now, not minutes later on a worker (without building the model's input here).
+        InputKind.fromWireName(task).preprocessor(limits, 256).validate(input);
         return header.format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
     }
 

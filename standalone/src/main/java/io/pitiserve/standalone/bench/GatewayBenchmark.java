@@ -29,7 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code bench gateway}: multipart submissions of one colour-coded mask (256 x 256, exact
  * COCO-Stuff class colours, about {@code --input-kb} as a PNG) fired by {@code --concurrency}
- * clients over HTTP/1.1 keep-alive connections; accepted submissions per second and their latency.
+ * senders over HTTP/1.1 keep-alive connections (one pooled {@code java.net.http} client); accepted submissions per second and their latency.
  * Each 202 means the input was validated, stored in S3 and the job published to Kafka. The
  * worker's consumers are stopped first, so the accepted jobs stay queued and the gateway has the
  * CPU to itself (apart from Kafka, S3 and the clients, all in this JVM).
@@ -80,11 +80,11 @@ public final class GatewayBenchmark implements Benchmark {
                     .header("Accept", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                     .build();
-            List<HttpClient> clients = new ArrayList<>();
-            for (int i = 0; i < options.concurrency(); i++) {
-                clients.add(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(Duration.ofSeconds(10)).build());
-            }
+            // One client, one selector thread: each sender keeps its own keep-alive connection from the
+            // client's pool, without 32 selector threads competing with the gateway for the CPU.
+            HttpClient shared = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+            List<HttpClient> clients = java.util.Collections.nCopies(options.concurrency(), shared);
             int warmUp = Math.min(500, Math.max(50, options.requests() / 4));
             err.printf("mask PNG of %d bytes; warming up with %d submissions ...%n", mask.length, warmUp);
             fire(clients, request, warmUp);

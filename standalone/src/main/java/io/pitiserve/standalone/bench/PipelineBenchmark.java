@@ -2,6 +2,7 @@ package io.pitiserve.standalone.bench;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +46,13 @@ public final class PipelineBenchmark implements Benchmark {
         }
     }
 
-    /** One measured job; milliseconds. */
-    record Sample(String id, double acceptMs, double endToEndMs, Map<String, Double> timings) {
+    /**
+     * One measured job; milliseconds. The hops are measured on the wall clock, which the client,
+     * the gateway and the worker share in this JVM: POST sent, the job's {@code created} (the
+     * gateway, input stored, before Kafka), 202 read, {@code started} and {@code finished} (the
+     * worker, Started and Succeeded), succeeded seen over SSE.
+     */
+    record Sample(String id, double acceptMs, double endToEndMs, Map<String, Double> timings, Hops hops) {
 
         double modelMs() {
             return timing("encode") + timing("base") + timing("upsampler");
@@ -58,6 +64,38 @@ public final class PipelineBenchmark implements Benchmark {
 
         double timing(String phase) {
             return timings.getOrDefault(phase, 0.0);
+        }
+    }
+
+    /**
+     * Milliseconds between the wall-clock marks of one job.
+     *
+     * @param received    POST sent to the job's {@code created} (multipart, validation, input stored)
+     * @param published   {@code created} to 202 read (Kafka ack of the request, the response)
+     * @param toStart     {@code created} to {@code started} (the worker's "queued")
+     * @param toFinish    {@code started} to {@code finished} (the worker's run, manifest included)
+     * @param notified    {@code finished} to succeeded seen (Succeeded published, status view, SSE)
+     */
+    record Hops(double received, double published, double toStart, double toFinish, double notified) {
+
+        static Hops of(Instant sent, Instant acceptedRead, Instant seen, JsonNode job) {
+            Instant created = instant(job, "created");
+            Instant started = instant(job, "started");
+            Instant finished = instant(job, "finished");
+            return new Hops(between(sent, created), between(created, acceptedRead), between(created, started),
+                    between(started, finished), between(finished, seen));
+        }
+
+        private static Instant instant(JsonNode job, String field) {
+            String text = job.path(field).asString("");
+            return text.isEmpty() ? null : Instant.parse(text);
+        }
+
+        private static double between(Instant from, Instant to) {
+            if (from == null || to == null) {
+                return Double.NaN;
+            }
+            return Duration.between(from, to).toNanos() / 1e6;
         }
     }
 
@@ -115,20 +153,23 @@ public final class PipelineBenchmark implements Benchmark {
                 .put("base_steps", options.baseSteps())
                 .put("sr_steps", options.srSteps())
                 .put("seed", seed);
+        Instant sent = Instant.now();
         long begin = System.nanoTime();
         JsonNode accepted = client.submit(mask, "mask.png", "image/png", params);
         double acceptMs = Benchmark.millisSince(begin);
+        Instant acceptedRead = Instant.now();
         String id = accepted.path("id").asString();
         JsonNode job = TranslationClient.terminal(accepted) ? accepted : client.await(id, JOB_TIMEOUT, update -> {
         });
         double endToEndMs = Benchmark.millisSince(begin);
+        Instant seen = Instant.now();
         if (!job.path("status").asString("").equals("succeeded")) {
             throw new TranslationClient.ApiException("job " + id + " ended " + job.path("status").asString("")
                     + ": " + job.path("error"));
         }
         Map<String, Double> timings = new java.util.LinkedHashMap<>();
         job.path("timings").properties().forEach(entry -> timings.put(entry.getKey(), entry.getValue().asDouble()));
-        return new Sample(id, acceptMs, endToEndMs, timings);
+        return new Sample(id, acceptMs, endToEndMs, timings, Hops.of(sent, acceptedRead, seen, job));
     }
 
     private void report(List<Sample> samples, double wallMs, LocalSettings settings, PrintStream out) {
@@ -154,6 +195,12 @@ public final class PipelineBenchmark implements Benchmark {
             row(out, "  of which worker " + phase, of(samples, s -> s.timing(phase)));
         }
         row(out, "  of which outside the worker (e2e - total)", outsideWorker);
+        out.println("hops on the shared wall clock (milliseconds per job)");
+        row(out, "  POST sent -> created (input validated, stored)", of(samples, s -> s.hops().received()));
+        row(out, "  created -> 202 read (request acked by Kafka)", of(samples, s -> s.hops().published()));
+        row(out, "  created -> started (Kafka to the worker)", of(samples, s -> s.hops().toStart()));
+        row(out, "  started -> finished (worker run, manifest)", of(samples, s -> s.hops().toFinish()));
+        row(out, "  finished -> succeeded seen (view, SSE)", of(samples, s -> s.hops().notified()));
         out.printf("throughput: %.2f jobs/s (%d jobs in %.1f s)%n", samples.size() * 1000.0 / wallMs, samples.size(),
                 wallMs / 1000.0);
         out.println("overhead goal " + (goalMet ? "met" : "NOT met"));
@@ -173,6 +220,9 @@ public final class PipelineBenchmark implements Benchmark {
                 .put("overhead_p50_ms", Percentiles.tenth(overhead.p50()))
                 .put("overhead_p99_ms", Percentiles.tenth(overhead.p99()))
                 .put("outside_worker_p50_ms", Percentiles.tenth(outsideWorker.p50()))
+                .put("queued_p50_ms", Percentiles.tenth(of(samples, s -> s.timing("queued")).p50()))
+                .put("store_p50_ms", Percentiles.tenth(of(samples, s -> s.timing("store")).p50()))
+                .put("notify_p50_ms", Percentiles.tenth(of(samples, s -> s.hops().notified()).p50()))
                 .put("jobs_per_s", Math.round(samples.size() * 100_000.0 / wallMs) / 100.0)
                 .put("goal_met", goalMet);
         Benchmark.printJson(json, out);

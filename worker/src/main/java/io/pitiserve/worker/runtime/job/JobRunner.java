@@ -45,12 +45,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Runs one delivery of a TranslationRequested to its terminal event: re-emits a finished job's
@@ -72,6 +75,12 @@ public final class JobRunner {
     /** Hands progress events to the producer off the scheduler's threads; a daemon, one for all jobs. */
     private static final Executor PROGRESS_RELAY = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "pitiserve-progress");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Reads inputs, waits for control-topic catch-ups and writes result PNGs off the job's thread; daemons. */
+    private static final Executor RESULT_WRITERS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "pitiserve-result-writer");
         thread.setDaemon(true);
         return thread;
     });
@@ -135,13 +144,33 @@ public final class JobRunner {
     private JobOutcome runDelivery(TranslationRequested request, String traceparent, long receivedNanos,
                                    BooleanSupplier abandoned) {
         String jobId = request.jobId();
+        // The control topic catch-up and the look for a manifest are independent reads: overlap them.
+        CompletableFuture<Boolean> caughtUp = CompletableFuture.supplyAsync(
+                () -> cancellations.awaitCaughtUp(receivedNanos, settings.cancellationCatchUp()), RESULT_WRITERS);
+        // So is reading the input: it is usually needed, and is waited for only once the job runs. Its
+        // retries stop with the delivery when a replay or a cancellation does not need it.
+        AtomicBoolean delivered = new AtomicBoolean();
+        BooleanSupplier readUnneeded = () -> delivered.get() || abandoned.getAsBoolean();
+        CompletableFuture<Optional<byte[]>> input = CompletableFuture.supplyAsync(() -> withJobId(jobId,
+                () -> retrier.call("reading input " + request.inputKey(), () -> readInput(request.inputKey()),
+                        readUnneeded)), RESULT_WRITERS);
+        try {
+            return decideAndRun(request, traceparent, caughtUp, input, abandoned);
+        } finally {
+            delivered.set(true);
+        }
+    }
+
+    private JobOutcome decideAndRun(TranslationRequested request, String traceparent, CompletableFuture<Boolean> caughtUp,
+                                  CompletableFuture<Optional<byte[]>> input, BooleanSupplier abandoned) {
+        String jobId = request.jobId();
         Optional<TranslationSucceeded> finished = finishedBefore(jobId, abandoned);
         if (finished.isPresent()) {
             log.info("job already finished (manifest found), re-emitting its Succeeded event");
             publish(finished.get(), traceparent, abandoned);
             return JobOutcome.REPLAYED;
         }
-        if (!cancellations.awaitCaughtUp(receivedNanos, settings.cancellationCatchUp())) {
+        if (!caughtUp.join()) {
             log.warn("control topic not read up to this job within {}; running it anyway", settings.cancellationCatchUp());
         }
         if (cancellations.isCancelled(jobId)) {
@@ -165,7 +194,7 @@ public final class JobRunner {
         log.info("job started (attempt {}), input {}", attempt, request.inputKey());
         JobOutcome outcome;
         try {
-            TranslationSucceeded succeeded = translate(request, traceparent, startedAt, abandoned);
+            TranslationSucceeded succeeded = translate(request, traceparent, startedAt, input, abandoned);
             publish(succeeded, traceparent, abandoned);
             log.info("job succeeded in {} ms", succeeded.timings().get("total"));
             outcome = JobOutcome.SUCCEEDED;
@@ -207,7 +236,7 @@ public final class JobRunner {
     }
 
     private TranslationSucceeded translate(TranslationRequested request, String traceparent, Instant startedAt,
-                                           BooleanSupplier abandoned) {
+                                           CompletableFuture<Optional<byte[]>> reading, BooleanSupplier abandoned) {
         String jobId = request.jobId();
         long t0 = System.nanoTime();
         TranslationParams params = request.params();
@@ -215,8 +244,7 @@ public final class JobRunner {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
         }
         InputKind task = taskOf(params);
-        byte[] input = retrier.call("reading input " + request.inputKey(), () -> readInput(request.inputKey()), abandoned)
-                .orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
+        byte[] input = joined(reading).orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
                         "input object " + request.inputKey() + " does not exist"));
         if (request.inputSha256() != null && !request.inputSha256().isBlank()
                 && !sha256(input).equalsIgnoreCase(request.inputSha256())) {
@@ -259,14 +287,19 @@ public final class JobRunner {
         }
         long t3 = System.nanoTime();
 
-        List<TranslationSucceeded.ResultImage> results = new ArrayList<>();
+        // Every result PNG is encoded and written at once; the manifest follows when all are stored.
+        List<Supplier<TranslationSucceeded.ResultImage>> writes = new ArrayList<>();
         for (int i = 0; i < result.images().size(); i++) {
-            results.add(storePng("sample", i, ResultKeys.sample(jobId, i), result.images().get(i), result.size(), abandoned));
+            int index = i;
+            writes.add(() -> storePng("sample", index, ResultKeys.sample(jobId, index), result.images().get(index),
+                    result.size(), abandoned));
         }
         for (int i = 0; i < result.baseImages().size(); i++) {
-            results.add(storePng("base", i, ResultKeys.base(jobId, i), result.baseImages().get(i), result.baseSize(),
-                    abandoned));
+            int index = i;
+            writes.add(() -> storePng("base", index, ResultKeys.base(jobId, index), result.baseImages().get(index),
+                    result.baseSize(), abandoned));
         }
+        List<TranslationSucceeded.ResultImage> results = storeAll(jobId, writes);
         long t4 = System.nanoTime();
         TranslationResult.Timings engineTimings = result.timings();
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -297,6 +330,58 @@ public final class JobRunner {
         // Written last: its presence means every result object is complete.
         retrier.run("writing " + manifestKey, () -> store.put(manifestKey, manifestJson, "application/json"), abandoned);
         return succeeded;
+    }
+
+    /** The value of {@code future}, or the failure it ended with, thrown as it was. */
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    private static <T> T withJobId(String jobId, Supplier<T> action) {
+        MDC.put(MDC_JOB_ID, jobId);
+        try {
+            return action.get();
+        } finally {
+            MDC.remove(MDC_JOB_ID);
+        }
+    }
+
+    /**
+     * Runs the writes side by side (the last one on this thread) and returns their results in
+     * order; the first failure (retries given up, the job abandoned) is thrown as it was.
+     */
+    private static List<TranslationSucceeded.ResultImage> storeAll(String jobId,
+                                                                   List<Supplier<TranslationSucceeded.ResultImage>> writes) {
+        List<CompletableFuture<TranslationSucceeded.ResultImage>> started = new ArrayList<>();
+        for (Supplier<TranslationSucceeded.ResultImage> write : writes.subList(0, Math.max(0, writes.size() - 1))) {
+            started.add(CompletableFuture.supplyAsync(() -> withJobId(jobId, write), RESULT_WRITERS));
+        }
+        List<TranslationSucceeded.ResultImage> results = new ArrayList<>();
+        TranslationSucceeded.ResultImage last = null;
+        RuntimeException failure = null;
+        try {
+            last = writes.isEmpty() ? null : writes.get(writes.size() - 1).get();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (CompletableFuture<TranslationSucceeded.ResultImage> write : started) {
+            try {
+                results.add(joined(write));
+            } catch (RuntimeException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (last != null) {
+            results.add(last);
+        }
+        return results;
     }
 
     /** The stored input, refused from the size S3 reports when it is over the input limit. */
