@@ -85,7 +85,9 @@ class S3ModelSourceIT {
     void aSecondStartWithTheSameManifestReusesTheCacheWithoutDownloadingTheNetworks() {
         S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/test");
         Path first = new S3ModelSource(recording(models), location, cache).fetch();
-        assertThat(fetched).hasSize(5).contains("models/mask/test/base/encoder.pt");
+        // model.json, the four fp32 networks and the four bf16 ones the manifest also lists
+        assertThat(fetched).hasSize(9).contains("models/mask/test/base/encoder.pt",
+                "models/mask/test/base/encoder.bf16.pt");
         fetched.clear();
 
         Path second = new S3ModelSource(recording(models), location, cache).fetch();
