@@ -54,6 +54,7 @@ import torch  # noqa: E402
 from scipy import linalg, ndimage
 
 from .config import ScheduleConfig
+from .native import keep_freed_memory
 from .preprocess import mask_ref
 from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
 from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
@@ -328,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--score", action="store_true", help="score the images of --images instead of translating")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    keep_freed_memory()
     shard, shards = (int(v) for v in a.shard.split("/"))
     if not a.real and not a.model:
         p.error("give --model DIR, or --real")

@@ -39,6 +39,7 @@ import numpy as np
 import torch
 
 from .config import StageConfig, load_config
+from .native import keep_freed_memory
 from .networks import StageNetwork, build_stage
 from .preprocess import labels_to_rgb
 from .reference import base_betas
@@ -223,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="stop after step N (checkpointed), keeping the learning-rate schedule of --steps")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
+    keep_freed_memory()
     cfg = load_config(a.config)
     scfg = cfg.stages[a.stage]
     steps = a.steps or 1000

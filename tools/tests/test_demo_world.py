@@ -1,4 +1,6 @@
 """The demo world, its training loop and the quality metric."""
+import platform
+
 import numpy as np
 import pytest
 import torch
@@ -225,3 +227,9 @@ def test_a_resumed_quality_run_translates_only_the_missing_masks_and_draws_the_s
     with pytest.raises(SystemExit, match="missing"):
         (folder / "2.png").unlink()
         quality.main(args + ["--score"])
+
+
+def test_the_allocator_keeps_freed_memory_on_glibc():
+    from piti_tools import native
+
+    assert native.keep_freed_memory() == (platform.libc_ver()[0] == "glibc")

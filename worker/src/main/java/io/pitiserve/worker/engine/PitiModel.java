@@ -66,6 +66,7 @@ public final class PitiModel implements AutoCloseable {
         if (options.verifySha256()) {
             verifyChecksums(directory, manifest, networks);
         }
+        NativeAllocator.keepFreedMemory();
         Device device = options.djlDevice();
         Engine engine = Engine.getEngine("PyTorch");
         if (device.isGpu() && engine.getGpuCount() <= device.getDeviceId()) {
