@@ -1,21 +1,23 @@
 package io.pitiserve.worker.engine;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDResource;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -28,15 +30,20 @@ import java.util.concurrent.Executors;
  * <p>Rows of the decoder batch: the conditional row of every trajectory, in group order, then the
  * unconditional row of every guided one. The update (guidance, x0, posterior mean, noise) runs on
  * the host in float32 with each row's own float64-derived coefficients, operation by operation as
- * the reference does it; native memory is confined to a sub-manager closed at the end of the step.
- * A handful of native calls per step (the uploads, the decoder, one download, the close) keep the
- * engine's own cost small next to the network's, on CPU as on GPU.
+ * the reference does it. The latents and timesteps go to the decoder through tensors each thread
+ * makes once and reuses; what a step allocates natively (its output, joined encodings) belongs to a
+ * sub-manager closed at the end of the step. A handful of native calls per step (the decoder, one
+ * download, the close) keep the engine's own cost small next to the network's, on CPU as on GPU.
  */
 public final class DenoisingStep {
 
-    /** Draws noise while the decoder runs; daemon threads, so they never keep the JVM alive. */
+    /** Each thread's host buffers and input tensors, reused by all of its steps. */
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
 
+    /** Closes the input tensors of a thread's workspace once the thread is gone. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** Draws noise while the decoder runs; daemon threads, so they never keep the JVM alive. */
     private static final Executor NOISE_THREADS = Executors.newFixedThreadPool(1, runnable -> {
         Thread thread = new Thread(runnable, "pitiserve-noise");
         thread.setDaemon(true);
@@ -106,11 +113,6 @@ public final class DenoisingStep {
         int calls = 0;
         int padding = 0;
         try (NDManager step = parent.newSubManager()) {
-            Set<NDResource> inputs = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (Trajectory trajectory : group) {
-                inputs.addAll(trajectory.stepInputs());
-            }
-            step.tempAttachAll(inputs.toArray(NDResource[]::new));
             int perCall = Math.max(1, Math.min(shape.rowsPerCall(), shape.padded() ? shape.rowsPerCall() : rows));
             for (int from = 0; from < rows; from += perCall) {
                 int real = Math.min(perCall, rows - from);
@@ -119,7 +121,9 @@ public final class DenoisingStep {
                 NDList decoderInputs = callInputs(step, stage, workspace, rowOwners, n, from, real, callRows,
                         perSample, size);
                 long forwardStarted = System.nanoTime();
+                // the output comes attached to the manager of the first input, the thread's own latent tensor
                 NDArray output = stage.decode(decoderInputs);
+                output.attach(step);
                 output.toByteBuffer(true).asFloatBuffer().get(0, out, from * outPerRow, real * outPerRow);
                 forwardNanos += System.nanoTime() - forwardStarted;
                 calls++;
@@ -156,14 +160,13 @@ public final class DenoisingStep {
      * The decoder inputs of rows {@code from .. from + real - 1}, followed by {@code callRows - real}
      * copies of the first of them (padding whose output is dropped). Row {@code r} belongs to
      * {@code rowOwners.get(r)}: its conditional encoding for the first {@code n} rows, its
-     * unconditional one after them. The latents go through the thread's reused direct buffer.
+     * unconditional one after them. The latents and timesteps go into the thread's own tensors;
+     * encodings of several rows are concatenated into arrays of {@code step}.
      */
     private static NDList callInputs(NDManager step, Stage stage, Workspace workspace, List<Trajectory> rowOwners,
                                      int n, int from, int real, int callRows, int perSample, int size) {
-        ByteBuffer latentBytes = workspace.latents(callRows * perSample);
-        FloatBuffer latents = workspace.latentFloats;
-        ByteBuffer timestepBytes = workspace.timesteps(callRows);
-        FloatBuffer timesteps = workspace.timestepFloats;
+        FloatBuffer latents = workspace.latents.writable(callRows * perSample);
+        FloatBuffer timesteps = workspace.timesteps.writable(callRows);
         NDList projections = new NDList(callRows);
         NDList tokens = new NDList(callRows);
         NDList lowRes = new NDList(callRows);
@@ -179,13 +182,14 @@ public final class DenoisingStep {
                 lowRes.add(trajectory.lowRes());
             }
         }
+        NDManager own = workspace.tensors(step.getDevice());
         NDList decoderInputs = new NDList(
-                step.create(latentBytes, new Shape(callRows, 3, size, size), DataType.FLOAT32),
-                step.create(timestepBytes, new Shape(callRows), DataType.FLOAT32),
-                concat(projections),
-                concat(tokens));
+                workspace.latents.tensor(own, new Shape(callRows, 3, size, size)),
+                workspace.timesteps.tensor(own, new Shape(callRows)),
+                concat(projections, step),
+                concat(tokens, step));
         if (stage.kind() == StageKind.UPSAMPLER) {
-            decoderInputs.add(concat(lowRes));
+            decoderInputs.add(concat(lowRes, step));
         }
         return decoderInputs;
     }
@@ -255,32 +259,31 @@ public final class DenoisingStep {
 
     /**
      * Host buffers of one thread's steps, grown to the largest step it has run and reused by every
-     * step after it: the direct buffers the decoder's latents and timesteps are created from (on
-     * CPU the tensors use them in place), the downloaded output, the noise and the guided eps.
+     * step after it: the decoder's latent and timestep inputs (direct buffers and the tensors over
+     * them), the downloaded output, the noise and the guided eps. The tensors live in a manager of
+     * the thread's own, closed when the thread's workspace is collected.
      */
     private static final class Workspace {
-        private ByteBuffer latentBytes = ByteBuffer.allocateDirect(0);
-        private FloatBuffer latentFloats = latentBytes.asFloatBuffer();
-        private ByteBuffer timestepBytes = ByteBuffer.allocateDirect(0);
-        private FloatBuffer timestepFloats = timestepBytes.asFloatBuffer();
+        private final DecoderInput latents = new DecoderInput();
+        private final DecoderInput timesteps = new DecoderInput();
+        private final TensorOwner owner = new TensorOwner();
         private float[] out = new float[0];
         private float[] noise = new float[0];
         private float[] eps = new float[0];
 
-        ByteBuffer latents(int floats) {
-            if (latentBytes.capacity() < 4 * floats) {
-                latentBytes = ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
-                latentFloats = latentBytes.asFloatBuffer();
-            }
-            return latentBytes.clear().limit(4 * floats);
+        Workspace() {
+            CLEANER.register(this, owner);
         }
 
-        ByteBuffer timesteps(int floats) {
-            if (timestepBytes.capacity() < 4 * floats) {
-                timestepBytes = ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
-                timestepFloats = timestepBytes.asFloatBuffer();
+        /** The manager of this thread's input tensors on {@code device}. */
+        NDManager tensors(Device device) {
+            if (owner.manager == null || !owner.manager.getDevice().equals(device)) {
+                latents.forget();
+                timesteps.forget();
+                owner.run();
+                owner.manager = NDManager.newBaseManager(device);
             }
-            return timestepBytes.clear().limit(4 * floats);
+            return owner.manager;
         }
 
         float[] out(int floats) {
@@ -305,7 +308,89 @@ public final class DenoisingStep {
         }
     }
 
-    private static NDArray concat(NDList arrays) {
-        return arrays.size() == 1 ? arrays.head() : NDArrays.concat(arrays);
+    /** Closes a workspace's manager, and with it its tensors; holds no reference to the workspace. */
+    private static final class TensorOwner implements Runnable {
+        private volatile NDManager manager;
+
+        @Override
+        public void run() {
+            NDManager current = manager;
+            manager = null;
+            if (current != null) {
+                current.close();
+            }
+        }
+    }
+
+    /**
+     * One float32 input of the decoder: a direct buffer the step writes into, and a tensor per call
+     * shape made once over it. On the CPU the tensor reads the buffer in place; where it holds a copy
+     * (a GPU) the buffer is copied into it before each call. A step thus creates no input tensors.
+     */
+    private static final class DecoderInput {
+        private static final int MAX_SHAPES = 16;
+
+        private ByteBuffer bytes = ByteBuffer.allocateDirect(0);
+        private FloatBuffer floats = bytes.asFloatBuffer();
+        private final Map<Shape, NDArray> tensors = new HashMap<>();
+        private final Set<Shape> copies = new HashSet<>();
+
+        /** The buffer, with room for {@code count} floats, to write this call's values into. */
+        FloatBuffer writable(int count) {
+            if (bytes.capacity() < 4 * count) {
+                forget();  // the tensors point into the old buffer
+                bytes = ByteBuffer.allocateDirect(4 * count).order(ByteOrder.nativeOrder());
+                floats = bytes.asFloatBuffer();
+            }
+            return floats;
+        }
+
+        /** The tensor of {@code shape} holding what was written, made in {@code manager} the first time. */
+        NDArray tensor(NDManager manager, Shape shape) {
+            ByteBuffer view = bytes.duplicate().order(ByteOrder.nativeOrder()).clear().limit(4 * (int) shape.size());
+            NDArray tensor = tensors.get(shape);
+            if (tensor == null || tensor.getManager() != manager) {
+                if (tensors.size() >= MAX_SHAPES) {
+                    forget();
+                }
+                tensor = manager.create(view, shape, DataType.FLOAT32);
+                tensors.put(shape, tensor);
+                if (!readsInPlace(tensor)) {
+                    copies.add(shape);
+                }
+            } else if (copies.contains(shape)) {
+                tensor.set(view);
+            }
+            return tensor;
+        }
+
+        /** Whether {@code tensor} sees a change of the buffer, checked once with its first value. */
+        private boolean readsInPlace(NDArray tensor) {
+            float first = bytes.getFloat(0);
+            float probe = first == 1f ? 2f : 1f;
+            bytes.putFloat(0, probe);
+            boolean inPlace = tensor.toFloatArray()[0] == probe;
+            bytes.putFloat(0, first);
+            if (!inPlace) {
+                tensor.set(bytes.duplicate().order(ByteOrder.nativeOrder()).clear().limit(4 * (int) tensor.size()));
+            }
+            return inPlace;
+        }
+
+        /** Closes every tensor (they are made again on demand). */
+        void forget() {
+            tensors.values().forEach(NDArray::close);
+            tensors.clear();
+            copies.clear();
+        }
+    }
+
+    private static NDArray concat(NDList arrays, NDManager step) {
+        if (arrays.size() == 1) {
+            return arrays.head();
+        }
+        NDArray joined = NDArrays.concat(arrays);
+        joined.attach(step);
+        return joined;
     }
 }

@@ -1,11 +1,9 @@
 package io.pitiserve.worker.engine;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDResource;
 import io.pitiserve.worker.engine.noise.NoiseSource;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -132,21 +130,6 @@ public final class Trajectory {
 
     public boolean finished() {
         return stepsTaken >= schedule.length();
-    }
-
-    /** The device arrays this trajectory reads during a step (encodings, low-res image). */
-    List<NDResource> stepInputs() {
-        List<NDResource> inputs = new ArrayList<>(5);
-        inputs.add(conditional.xfProj());
-        inputs.add(conditional.xfOut());
-        if (unconditional != null) {
-            inputs.add(unconditional.xfProj());
-            inputs.add(unconditional.xfOut());
-        }
-        if (lowRes != null) {
-            inputs.add(lowRes);
-        }
-        return inputs;
     }
 
     /** Where the next step writes its result; the latent stays untouched until {@link #advance}. */
