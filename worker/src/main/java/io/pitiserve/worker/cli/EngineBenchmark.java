@@ -36,12 +36,16 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>forward: the base decoder alone at batch 1 (median of {@code --steps} calls);</li>
  *   <li>overhead: one {@link DenoisingStep} of a single unguided trajectory minus its own decoder
- *       call (stacking, coefficients, noise, update, native memory scoping), median;</li>
+ *       call (stacking, coefficients, noise, update, native memory scoping), median of
+ *       {@code --steps} steps after 100 warm-up steps;</li>
  *   <li>images/s: whole jobs (both stages) with 1, 4 and 8 samples;</li>
  *   <li>with {@code --released DIR}: one decoder call of released-size networks.</li>
  * </ul>
  */
 final class EngineBenchmark {
+
+    /** Steps run before the overhead is measured. */
+    private static final int OVERHEAD_WARM_UP = 100;
 
     private static final Set<String> OPTIONS = Set.of("model", "threads", "steps", "base-steps", "sr-steps", "released", "device",
             "precision");
@@ -163,16 +167,23 @@ final class EngineBenchmark {
         }
     }
 
-    /** Total minus forward time of single-trajectory steps of the base stage. */
+    /**
+     * Total minus forward time of single-trajectory steps of the base stage, after
+     * {@link #OVERHEAD_WARM_UP} steps that let the JIT compile the step's host code as a serving
+     * worker, which runs it continuously, has it; trajectories of 1000 steps follow one another.
+     */
     private static double[] timeStepOverhead(PitiModel model, Stage stage, int steps) {
         double[] overheads = new double[steps];
         RespacedSchedule schedule = stage.schedule("1000");
         try (NDManager job = NDManager.newBaseManager(model.device())) {
             int inputSize = model.manifest().input().size();
             Encoding encoding = stage.encode(job.zeros(new Shape(1, model.manifest().input().channels(), inputSize, inputSize)));
-            Trajectory trajectory = Trajectory.start(stage, schedule, new Sampler.Ddpm(), Guidance.NONE, encoding, null,
-                    null, new SeededNoise(1, 0, 0));
-            for (int k = -10; k < steps; k++) {
+            Trajectory trajectory = null;
+            for (int k = -OVERHEAD_WARM_UP; k < steps; k++) {
+                if (trajectory == null || trajectory.finished()) {
+                    trajectory = Trajectory.start(stage, schedule, new Sampler.Ddpm(), Guidance.NONE, encoding, null,
+                            null, new SeededNoise(1, 0, k));
+                }
                 DenoisingStep.Timing timing = DenoisingStep.run(stage, List.of(trajectory), job);
                 if (k >= 0) {
                     overheads[k] = (timing.totalNanos() - timing.forwardNanos()) / 1e6;
