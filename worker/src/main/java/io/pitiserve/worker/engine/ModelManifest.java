@@ -2,7 +2,10 @@ package io.pitiserve.worker.engine;
 
 import io.pitiserve.worker.engine.schedule.BetaSchedule;
 
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code model.json} of a model directory (docs/MODEL_FORMAT.md): what the networks expect and
@@ -33,6 +36,37 @@ public record ModelManifest(
         if (version == null) {
             version = "unversioned";
         }
+    }
+
+    /**
+     * The network files a model in {@code precision} loads (both stages' encoder and decoder), or
+     * null when a stage has no networks in it.
+     */
+    public Set<String> networkFiles(Precision precision) {
+        Set<String> files = new LinkedHashSet<>();
+        for (StageSpec stage : List.of(stages.base(), stages.upsampler())) {
+            Networks networks = stage.networks(precision);
+            if (networks == null) {
+                return null;
+            }
+            files.add(networks.encoder());
+            files.add(networks.decoder());
+        }
+        return files;
+    }
+
+    /** The network files of every precision the manifest lists. */
+    public Set<String> allNetworkFiles() {
+        Set<String> files = new LinkedHashSet<>();
+        for (StageSpec stage : List.of(stages.base(), stages.upsampler())) {
+            files.add(stage.encoder());
+            files.add(stage.decoder());
+            for (Networks networks : stage.precisions().values()) {
+                files.add(networks.encoder());
+                files.add(networks.decoder());
+            }
+        }
+        return files;
     }
 
     /** What the condition encoder takes: kind (mask, sketch, depth), channels, size in pixels. */

@@ -94,10 +94,23 @@ public final class PitiModel implements AutoCloseable {
             throw new ModelLoadException("no model.json in " + directory + " - is this a model directory?");
         }
         try {
-            return MANIFEST_MAPPER.readValue(file.toFile(), ModelManifest.class);
+            return parseManifest(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads the bytes of a model.json found at {@code origin} (named in the error).
+     *
+     * @throws ModelLoadException naming what is wrong with it
+     */
+    public static ModelManifest parseManifest(byte[] json, String origin) {
+        try {
+            return MANIFEST_MAPPER.readValue(json, ModelManifest.class);
         } catch (JacksonException e) {
             Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
-            throw new ModelLoadException("cannot read " + file + ": " + cause.getMessage(), e);
+            throw new ModelLoadException("cannot read " + origin + ": " + cause.getMessage(), e);
         }
     }
 

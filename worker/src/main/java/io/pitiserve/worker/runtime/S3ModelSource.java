@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import io.pitiserve.common.storage.ObjectStore;
@@ -20,6 +21,9 @@ import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.common.storage.ObjectTooLargeException;
 import io.pitiserve.common.storage.StoredObject;
 import io.pitiserve.worker.engine.ModelLoadException;
+import io.pitiserve.worker.engine.ModelManifest;
+import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Precision;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +37,13 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>The cache directory is named by the sha256 of the model.json object, so a changed manifest
  * gets a new directory and the same manifest reuses the old one without a download. Each file the
- * manifest's {@code sha256} map names is fetched, its checksum checked against the map, written to a
- * temporary name and moved into place; model.json is moved in last, so its presence means every
- * file before it is complete. A crash mid-download leaves only temporary files and an incomplete
- * directory without model.json, which the next start completes.
+ * manifest's {@code sha256} map names is fetched - except the networks of precisions the worker does
+ * not run (an fp32 worker never downloads a model's bf16 files) - its checksum checked against the
+ * map, written to a temporary name and moved into place. Then a marker for the precision
+ * ({@code .complete-fp32}, ...) and model.json are moved in, so their presence means every file
+ * that precision needs is complete. A crash mid-download leaves only temporary files and a directory
+ * without the marker, which the next start completes; a worker in another precision adds its own
+ * files to the same directory.
  *
  * <p>Files are streamed from the store to disk and hashed on the way, so a multi-gigabyte weight
  * file never sits in memory; only model.json (at most {@value #MAX_MANIFEST_BYTES} bytes) is read whole.
@@ -99,21 +106,33 @@ public final class S3ModelSource {
     }
 
     /**
-     * The local directory holding the model, downloaded unless an earlier start already completed it.
+     * The local directory holding the model's files for {@code precision}, downloaded unless an
+     * earlier start already completed them.
      *
      * @throws ModelLoadException when model.json or a file it names is missing, unreadable, or does not
      *                            have the sha256 model.json gives
      */
-    public Path fetch() {
+    public Path fetch(Precision precision) {
         byte[] manifest = downloadManifest();
         String manifestSha256 = sha256(manifest);
         Path directory = cacheRoot.resolve(manifestSha256);
-        if (Files.isRegularFile(directory.resolve(MANIFEST))) {
-            log.info("model from {} found in the cache at {}", location, directory);
+        Path complete = directory.resolve(".complete-" + precision.label());
+        if (Files.isRegularFile(directory.resolve(MANIFEST)) && Files.isRegularFile(complete)) {
+            log.info("{} model from {} found in the cache at {}", precision.label(), location, directory);
             return directory;
         }
         Map<String, String> files = filesOf(manifest);
-        log.info("downloading the model at {} ({} files) into {}", location, files.size(), directory);
+        ModelManifest parsed = PitiModel.parseManifest(manifest, location + MANIFEST);
+        Set<String> needed = parsed.networkFiles(precision);
+        if (needed == null) {
+            throw new ModelLoadException("the model at " + location + " has no " + precision.label()
+                    + " networks; add them with `python -m piti_tools.precision` (tools/README.md) or run it in fp32");
+        }
+        Set<String> otherPrecisions = parsed.allNetworkFiles();
+        otherPrecisions.removeAll(needed);
+        files.keySet().removeAll(otherPrecisions);
+        log.info("downloading the {} model at {} ({} files) into {}", precision.label(), location, files.size(),
+                directory);
         for (Map.Entry<String, String> file : files.entrySet()) {
             Path target = directory.resolve(file.getKey());
             if (Files.isRegularFile(target) && sha256Of(target).equalsIgnoreCase(file.getValue())) {
@@ -121,6 +140,7 @@ public final class S3ModelSource {
             }
             downloadChecked(file.getKey(), file.getValue(), target);
         }
+        writeAtomically(complete, new byte[0]);
         writeAtomically(directory.resolve(MANIFEST), manifest);
         return directory;
     }

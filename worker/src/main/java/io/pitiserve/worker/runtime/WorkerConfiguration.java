@@ -10,6 +10,7 @@ import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Precision;
 import io.pitiserve.worker.models.BundledModels;
 import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
@@ -89,7 +90,7 @@ public class WorkerConfiguration {
             S3Properties s3) {
         configureNativeRuntime(intraOpThreads(worker.threads(), scheduler.computeThreads(),
                 Runtime.getRuntime().availableProcessors()));
-        Path directory = modelDirectory(worker, s3);
+        Path directory = modelDirectory(worker, s3, engine.toPrecision());
         PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true, engine.toPrecision()));
         log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
                 model.manifest().version(), model.manifest().input().kind(), model.manifest().input().size(),
@@ -222,7 +223,7 @@ public class WorkerConfiguration {
     }
 
     /** The model-source directory or S3 download, else model-dir, else the bundled default model. */
-    static Path modelDirectory(WorkerProperties worker, S3Properties s3) {
+    static Path modelDirectory(WorkerProperties worker, S3Properties s3, Precision precision) {
         String source = worker.modelSource();
         if (source != null && !source.isBlank()) {
             if (!S3ModelSource.Location.isS3(source)) {
@@ -233,7 +234,7 @@ public class WorkerConfiguration {
             S3Settings modelBucket = new S3Settings(settings.endpoint(), settings.region(), location.bucket(),
                     settings.accessKey(), settings.secretKey(), settings.pathStyle());
             try (S3ObjectStore store = new S3ObjectStore(modelBucket)) {
-                return new S3ModelSource(store, location, worker.s3ModelCacheDir()).fetch();
+                return new S3ModelSource(store, location, worker.s3ModelCacheDir()).fetch(precision);
             }
         }
         if (worker.modelDir() != null) {

@@ -20,6 +20,7 @@ import io.pitiserve.common.testing.LocalS3Server;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.ModelLoadException;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.Precision;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +67,7 @@ class S3ModelSourceIT {
     @Test
     void aModelSourceInS3IsDownloadedIntoTheCacheAndLoads() {
         Path directory = WorkerConfiguration.modelDirectory(worker("s3://" + MODEL_BUCKET + "/models/mask/test/"),
-                s3Properties());
+                s3Properties(), Precision.FP32);
 
         assertThat(directory.getParent()).isEqualTo(cache.resolve("s3"));
         assertThat(directory.getFileName().toString()).matches("[0-9a-f]{64}");
@@ -84,15 +85,42 @@ class S3ModelSourceIT {
     @Test
     void aSecondStartWithTheSameManifestReusesTheCacheWithoutDownloadingTheNetworks() {
         S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/test");
-        Path first = new S3ModelSource(recording(models), location, cache).fetch();
-        // model.json, the four fp32 networks and the four bf16 ones the manifest also lists
-        assertThat(fetched).hasSize(9).contains("models/mask/test/base/encoder.pt",
-                "models/mask/test/base/encoder.bf16.pt");
+        Path first = new S3ModelSource(recording(models), location, cache).fetch(Precision.FP32);
+        assertThat(fetched).hasSize(5).contains("models/mask/test/model.json", "models/mask/test/base/encoder.pt",
+                "models/mask/test/base/decoder.pt", "models/mask/test/upsampler/encoder.pt",
+                "models/mask/test/upsampler/decoder.pt");
         fetched.clear();
 
-        Path second = new S3ModelSource(recording(models), location, cache).fetch();
+        Path second = new S3ModelSource(recording(models), location, cache).fetch(Precision.FP32);
 
         assertThat(second).isEqualTo(first);
+        assertThat(fetched).containsExactly("models/mask/test/model.json");
+    }
+
+    @Test
+    void anFp32WorkerSkipsTheBf16NetworksAndABf16WorkerAddsOnlyThoseToTheSameCache() {
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/test");
+        Path fp32 = new S3ModelSource(recording(models), location, cache).fetch(Precision.FP32);
+        assertThat(fetched).noneMatch(key -> key.contains(".bf16."));
+        assertThat(fp32.resolve("base/encoder.bf16.pt")).doesNotExist();
+        fetched.clear();
+
+        Path bf16 = new S3ModelSource(recording(models), location, cache).fetch(Precision.BF16);
+
+        assertThat(bf16).isEqualTo(fp32);
+        assertThat(fetched).hasSize(5).contains("models/mask/test/model.json")
+                .filteredOn(key -> !key.endsWith("model.json")).allMatch(key -> key.contains(".bf16."));
+        try (PitiModel model = PitiModel.load(bf16, new EngineOptions("cpu", true, Precision.BF16))) {
+            assertThat(model.precision()).isEqualTo(Precision.BF16);
+        }
+    }
+
+    @Test
+    void aPrecisionTheModelDoesNotHaveIsRefusedBeforeAnyNetworkIsDownloaded() {
+        S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/test");
+
+        assertThatThrownBy(() -> new S3ModelSource(recording(models), location, cache).fetch(Precision.FP16))
+                .isInstanceOf(ModelLoadException.class).hasMessageContaining("has no fp16 networks");
         assertThat(fetched).containsExactly("models/mask/test/model.json");
     }
 
@@ -104,7 +132,7 @@ class S3ModelSourceIT {
         models.put("models/mask/corrupt/base/decoder.pt", decoder, "application/octet-stream");
         S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/corrupt/");
 
-        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch(Precision.FP32))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("checksum mismatch")
                 .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/corrupt/base/decoder.pt");
@@ -122,7 +150,7 @@ class S3ModelSourceIT {
         models.put("models/mask/huge/model.json", huge, "application/json");
         S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/mask/huge/");
 
-        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch(Precision.FP32))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("s3://" + MODEL_BUCKET + "/models/mask/huge/model.json is not a model manifest")
                 .hasMessageContaining(huge.length + " bytes");
@@ -132,7 +160,7 @@ class S3ModelSourceIT {
     void aPrefixWithoutAModelSaysSo() {
         S3ModelSource.Location location = S3ModelSource.Location.parse("s3://" + MODEL_BUCKET + "/models/none/");
 
-        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch())
+        assertThatThrownBy(() -> new S3ModelSource(models, location, cache).fetch(Precision.FP32))
                 .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("no object s3://" + MODEL_BUCKET + "/models/none/model.json");
     }
