@@ -6,7 +6,9 @@ threshold. The networks allocate and free activations and attention matrices of 
 call, so with the defaults a call can spend most of its time in page faults and zeroing fresh
 pages: on our 2-vCPU VM the tiny base decoder took 126 ms at batch 1 instead of 15 ms, and the
 demo upsampler 2.2 s an image-step instead of 1.35 s. Fixed thresholds (and a 64 MB top pad)
-keep that memory in the process and reuse it. The worker sets the same values (``NativeAllocator`` in the worker).
+keep that memory in the process and reuse it; allocations above the largest mmap threshold glibc
+accepts (32 MB: the upsampler's activations from 3 images a batch on) are taken from the heap too
+(no mmap at all). The worker sets the same values (``NativeAllocator`` in the worker).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import ctypes.util
 M_TRIM_THRESHOLD = -1
 M_TOP_PAD = -2
 M_MMAP_THRESHOLD = -3
+M_MMAP_MAX = -4
 MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest allowed value on 64-bit
 TRIM_THRESHOLD = 1024 * 1024 * 1024
 TOP_PAD = 64 * 1024 * 1024
@@ -33,4 +36,5 @@ def keep_freed_memory() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     return all(mallopt(option, value) == 1 for option, value in
-               ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD)))
+               ((M_MMAP_THRESHOLD, MMAP_THRESHOLD), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD),
+                (M_MMAP_MAX, 0)))

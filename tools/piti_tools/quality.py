@@ -320,9 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n", type=int, default=100, help="held-out masks (>= 100 for a reported number)")
     p.add_argument("--settings", help="comma-separated sampler:steps:guidance:scale[:sr] (default: the model's)")
     p.add_argument("--seed", type=int, default=0, help="noise seed")
-    # 2: at 256 px a batch of more than 2-3 images makes tensors above glibc's largest mmap threshold
-    # (32 MB), mapped afresh on every call; 10 took 5 times as long per image (2.6 against 0.46 s
-    # an upsampler step on the 2-vCPU VM)
+    # 2: the fastest per image on the 2-vCPU VM (0.34 s an upsampler step, 10 at a time 0.45 s; with
+    # glibc's default allocator 10 at a time took 2.6 s, see native.py)
     p.add_argument("--chunk", type=int, default=2, help="masks translated together")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--real", action="store_true", help="score the real world images (the classifier's ceiling)")

@@ -18,14 +18,18 @@ import java.util.Map;
  * from one) once it is free. A decoder call allocates and frees activations and attention matrices
  * of 1-8 MB, so with the defaults a call may spend most of its time in page faults and zeroing: on
  * a 2-vCPU VM the tiny base decoder took 146-262 ms at batch 2 in that state instead of 22-26 ms,
- * and the state changed from run to run. Fixed thresholds (mmap 32 MB, glibc's largest; trim
- * 1 GB) and a 64 MB top pad (a sub-heap's size, which keeps emptied sub-heaps mapped) end it. The
- * cost: the process keeps its peak native memory, which a worker reaches on its first batches
- * anyway.
+ * and the state changed from run to run. Fixed thresholds (mmap 32 MB; trim 1 GB) and a 64 MB
+ * top pad (a sub-heap's size, which keeps emptied sub-heaps mapped) end it for tensors up to
+ * 32 MB, the largest mmap threshold glibc accepts; tensors above that (the demo upsampler at 256 px
+ * from 4 rows on) would still be mapped afresh on every call, so mappings are turned off as well
+ * ({@code M_MMAP_MAX} 0: allocations come from the heaps; those too large for a thread's 64 MB
+ * sub-heap are still mapped): translating 5 samples with the demo model took 29 CPU seconds
+ * instead of 50. The cost: the process keeps its peak native memory, which a worker reaches on
+ * its first batches anyway.
  *
  * <p>Set once per process, before the first network loads. Skipped where the C library has no
- * {@code mallopt} (not glibc) or where the environment already sets {@code MALLOC_MMAP_THRESHOLD_}
- * or {@code MALLOC_TRIM_THRESHOLD_} (the operator's choice wins), and with
+ * {@code mallopt} (not glibc) or where the environment already tunes glibc's allocator
+ * ({@code MALLOC_MMAP_THRESHOLD_}, {@code MALLOC_TRIM_THRESHOLD_}, ...: the operator's choice wins), and with
  * {@code -Dpitiserve.engine.keep-freed-memory=false}.
  */
 public final class NativeAllocator {
@@ -36,6 +40,7 @@ public final class NativeAllocator {
     private static final int M_TRIM_THRESHOLD = -1;
     private static final int M_TOP_PAD = -2;
     private static final int M_MMAP_THRESHOLD = -3;
+    private static final int M_MMAP_MAX = -4;
     static final int MMAP_THRESHOLD = 32 * 1024 * 1024;
     static final int TRIM_THRESHOLD = 1024 * 1024 * 1024;
     static final int TOP_PAD = 64 * 1024 * 1024;
@@ -62,7 +67,7 @@ public final class NativeAllocator {
         if (!Boolean.parseBoolean(enabled)) {
             return Outcome.DISABLED;
         }
-        if (environment.containsKey("MALLOC_MMAP_THRESHOLD_") || environment.containsKey("MALLOC_TRIM_THRESHOLD_")) {
+        if (environment.keySet().stream().anyMatch(name -> name.startsWith("MALLOC_") && name.endsWith("_"))) {
             return Outcome.SET_BY_ENVIRONMENT;
         }
         if (!osName.toLowerCase(Locale.ROOT).contains("linux")) {
@@ -73,7 +78,8 @@ public final class NativeAllocator {
             boolean mmap = mallopt.invokeInt(new Object[] {M_MMAP_THRESHOLD, MMAP_THRESHOLD}) == 1;
             boolean trim = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, TRIM_THRESHOLD}) == 1;
             boolean pad = mallopt.invokeInt(new Object[] {M_TOP_PAD, TOP_PAD}) == 1;
-            return mmap && trim && pad ? Outcome.APPLIED : Outcome.UNSUPPORTED;
+            boolean heapOnly = mallopt.invokeInt(new Object[] {M_MMAP_MAX, 0}) == 1;
+            return mmap && trim && pad && heapOnly ? Outcome.APPLIED : Outcome.UNSUPPORTED;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return Outcome.UNSUPPORTED;
         }

@@ -19,6 +19,8 @@ class NativeAllocatorTest {
     void anOperatorsEnvironmentWinsAndTheSettingCanBeTurnedOff() {
         assertThat(NativeAllocator.apply(Map.of("MALLOC_MMAP_THRESHOLD_", "131072"), "true", "Linux"))
                 .isEqualTo(NativeAllocator.Outcome.SET_BY_ENVIRONMENT);
+        assertThat(NativeAllocator.apply(Map.of("MALLOC_MMAP_MAX_", "65536"), "true", "Linux"))
+                .isEqualTo(NativeAllocator.Outcome.SET_BY_ENVIRONMENT);
         assertThat(NativeAllocator.apply(Map.of("MALLOC_TRIM_THRESHOLD_", "0"), "true", "Linux"))
                 .isEqualTo(NativeAllocator.Outcome.SET_BY_ENVIRONMENT);
         assertThat(NativeAllocator.apply(Map.of(), "false", "Linux")).isEqualTo(NativeAllocator.Outcome.DISABLED);
