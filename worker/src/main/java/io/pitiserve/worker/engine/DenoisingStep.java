@@ -15,10 +15,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -30,9 +28,9 @@ import java.util.concurrent.Executors;
  * <p>Rows of the decoder batch: the conditional row of every trajectory, in group order, then the
  * unconditional row of every guided one. The update (guidance, x0, posterior mean, noise) runs on
  * the host in float32 with each row's own float64-derived coefficients, operation by operation as
- * the reference does it. The latents and timesteps go to the decoder through tensors each thread
- * makes once and reuses; what a step allocates natively (its output, joined encodings) belongs to a
- * sub-manager closed at the end of the step. A handful of native calls per step (the decoder, one
+ * the reference does it. On the CPU the latents and timesteps go to the decoder through tensors each
+ * thread makes once and reuses; what a step allocates natively (its output, joined encodings, input
+ * copies on a GPU) belongs to a sub-manager closed at the end of the step. A handful of native calls per step (the decoder, one
  * download, the close) keep the engine's own cost small next to the network's, on CPU as on GPU.
  */
 public final class DenoisingStep {
@@ -121,7 +119,7 @@ public final class DenoisingStep {
                 NDList decoderInputs = callInputs(step, stage, workspace, rowOwners, n, from, real, callRows,
                         perSample, size);
                 long forwardStarted = System.nanoTime();
-                // the output comes attached to the manager of the first input, the thread's own latent tensor
+                // the output comes attached to the manager of the first input: on the CPU the thread's own
                 NDArray output = stage.decode(decoderInputs);
                 output.attach(step);
                 output.toByteBuffer(true).asFloatBuffer().get(0, out, from * outPerRow, real * outPerRow);
@@ -184,8 +182,8 @@ public final class DenoisingStep {
         }
         NDManager own = workspace.tensors(step.getDevice());
         NDList decoderInputs = new NDList(
-                workspace.latents.tensor(own, new Shape(callRows, 3, size, size)),
-                workspace.timesteps.tensor(own, new Shape(callRows)),
+                workspace.latents.tensor(own, step, new Shape(callRows, 3, size, size)),
+                workspace.timesteps.tensor(own, step, new Shape(callRows)),
                 concat(projections, step),
                 concat(tokens, step));
         if (stage.kind() == StageKind.UPSAMPLER) {
@@ -323,9 +321,10 @@ public final class DenoisingStep {
     }
 
     /**
-     * One float32 input of the decoder: a direct buffer the step writes into, and a tensor per call
-     * shape made once over it. On the CPU the tensor reads the buffer in place; where it holds a copy
-     * (a GPU) the buffer is copied into it before each call. A step thus creates no input tensors.
+     * One float32 input of the decoder: a direct buffer the step writes into and, where a tensor can
+     * read that buffer in place (the CPU), a tensor per call shape made once over it, so that a step
+     * creates no input tensor. Where a tensor would hold a copy (a GPU), each call creates its
+     * tensor from the buffer in the step's manager, as a copy has to be made anyway.
      */
     private static final class DecoderInput {
         private static final int MAX_SHAPES = 16;
@@ -333,7 +332,7 @@ public final class DenoisingStep {
         private ByteBuffer bytes = ByteBuffer.allocateDirect(0);
         private FloatBuffer floats = bytes.asFloatBuffer();
         private final Map<Shape, NDArray> tensors = new HashMap<>();
-        private final Set<Shape> copies = new HashSet<>();
+        private Device copiesOn;
 
         /** The buffer, with room for {@code count} floats, to write this call's values into. */
         FloatBuffer writable(int count) {
@@ -345,22 +344,29 @@ public final class DenoisingStep {
             return floats;
         }
 
-        /** The tensor of {@code shape} holding what was written, made in {@code manager} the first time. */
-        NDArray tensor(NDManager manager, Shape shape) {
+        /**
+         * The tensor of {@code shape} holding what was written: the thread's own, made in {@code own}
+         * the first time, or a copy made in {@code step} on a device whose tensors cannot read it.
+         */
+        NDArray tensor(NDManager own, NDManager step, Shape shape) {
             ByteBuffer view = bytes.duplicate().order(ByteOrder.nativeOrder()).clear().limit(4 * (int) shape.size());
-            NDArray tensor = tensors.get(shape);
-            if (tensor == null || tensor.getManager() != manager) {
-                if (tensors.size() >= MAX_SHAPES) {
-                    forget();
-                }
-                tensor = manager.create(view, shape, DataType.FLOAT32);
-                tensors.put(shape, tensor);
-                if (!readsInPlace(tensor)) {
-                    copies.add(shape);
-                }
-            } else if (copies.contains(shape)) {
-                tensor.set(view);
+            if (own.getDevice().equals(copiesOn)) {
+                return step.create(view, shape, DataType.FLOAT32);
             }
+            NDArray tensor = tensors.get(shape);
+            if (tensor != null && tensor.getManager() == own) {
+                return tensor;
+            }
+            if (tensors.size() >= MAX_SHAPES) {
+                forget();
+            }
+            tensor = own.create(view, shape, DataType.FLOAT32);
+            if (!readsInPlace(tensor)) {
+                tensor.close();
+                copiesOn = own.getDevice();
+                return step.create(view, shape, DataType.FLOAT32);
+            }
+            tensors.put(shape, tensor);
             return tensor;
         }
 
@@ -371,9 +377,6 @@ public final class DenoisingStep {
             bytes.putFloat(0, probe);
             boolean inPlace = tensor.toFloatArray()[0] == probe;
             bytes.putFloat(0, first);
-            if (!inPlace) {
-                tensor.set(bytes.duplicate().order(ByteOrder.nativeOrder()).clear().limit(4 * (int) tensor.size()));
-            }
             return inPlace;
         }
 
@@ -381,7 +384,6 @@ public final class DenoisingStep {
         void forget() {
             tensors.values().forEach(NDArray::close);
             tensors.clear();
-            copies.clear();
         }
     }
 
