@@ -116,8 +116,12 @@ public class TranslationsController {
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
             description = SUBMIT_DESCRIPTION)
-    @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)")
-    @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time")
+    @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = TranslationResource.class)))
+    @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = TranslationResource.class)))
     @ApiResponse(responseCode = "400", description = "invalid input or parameters",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "409", description = "Idempotency-Key reused for a different request",
@@ -126,7 +130,7 @@ public class TranslationsController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    public CompletableFuture<ResponseEntity<TranslationResource>> submitMultipart(
+    public Object submitMultipart(
             @Parameter(description = "the condition image (PNG; JPEG for sketch and depth)") @RequestPart("input") MultipartFile input,
             @Parameter(description = "JSON object of parameters, e.g. {\"task\": \"mask\", \"num_samples\": 2}")
             @RequestPart(value = "params", required = false) String params,
@@ -141,8 +145,12 @@ public class TranslationsController {
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
             description = SUBMIT_DESCRIPTION)
-    @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)")
-    @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time")
+    @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat of an unfinished job)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = TranslationResource.class)))
+    @ApiResponse(responseCode = "200", description = "finished within the Prefer: wait time",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = TranslationResource.class)))
     @ApiResponse(responseCode = "400", description = "invalid input or parameters, a malformed input.s3 URI or"
             + " one outside the service bucket",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -151,7 +159,7 @@ public class TranslationsController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    public CompletableFuture<ResponseEntity<TranslationResource>> submitJson(
+    public Object submitJson(
             @RequestBody JsonNode body,
             @RequestHeader(value = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
             @RequestHeader(value = PREFER, required = false) String prefer,
@@ -259,22 +267,33 @@ public class TranslationsController {
         }
     }
 
-    private CompletableFuture<ResponseEntity<TranslationResource>> submit(SubmissionService.Submission submission,
-                                                                          String prefer) {
+    /**
+     * The answer to a submission: a {@code ResponseEntity} when it can be given now (no wait asked, or
+     * the job already finished), else a {@code CompletableFuture} of it, completed when the job finishes
+     * or the wait is over. A future, even a completed one, costs an asynchronous dispatch (a second pass
+     * through the servlet container on another thread) before the 202 is written, so the usual answer
+     * is returned as it is.
+     */
+    private Object submit(SubmissionService.Submission submission, String prefer) {
         SubmissionService.Accepted accepted = submissions.submit(submission);
         Duration wait = waiter.requestedWait(prefer);
-        URI location = URI.create(TranslationResources.path(accepted.view().jobId()));
-        return waiter.awaitTerminal(accepted.view(), wait).thenApply(latest -> {
-            ResponseEntity.BodyBuilder answer = ResponseEntity.status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
-                    .location(location);
-            if (!wait.isZero()) {
-                answer.header("Preference-Applied", "wait=" + wait.toSeconds());
-            }
-            if (!accepted.created()) {
-                answer.header("Idempotent-Replayed", "true");
-            }
-            return answer.body(resources.of(latest));
-        });
+        if (wait.isZero() || accepted.view().terminal()) {
+            return answer(accepted, wait, accepted.view());
+        }
+        return waiter.awaitTerminal(accepted.view(), wait).thenApply(latest -> answer(accepted, wait, latest));
+    }
+
+    private ResponseEntity<TranslationResource> answer(SubmissionService.Accepted accepted, Duration wait,
+                                                       JobView latest) {
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
+                .location(URI.create(TranslationResources.path(accepted.view().jobId())));
+        if (!wait.isZero()) {
+            answer.header("Preference-Applied", "wait=" + wait.toSeconds());
+        }
+        if (!accepted.created()) {
+            answer.header("Idempotent-Replayed", "true");
+        }
+        return answer.body(resources.of(latest));
     }
 
     private JobView owned(Tenant tenant, String id) {

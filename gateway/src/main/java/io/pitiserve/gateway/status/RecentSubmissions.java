@@ -2,9 +2,6 @@ package io.pitiserve.gateway.status;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.stereotype.Component;
@@ -21,38 +18,21 @@ public class RecentSubmissions {
     private static final int CAPACITY = 10_000;
     private static final Duration KEEP = Duration.ofMinutes(1);
 
-    private record Entry(JobView view, Instant added) {
-    }
-
-    private final Clock clock;
-    private final Map<String, Entry> entries = new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
-            return size() > CAPACITY;
-        }
-    };
+    private final KeptViews entries;
 
     public RecentSubmissions() {
         this(Clock.systemUTC());
     }
 
     RecentSubmissions(Clock clock) {
-        this.clock = clock;
+        this.entries = new KeptViews(clock, KEEP, CAPACITY);
     }
 
     public synchronized void remember(JobView view) {
-        entries.put(view.jobId(), new Entry(view, clock.instant()));
+        entries.put(view);
     }
 
     public synchronized Optional<JobView> find(String jobId) {
-        Entry entry = entries.get(jobId);
-        if (entry == null) {
-            return Optional.empty();
-        }
-        if (entry.added().plus(KEEP).isBefore(clock.instant())) {
-            entries.remove(jobId);
-            return Optional.empty();
-        }
-        return Optional.of(entry.view());
+        return entries.find(jobId);
     }
 }

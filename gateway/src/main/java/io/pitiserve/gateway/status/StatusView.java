@@ -38,12 +38,15 @@ public class StatusView implements SmartLifecycle {
     private final PitiserveKafkaProperties kafka;
     private final JobUpdates updates;
     private final RecentSubmissions recent;
+    private final FoldedViews folded;
     private final List<StatusViewExtension> extensions;
     private volatile KafkaStreams streams;
     private volatile Thread starter;
 
     public StatusView(KafkaProperties boot, PitiserveKafkaProperties kafka, GatewayProperties gateway,
-                      JobUpdates updates, RecentSubmissions recent, List<StatusViewExtension> extensions) {
+                      JobUpdates updates, RecentSubmissions recent, FoldedViews folded,
+                      List<StatusViewExtension> extensions) {
+        this.folded = folded;
         this.kafka = kafka;
         this.extensions = List.copyOf(extensions);
         this.updates = updates;
@@ -67,7 +70,7 @@ public class StatusView implements SmartLifecycle {
     @Override
     public synchronized void start() {
         KafkaStreams created = new KafkaStreams(StatusViewTopology.build(kafka.topics(), kafka.jobViewsTopic(),
-                new EventCodec("/pitiserve/gateway"), updates, extensions), config);
+                new EventCodec("/pitiserve/gateway"), updates, folded, extensions), config);
         created.setUncaughtExceptionHandler(e -> {
             log.error("the status view's stream thread failed; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -115,12 +118,18 @@ public class StatusView implements SmartLifecycle {
     }
 
     /**
-     * The job's view, from the status view or, for a job accepted here moments ago, as queued.
+     * The job's view, from the status view or, for a job accepted here moments ago, as queued. A
+     * newer view this instance folded (and told its clients) but has not read back into its global
+     * store yet comes first.
      *
      * @throws StatusViewUnavailableException when the store cannot be read now
      */
     public Optional<JobView> find(String jobId) {
         JobView stored = store().get(jobId);
+        Optional<JobView> newer = folded.newerThan(jobId, stored);
+        if (newer.isPresent()) {
+            return newer;
+        }
         if (stored != null) {
             return Optional.of(stored);
         }

@@ -64,11 +64,11 @@ public final class StatusViewTopology {
     }
 
     public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates) {
-        return build(topics, jobViewsTopic, codec, updates, List.of());
+        return build(topics, jobViewsTopic, codec, updates, new FoldedViews(), List.of());
     }
 
     public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates,
-                                 List<StatusViewExtension> extensions) {
+                                 FoldedViews folded, List<StatusViewExtension> extensions) {
         StreamsBuilder builder = new StreamsBuilder();
         JobViewSerde viewSerde = new JobViewSerde();
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
@@ -84,6 +84,12 @@ public final class StatusViewTopology {
                                 .withValueSerde(viewSerde))
                 .toStream(Named.as("views"))
                 .filter((jobId, view) -> view != null, Named.as("known"))
+                // This instance's clients hear of a new view now, not after the job-views round trip.
+                .peek((jobId, view) -> {
+                    if (folded.folded(view)) {
+                        updates.publish(view);
+                    }
+                }, Named.as("tell-local"))
                 .to(jobViewsTopic, Produced.with(Serdes.String(), viewSerde).withName("job-views-sink"));
 
         builder.addGlobalStore(
@@ -91,7 +97,7 @@ public final class StatusViewTopology {
                         .withLoggingDisabled(),
                 jobViewsTopic,
                 Consumed.with(Serdes.String(), viewSerde).withName("job-views-source"),
-                () -> new ViewUpdater(updates));
+                () -> new ViewUpdater(updates, folded));
         for (StatusViewExtension extension : extensions) {
             extension.addTo(builder);
         }
@@ -141,10 +147,12 @@ public final class StatusViewTopology {
     static final class ViewUpdater implements Processor<String, JobView, Void, Void> {
 
         private final JobUpdates updates;
+        private final FoldedViews folded;
         private KeyValueStore<String, JobView> store;
 
-        ViewUpdater(JobUpdates updates) {
+        ViewUpdater(JobUpdates updates, FoldedViews folded) {
             this.updates = updates;
+            this.folded = folded;
         }
 
         @Override
@@ -167,6 +175,8 @@ public final class StatusViewTopology {
                 return;
             }
             store.put(record.key(), view);
+            folded.stored(view);
+            // Listeners drop a version they already had (from this instance's own fold).
             updates.publish(view);
         }
     }

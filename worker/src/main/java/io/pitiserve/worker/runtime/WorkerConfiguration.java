@@ -153,8 +153,12 @@ public class WorkerConfiguration {
         config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-control-" + UUID.randomUUID());
-        Supplier<Consumer<byte[], byte[]>> consumers = () -> new KafkaConsumer<>(config);
+        // The reader opens two consumers (see KafkaCancellationReader): each gets a client id of its own.
+        Supplier<Consumer<byte[], byte[]>> consumers = () -> {
+            Map<String, Object> own = new HashMap<>(config);
+            own.put(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-control-" + UUID.randomUUID());
+            return new KafkaConsumer<>(own);
+        };
         return new KafkaCancellationReader(consumers, workerTopics.control(), workerEventCodec);
     }
 

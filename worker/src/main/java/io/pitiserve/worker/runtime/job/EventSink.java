@@ -12,6 +12,25 @@ public interface EventSink {
      */
     void publish(JobEvent event, String traceparent);
 
+    /**
+     * Hands {@code event} to the broker's client now, which fixes its place on the job's partition
+     * before every event of the job published later, and returns the wait for its acknowledgement.
+     *
+     * @throws TransientFailureException when the event could not even be handed over (broker away)
+     */
+    Acknowledgement publishLater(JobEvent event, String traceparent);
+
+    /** The broker's acknowledgement of one event handed over with {@link #publishLater}. */
+    @FunctionalInterface
+    interface Acknowledgement {
+        /**
+         * Waits until the broker has the event.
+         *
+         * @throws TransientFailureException when the broker did not take it
+         */
+        void await();
+    }
+
     /** Publishes {@code event} without waiting (progress): a lost one is replaced by the next. */
     void publishEventually(JobEvent event, String traceparent);
 }

@@ -189,12 +189,16 @@ public final class JobRunner {
         }
         int attempt = attempts.merge(jobId, 1, Integer::sum);
         Instant startedAt = clock.instant();
-        publish(new TranslationStarted(jobId, request.tenant(), startedAt, settings.workerId(), attempt),
-                traceparent, abandoned);
+        // Started is handed to the producer now (it goes out before any later event of the job) and its
+        // acknowledgement is awaited only before the job's terminal event: the model does not wait for it.
+        TranslationStarted startedEvent = new TranslationStarted(jobId, request.tenant(), startedAt,
+                settings.workerId(), attempt);
+        Runnable started = publishStarted(startedEvent, traceparent, abandoned);
         log.info("job started (attempt {}), input {}", attempt, request.inputKey());
         JobOutcome outcome;
         try {
             TranslationSucceeded succeeded = translate(request, traceparent, startedAt, input, abandoned);
+            started.run();
             publish(succeeded, traceparent, abandoned);
             log.info("job succeeded in {} ms", succeeded.timings().get("total"));
             outcome = JobOutcome.SUCCEEDED;
@@ -203,25 +207,54 @@ public final class JobRunner {
                 throw new JobAbandonedException(e.getMessage());
             }
             log.info("job cancelled: {}", e.getMessage());
+            started.run();
             publish(new TranslationCancelled(jobId, request.tenant(), clock.instant(), e.getMessage()),
                     traceparent, abandoned);
             outcome = JobOutcome.CANCELLED;
         } catch (JobFailure e) {
+            started.run();
             fail(request, traceparent, e.code(), e.getMessage(), e, abandoned);
             outcome = JobOutcome.FAILED;
         } catch (InvalidInputException e) {
+            started.run();
             fail(request, traceparent, e.code(), e.getMessage(), null, abandoned);
             outcome = JobOutcome.FAILED;
         } catch (JobAbandonedException e) {
             throw e;
         } catch (RuntimeException e) {
             log.error("job failed unexpectedly", e);
+            started.run();
             fail(request, traceparent, JobFailure.INTERNAL_ERROR, "the worker failed to run the job ("
                     + e.getClass().getSimpleName() + ")", null, abandoned);
             outcome = JobOutcome.FAILED;
         }
         attempts.remove(jobId);
         return outcome;
+    }
+
+    /**
+     * Hands Started to the producer and returns what waits for its acknowledgement. Where it cannot be
+     * handed over, or the broker does not take it, it is published again with retries (a repeated
+     * Started of the same attempt changes nothing in the status view).
+     */
+    private Runnable publishStarted(TranslationStarted event, String traceparent, BooleanSupplier abandoned) {
+        EventSink.Acknowledgement acknowledgement;
+        try {
+            acknowledgement = events.publishLater(event, traceparent);
+        } catch (TransientFailureException e) {
+            log.warn("Started not handed to the broker ({}); publishing it with retries", e.getMessage());
+            publish(event, traceparent, abandoned);
+            return () -> {
+            };
+        }
+        return () -> {
+            try {
+                acknowledgement.await();
+            } catch (TransientFailureException e) {
+                log.warn("Started not acknowledged ({}); publishing it again", e.getMessage());
+                publish(event, traceparent, abandoned);
+            }
+        };
     }
 
     private void fail(TranslationRequested request, String traceparent, String code, String message, Throwable cause,

@@ -32,6 +32,11 @@ import java.util.function.Supplier;
  *
  * <p>"Caught up": a job that arrives at time T must not start while a cancellation published before T
  * is unread. A waiting job makes the reader take the end offsets after T and read up to them.
+ *
+ * <p>The end offsets are asked through a second consumer of its own connection. The broker answers
+ * the requests of one connection strictly in order, and the reader's connection nearly always holds a
+ * fetch parked at the broker for up to {@code fetch.max.wait.ms} (nothing new on the control topic):
+ * asked there, every catch-up would first wait out that fetch.
  */
 public final class KafkaCancellationReader implements SmartLifecycle, CancelledJobs {
 
@@ -129,7 +134,7 @@ public final class KafkaCancellationReader implements SmartLifecycle, CancelledJ
     }
 
     private void loop() {
-        try (Consumer<byte[], byte[]> c = consumers.get()) {
+        try (Consumer<byte[], byte[]> c = consumers.get(); Consumer<byte[], byte[]> endOffsets = consumers.get()) {
             consumer = c;
             List<TopicPartition> partitions = partitions(c);
             if (partitions == null) {
@@ -144,7 +149,7 @@ public final class KafkaCancellationReader implements SmartLifecycle, CancelledJ
                     long wanted = wantedSince;
                     if (target == null && wanted - caughtUpAt > 0) {
                         targetTakenAt = System.nanoTime();
-                        target = c.endOffsets(partitions);
+                        target = endOffsets.endOffsets(partitions);
                     }
                     // Already at the end offsets (the usual case): answer now, not after another poll.
                     if (target == null || !reached(c, target)) {

@@ -9,6 +9,7 @@ import io.pitiserve.worker.runtime.job.TransientFailureException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -53,6 +55,13 @@ public final class KafkaEventPublisher implements EventSink {
     }
 
     @Override
+    public Acknowledgement publishLater(JobEvent event, String traceparent) {
+        ProducerRecord<byte[], byte[]> record = record(event, traceparent);
+        Future<RecordMetadata> sent = handOver(record, event.type());
+        return () -> acknowledged(sent, record, event.type());
+    }
+
+    @Override
     public void publishEventually(JobEvent event, String traceparent) {
         producer.send(record(event, traceparent), (metadata, failure) -> {
             if (failure != null) {
@@ -84,8 +93,22 @@ public final class KafkaEventPublisher implements EventSink {
     }
 
     private void send(ProducerRecord<byte[], byte[]> record, String what) {
+        acknowledged(handOver(record, what), record, what);
+    }
+
+    private Future<RecordMetadata> handOver(ProducerRecord<byte[], byte[]> record, String what) {
         try {
-            producer.send(record).get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return producer.send(record);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            // send() itself throws when metadata cannot be fetched in max.block.ms: a broker outage.
+            throw new TransientFailureException("cannot publish the " + what + " on " + record.topic() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void acknowledged(Future<RecordMetadata> sent, ProducerRecord<byte[], byte[]> record, String what) {
+        try {
+            sent.get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new TransientFailureException("the broker did not take the " + what + " on " + record.topic() + ": "
@@ -96,10 +119,6 @@ public final class KafkaEventPublisher implements EventSink {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JobAbandonedException("interrupted while publishing the " + what);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            // send() itself throws when metadata cannot be fetched in max.block.ms: a broker outage.
-            throw new TransientFailureException("cannot publish the " + what + " on " + record.topic() + ": "
-                    + e.getMessage(), e);
         }
     }
 
