@@ -27,6 +27,29 @@ class PngImagesTest {
     }
 
     @Test
+    void aNonSquareNoisyImageDecodesToExactlyItsPixelsRowByRow() {
+        int height = 37;
+        int width = 53;
+        float[] chw = new float[3 * height * width];
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < chw.length; i++) {
+            chw[i] = random.nextInt(256) / 127.5f - 1f;  // every row differs from the one above
+        }
+
+        byte[] png = PngImages.encode(chw, 3, height, width);
+
+        assertThat(ImageHeader.read(png).width()).isEqualTo(width);
+        assertThat(ImageHeader.read(png).height()).isEqualTo(height);
+        int[][] samples = TestImages.rawSamples(png);
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < height * width; i++) {
+                assertThat(samples[c][i]).as("channel %d sample %d", c, i)
+                        .isEqualTo(PngImages.toByte(chw[c * height * width + i]));
+            }
+        }
+    }
+
+    @Test
     void aOneChannelImageBecomesAGreyPng() {
         ConditionImage image = new ConditionImage(new float[] {-1f, 0f, 1f, 0.5f}, 1, 2, List.of());
 
