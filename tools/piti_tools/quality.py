@@ -45,9 +45,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-# numpy's BLAS would otherwise start a thread per core that spins next to the sampler's
-# ``--threads`` (a "1 thread" process then used 1.6 cores); the scoring needs no BLAS threads
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+if __name__ == "__main__":
+    # Run as the command: the BLAS library (numpy's, and torch's on Debian) would otherwise start a
+    # thread per core that spins next to ``--threads`` (a "1 thread" process then used 1.6 cores).
+    # Only here, before numpy loads it: an importing process (the tests, and the fixture
+    # generator they start) keeps its own BLAS threads, whose sums its numbers depend on.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
