@@ -41,9 +41,13 @@ COPY --from=layers /layers/extracted/spring-boot-loader/ ./
 COPY --from=layers /layers/extracted/snapshot-dependencies/ ./
 COPY --from=layers /layers/extracted/application/ ./
 USER 10001:10001
+# MALLOC_ARENA_MAX=1: one malloc heap for every thread. With a heap per thread, a decoder call whose
+# tensors pass 64 MB (a sub-heap's size) had them mapped and faulted in afresh on every call: the
+# tiny model's 8-sample jobs ran 5x slower (docs/ENGINE.md, Memory).
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError" \
     DJL_OFFLINE=true \
     TORCH_CPP_LOG_LEVEL=ERROR \
+    MALLOC_ARENA_MAX=1 \
     DJL_CACHE_DIR=/var/cache/pitiserve/djl \
     PITISERVE_WORKER_DEVICE=cpu \
     PITISERVE_CACHE_DIR=/var/cache/pitiserve \

@@ -381,7 +381,7 @@ function snake(camel) {
 export const PLATFORM_ENVIRONMENT = [
   /^SPRING_KAFKA_BOOTSTRAP_SERVERS$/, /^SPRING_KAFKA_CONSUMER_PROPERTIES_[A-Z0-9_]+$/, /^JAVA_TOOL_OPTIONS$/,
   /^DJL_OFFLINE$/, /^DJL_CACHE_DIR$/, /^PYTORCH_(LIBRARY_PATH|VERSION|FLAVOR)$/, /^NVIDIA_[A-Z_]+$/,
-  /^TORCH_CPP_LOG_LEVEL$/,
+  /^TORCH_CPP_LOG_LEVEL$/, /^MALLOC_ARENA_MAX$/,
 ];
 
 /** Variables set by the deploy files that nothing reads. */

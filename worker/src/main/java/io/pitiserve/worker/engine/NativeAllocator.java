@@ -23,7 +23,8 @@ import java.util.Map;
  * 32 MB, the largest mmap threshold glibc accepts; tensors above that (the demo upsampler at 256 px
  * from 4 rows on) would still be mapped afresh on every call, so mappings are turned off as well
  * ({@code M_MMAP_MAX} 0: allocations come from the heaps; those too large for a thread's 64 MB
- * sub-heap are still mapped): translating 5 samples with the demo model took 29 CPU seconds
+ * sub-heap are still mapped; {@code MALLOC_ARENA_MAX=1} at process start, one heap for all
+ * threads, removes that limit too): translating 5 samples with the demo model took 29 CPU seconds
  * instead of 50. The cost: the process keeps its peak native memory, which a worker reaches on
  * its first batches anyway.
  *
