@@ -30,8 +30,9 @@ import java.util.concurrent.Executors;
  * the host in float32 with each row's own float64-derived coefficients, operation by operation as
  * the reference does it. On the CPU the latents and timesteps go to the decoder through tensors each
  * thread makes once and reuses; what a step allocates natively (its output, joined encodings, input
- * copies on a GPU) belongs to a sub-manager closed at the end of the step. A handful of native calls per step (the decoder, one
- * download, the close) keep the engine's own cost small next to the network's, on CPU as on GPU.
+ * copies on a GPU) belongs to a sub-manager closed at the end of the step. A handful of native calls
+ * per step (the decoder, one download, the close) keep the engine's own cost small next to the
+ * network's, on CPU as on GPU.
  */
 public final class DenoisingStep {
 
