@@ -350,13 +350,13 @@ public final class DenoisingStep {
          * the first time, or a copy made in {@code step} on a device whose tensors cannot read it.
          */
         NDArray tensor(NDManager own, NDManager step, Shape shape) {
+            NDArray tensor = tensors.get(shape);  // Workspace.tensors forgets them when the manager changes
+            if (tensor != null) {
+                return tensor;
+            }
             ByteBuffer view = bytes.duplicate().order(ByteOrder.nativeOrder()).clear().limit(4 * (int) shape.size());
             if (own.getDevice().equals(copiesOn)) {
                 return step.create(view, shape, DataType.FLOAT32);
-            }
-            NDArray tensor = tensors.get(shape);
-            if (tensor != null && tensor.getManager() == own) {
-                return tensor;
             }
             if (tensors.size() >= MAX_SHAPES) {
                 forget();

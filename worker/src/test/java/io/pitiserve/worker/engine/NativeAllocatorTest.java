@@ -28,8 +28,10 @@ class NativeAllocatorTest {
     }
 
     @Test
-    void loadingAModelAppliesThemOnce() {
-        NativeAllocator.Outcome first = NativeAllocator.keepFreedMemory();
-        assertThat(NativeAllocator.keepFreedMemory()).isSameAs(first);
+    void thisProcessGetsWhatItsEnvironmentCallsFor() {
+        NativeAllocator.Outcome expected = NativeAllocator.apply(System.getenv(), "true", System.getProperty("os.name"));
+
+        // the process-wide call goes through the same JNA path; a second call changes nothing
+        assertThat(NativeAllocator.keepFreedMemory()).isEqualTo(expected).isEqualTo(NativeAllocator.keepFreedMemory());
     }
 }
