@@ -69,6 +69,7 @@ public final class PitiModel implements AutoCloseable {
         NativeAllocator.keepFreedMemory();
         Device device = options.djlDevice();
         Engine engine = Engine.getEngine("PyTorch");
+        Nnpack.turnOffWhereUnavailable();
         if (device.isGpu() && engine.getGpuCount() <= device.getDeviceId()) {
             throw new ModelLoadException("device " + options.device() + " requested but "
                     + engine.getGpuCount() + " GPU(s) are visible to the PyTorch engine");
