@@ -45,9 +45,10 @@ public final class StandaloneCommand {
                       bundled example mask over HTTP, follow the job, download the results
                       into --out and stop
               bench pipeline
-                      the same on free ports; 2 warm-up jobs, then --jobs jobs of the bundled
-                      mask through the REST API, each followed over SSE; prints accept,
-                      end-to-end, model time and overhead (end-to-end - model) percentiles
+                      the same on free ports; --warm-up one-step jobs, then --jobs jobs of
+                      the bundled mask through the REST API, each followed over SSE; prints
+                      accept, end-to-end, model time and overhead (end-to-end - model)
+                      percentiles
               bench gateway
                       the same with the worker paused; --requests multipart submissions of a
                       synthetic mask PNG; prints accepted submissions/s and latency percentiles
@@ -92,6 +93,7 @@ public final class StandaloneCommand {
             options of bench pipeline (and --base-steps 10, --sr-steps 5 as for demo):
               --jobs N                  measured jobs (20)
               --concurrency C           jobs in flight (1)
+              --warm-up N               unmeasured one-step jobs first, 4 in flight (400)
 
             options of bench scaleout (and --base-steps 10, --sr-steps 5 as for demo):
               --jobs-per-phase N        jobs timed with 1, 2 and 3 workers each (10)
@@ -134,7 +136,7 @@ public final class StandaloneCommand {
             "kafka-controller-port", "s3-port", "bucket", "model");
     static final Set<String> DEMO_OPTIONS = Set.of("out", "input", "base-steps", "sr-steps", "num-samples", "seed",
             "timeout");
-    static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps");
+    static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
@@ -231,7 +233,7 @@ public final class StandaloneCommand {
             benchmark = switch (which) {
                 case "pipeline" -> new PipelineBenchmark(new PipelineBenchmark.Options(line.integer("jobs", 20),
                         line.integer("concurrency", 1), line.string("base-steps", "10"),
-                        line.string("sr-steps", "5")));
+                        line.string("sr-steps", "5"), line.integer("warm-up", PipelineBenchmark.DEFAULT_WARM_UP)));
                 case "scaleout" -> new ScaleOutBenchmark(new ScaleOutBenchmark.Options(
                         line.integer("jobs-per-phase", 10),
                         Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
