@@ -48,6 +48,7 @@ public final class LocalStack implements AutoCloseable {
     private LocalKafka kafka;
     private ConfigurableApplicationContext gateway;
     private ConfigurableApplicationContext worker;
+    private int extraGateways;
     private boolean closed;
 
     private LocalStack(LocalSettings settings, LocalCredentials credentials) {
@@ -103,9 +104,37 @@ public final class LocalStack implements AutoCloseable {
         started.add(worker);
     }
 
+    /**
+     * Starts one more gateway instance on a free port, as a second replica would run: the same
+     * broker, bucket, tenants and application id, its own state directory ({@code gateway-N}). It
+     * stops with the stack.
+     *
+     * @return its application context; {@link #apiUrl(ConfigurableApplicationContext)} gives its URL
+     */
+    public synchronized ConfigurableApplicationContext addGateway() {
+        int instance = ++extraGateways + 1;
+        Map<String, Object> props = gatewayProperties();
+        props.put("server.port", "0");
+        props.put("pitiserve.gateway.state-dir", settings.dataDir().resolve("gateway-" + instance).toString());
+        ConfigurableApplicationContext another = new SpringApplicationBuilder(GatewayApplication.class)
+                .main(GatewayApplication.class)
+                .web(WebApplicationType.SERVLET)
+                .bannerMode(Banner.Mode.OFF)
+                .registerShutdownHook(false)
+                .initializers(properties("local-gateway-" + instance, props))
+                .run();
+        started.add(another);
+        return another;
+    }
+
     /** The REST API's base URL, e.g. {@code http://127.0.0.1:8080}. */
     public URI apiUrl() {
-        int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
+        return apiUrl(gateway);
+    }
+
+    /** The REST API's base URL of one of this stack's gateways. */
+    public URI apiUrl(ConfigurableApplicationContext gatewayContext) {
+        int port = ((WebServerApplicationContext) gatewayContext).getWebServer().getPort();
         return URI.create("http://" + settings.host() + ":" + port);
     }
 

@@ -1,8 +1,10 @@
 package io.pitiserve.gateway.api;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -63,11 +65,35 @@ public class JobWaiter {
                 .thenApply(view -> view != null ? view : latest(current).orElse(current));
     }
 
-    private java.util.Optional<JobView> latest(JobView current) {
+    /**
+     * The job's view if it passes {@code wanted}, waiting up to {@code grace} for one: a job another
+     * instance accepted a moment ago reaches this instance's status view some milliseconds later.
+     * Empty when none arrives in time. A view that fails {@code wanted} (another tenant's) is
+     * waited out like a missing one, so the answer's timing does not tell them apart.
+     */
+    public CompletableFuture<Optional<JobView>> awaitKnown(String jobId, Predicate<JobView> wanted, Duration grace) {
+        Optional<JobView> now = statusView.find(jobId).filter(wanted);
+        if (now.isPresent() || grace.isZero() || grace.isNegative()) {
+            return CompletableFuture.completedFuture(now);
+        }
+        CompletableFuture<JobView> arrived = new CompletableFuture<>();
+        JobUpdates.Subscription subscription = updates.subscribe(jobId, view -> {
+            if (wanted.test(view)) {
+                arrived.complete(view);
+            }
+        });
+        // The view may have arrived between the read and the subscription.
+        statusView.find(jobId).filter(wanted).ifPresent(arrived::complete);
+        return arrived.completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((view, failure) -> subscription.close())
+                .thenApply(view -> view != null ? Optional.of(view) : statusView.find(jobId).filter(wanted));
+    }
+
+    private Optional<JobView> latest(JobView current) {
         try {
             return statusView.find(current.jobId());
         } catch (RuntimeException e) {
-            return java.util.Optional.of(current);
+            return Optional.of(current);
         }
     }
 }

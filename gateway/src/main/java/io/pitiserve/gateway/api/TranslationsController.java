@@ -86,8 +86,8 @@ public class TranslationsController {
     private final GatewayProperties properties;
     private final S3InputReader s3Inputs;
     private final WebhookRedelivery redelivery;
-    private final ExecutorService sseExecutor = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "sse-send");
+    private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "api-async");
         thread.setDaemon(true);
         return thread;
     });
@@ -111,7 +111,7 @@ public class TranslationsController {
 
     @PreDestroy
     void shutdown() {
-        sseExecutor.shutdownNow();
+        asyncExecutor.shutdownNow();
     }
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
@@ -188,28 +188,29 @@ public class TranslationsController {
     @GetMapping(path = "/v1/translations/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<TranslationResource>> get(@PathVariable("id") String id,
             @RequestHeader(value = PREFER, required = false) String prefer, HttpServletRequest request) {
-        JobView view = owned(tenant(request), id);
         Duration wait = waiter.requestedWait(prefer);
-        if (wait.isZero()) {
-            return CompletableFuture.completedFuture(ResponseEntity.ok(resources.of(view)));
-        }
-        return waiter.awaitTerminal(view, wait).thenApply(latest -> ResponseEntity
-                .status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
-                .header("Preference-Applied", "wait=" + wait.toSeconds())
-                .body(resources.of(latest)));
+        return ownedSoon(tenant(request), id).thenCompose(view -> {
+            if (wait.isZero()) {
+                return CompletableFuture.completedFuture(ResponseEntity.ok(resources.of(view)));
+            }
+            return waiter.awaitTerminal(view, wait).thenApply(latest -> ResponseEntity
+                    .status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
+                    .header("Preference-Applied", "wait=" + wait.toSeconds())
+                    .body(resources.of(latest)));
+        });
     }
 
     @Operation(summary = "Follow a translation as Server-Sent Events",
             description = "Sends the current state first, then every change (event name: the new status, or"
                     + " 'progress'); the stream ends after the terminal event. Each event's data is the job as JSON.")
     @GetMapping(path = "/v1/translations/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    public SseEmitter events(@PathVariable("id") String id, HttpServletRequest request) {
-        Tenant tenant = tenant(request);
-        JobView view = owned(tenant, id);
-        SseEmitter emitter = new SseEmitter(properties.sseTimeout().toMillis());
-        new JobEventStream(emitter, resources, sseExecutor).follow(updates, view,
-                () -> statusView.find(id).orElse(null));
-        return emitter;
+    public CompletableFuture<SseEmitter> events(@PathVariable("id") String id, HttpServletRequest request) {
+        return ownedSoon(tenant(request), id).thenApply(view -> {
+            SseEmitter emitter = new SseEmitter(properties.sseTimeout().toMillis());
+            new JobEventStream(emitter, resources, asyncExecutor).follow(updates, view,
+                    () -> statusView.find(id).orElse(null));
+            return emitter;
+        });
     }
 
     @Operation(summary = "Ask for a translation to be cancelled",
@@ -219,22 +220,24 @@ public class TranslationsController {
     @ApiResponse(responseCode = "409", description = "the job already finished",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<TranslationResource> cancel(@PathVariable("id") String id,
+    public CompletableFuture<ResponseEntity<TranslationResource>> cancel(@PathVariable("id") String id,
             @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
             HttpServletRequest request) {
         Tenant tenant = tenant(request);
-        JobView view = owned(tenant, id);
-        if (view.terminal()) {
-            throw ApiProblem.conflict("already_terminal", "translation " + id + " already " + view.state().wireName()
-                    + "; only queued or running jobs can be cancelled");
-        }
-        try {
-            publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()), traceparent);
-        } catch (PublishFailedException e) {
-            throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
-                    properties.retryAfter());
-        }
-        return ResponseEntity.accepted().body(resources.of(view));
+        // The publication waits for Kafka's acknowledgement: not on the status view's thread.
+        return ownedSoon(tenant, id).thenApplyAsync(view -> {
+            if (view.terminal()) {
+                throw ApiProblem.conflict("already_terminal", "translation " + id + " already "
+                        + view.state().wireName() + "; only queued or running jobs can be cancelled");
+            }
+            try {
+                publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()), traceparent);
+            } catch (PublishFailedException e) {
+                throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
+                        properties.retryAfter());
+            }
+            return ResponseEntity.accepted().body(resources.of(view));
+        }, asyncExecutor);
     }
 
     /** The answer to a redelivery request. */
@@ -294,6 +297,18 @@ public class TranslationsController {
             answer.header("Idempotent-Replayed", "true");
         }
         return answer.body(resources.of(latest));
+    }
+
+    /**
+     * The tenant's job, waiting {@code pitiserve.gateway.unknown-job-grace} for a view this instance
+     * does not have yet (the job was accepted by another instance a moment ago); 404 after that.
+     */
+    private CompletableFuture<JobView> ownedSoon(Tenant tenant, String id) {
+        if (!JobIds.wellFormed(id)) {
+            return CompletableFuture.failedFuture(ApiProblem.notFound(id));
+        }
+        return waiter.awaitKnown(id, view -> tenant.name().equals(view.tenant()), properties.unknownJobGrace())
+                .thenApply(found -> found.orElseThrow(() -> ApiProblem.notFound(id)));
     }
 
     private JobView owned(Tenant tenant, String id) {

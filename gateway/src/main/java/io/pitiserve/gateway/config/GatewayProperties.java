@@ -29,6 +29,9 @@ import org.springframework.util.unit.DataSize;
  * @param retryAfter       the {@code Retry-After} sent with 503 answers
  * @param stateDir         where Kafka Streams keeps the status view's RocksDB stores
  * @param applicationId    the Kafka Streams application id shared by every gateway instance
+ * @param unknownJobGrace  how long a read of a job this instance has no view of waits for one before
+ *                         it answers 404: a job another instance accepted a moment ago reaches this
+ *                         one's status view some milliseconds later (0 to 10 s)
  */
 @ConfigurationProperties("pitiserve.gateway")
 public record GatewayProperties(
@@ -43,7 +46,8 @@ public record GatewayProperties(
         @DefaultValue("30m") Duration sseTimeout,
         @DefaultValue("5s") Duration retryAfter,
         @DefaultValue("${java.io.tmpdir}/pitiserve-gateway-state") Path stateDir,
-        @DefaultValue("pitiserve-gateway-status") String applicationId) {
+        @DefaultValue("pitiserve-gateway-status") String applicationId,
+        @DefaultValue("2s") Duration unknownJobGrace) {
 
     public GatewayProperties {
         tenants = List.copyOf(tenants);
@@ -83,6 +87,10 @@ public record GatewayProperties(
         }
         if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(60)) > 0) {
             throw new IllegalArgumentException("pitiserve.gateway.max-wait must be within 0..60s, was " + maxWait);
+        }
+        if (unknownJobGrace.isNegative() || unknownJobGrace.compareTo(Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("pitiserve.gateway.unknown-job-grace must be within 0..10s, was "
+                    + unknownJobGrace);
         }
         if (publishTimeout.isNegative() || publishTimeout.isZero()) {
             throw new IllegalArgumentException("pitiserve.gateway.publish-timeout must be positive, was " + publishTimeout);

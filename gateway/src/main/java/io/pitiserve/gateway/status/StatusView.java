@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.gateway.config.GatewayProperties;
@@ -139,6 +141,24 @@ public class StatusView implements SmartLifecycle {
     /** Remembers a job just accepted, until the status view has read it back. */
     public void accepted(JobView view) {
         recent.remember(view);
+    }
+
+    /**
+     * The partitions of the job-facts stream this instance folds now. Instances with the same
+     * application id share them out; every instance still answers for every job.
+     */
+    public Set<Integer> foldedPartitions() {
+        KafkaStreams current = streams;
+        if (current == null) {
+            return Set.of();
+        }
+        Set<Integer> partitions = new TreeSet<>();
+        current.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(task -> {
+            if (task.topicPartitions().stream().anyMatch(partition -> partition.topic().endsWith(StatusViewTopology.JOB_FACTS_TOPIC_SUFFIX))) {
+                partitions.add(task.taskId().partition());
+            }
+        }));
+        return partitions;
     }
 
     /**

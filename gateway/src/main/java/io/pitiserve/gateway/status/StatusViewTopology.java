@@ -57,6 +57,8 @@ public final class StatusViewTopology {
     public static final String STORE = "job-views";
     /** The partitioned aggregation store (with its changelog). */
     public static final String AGGREGATES = "job-aggregates";
+    /** The end of the name of the repartition topic that the job facts are folded from. */
+    static final String JOB_FACTS_TOPIC_SUFFIX = "job-facts-by-id-repartition";
 
     private static final Logger log = LoggerFactory.getLogger(StatusViewTopology.class);
 

@@ -182,6 +182,6 @@ class TranslationParamsReaderTest {
     static GatewayProperties properties(List<GatewayProperties.Model> models) {
         return new GatewayProperties(List.of(), models, DataSize.ofMegabytes(8), 4096, 4096, Duration.ofHours(1),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(30), Duration.ofSeconds(5),
-                java.nio.file.Path.of("state"), "pitiserve-gateway-status");
+                java.nio.file.Path.of("state"), "pitiserve-gateway-status", Duration.ofSeconds(2));
     }
 }
