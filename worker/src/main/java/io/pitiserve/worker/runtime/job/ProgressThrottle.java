@@ -7,8 +7,11 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
- * Lets a step through at most once per {@code interval}, and always the last step of each stage, so
- * that a fast model does not flood the events topic while a client still sees every stage end.
+ * Lets a step through at most once per {@code interval}, and always the base stage's last step, so
+ * that a fast model does not flood the events topic while a client still sees the base stage end.
+ * The upsampler's last step is not sent: the job's terminal event follows it within milliseconds,
+ * and a progress event then would only cross the events topic and the status view while the
+ * results are being stored.
  */
 public final class ProgressThrottle implements ProgressListener {
 
@@ -33,6 +36,9 @@ public final class ProgressThrottle implements ProgressListener {
     @Override
     public void onStep(StageKind stage, int step, int of) {
         long now = clock.getAsLong();
+        if (step == of && stage == StageKind.UPSAMPLER) {
+            return;
+        }
         if (step == of || !emitted || now - lastNanos >= intervalNanos) {
             emitted = true;
             lastNanos = now;
