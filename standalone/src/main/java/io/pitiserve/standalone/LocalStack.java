@@ -116,6 +116,7 @@ public final class LocalStack implements AutoCloseable {
         Map<String, Object> props = gatewayProperties();
         props.put("server.port", "0");
         props.put("pitiserve.gateway.state-dir", settings.dataDir().resolve("gateway-" + instance).toString());
+        props.put("server.tomcat.basedir", settings.dataDir().resolve("tomcat-" + instance).toString());
         ConfigurableApplicationContext another = new SpringApplicationBuilder(GatewayApplication.class)
                 .main(GatewayApplication.class)
                 .web(WebApplicationType.SERVLET)
@@ -220,6 +221,8 @@ public final class LocalStack implements AutoCloseable {
         props.put("pitiserve.gateway.tenants[0].api-key-sha256", credentials.apiKeySha256());
         props.put("pitiserve.gateway.tenants[0].webhook-secret", credentials.webhookSecret());
         props.put("pitiserve.gateway.state-dir", settings.dataDir().resolve("gateway").toString());
+        // Tomcat's base directory with the rest of the data, not a new one in /tmp on every start.
+        props.put("server.tomcat.basedir", settings.dataDir().resolve("tomcat").toString());
         // Local mode: receivers on this machine (plain http on loopback) are allowed; the gateway logs it.
         props.put("pitiserve.webhooks.require-https", "false");
         props.put("pitiserve.webhooks.allowed-cidrs[0]", "127.0.0.0/8");

@@ -36,6 +36,7 @@ import io.pitiserve.gateway.submission.Hashes;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
+import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
@@ -67,7 +68,6 @@ class TranslationsApiIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
-        Path state = Files.createTempDirectory("gateway-it-state");
         S3.register(registry);
         registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
         registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(ACME_KEY));
@@ -78,7 +78,7 @@ class TranslationsApiIT {
         registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
         registry.add("pitiserve.gateway.models[0].version", () -> "1");
         registry.add("pitiserve.gateway.models[0].default-model", () -> "true");
-        registry.add("pitiserve.gateway.state-dir", state::toString);
+        ItDirectories.registerGatewayDirectories(registry, "gateway-it-state");
         registry.add("pitiserve.gateway.max-input-size", () -> "64KB");
         // Unequal partition counts: the status view must still bring a job's request and events together.
         registry.add("pitiserve.kafka.request-partitions", () -> "3");

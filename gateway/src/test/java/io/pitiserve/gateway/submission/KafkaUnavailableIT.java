@@ -3,14 +3,13 @@ package io.pitiserve.gateway.submission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
+import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
 
@@ -36,11 +35,10 @@ class KafkaUnavailableIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
-        Path state = Files.createTempDirectory("gateway-it-state");
         S3.register(registry);
         registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
         registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(KEY));
-        registry.add("pitiserve.gateway.state-dir", state::toString);
+        ItDirectories.registerGatewayDirectories(registry, "gateway-it-state");
         registry.add("pitiserve.gateway.publish-timeout", () -> "2s");
         registry.add("pitiserve.kafka.request-partitions", () -> "1");
         registry.add("pitiserve.kafka.event-partitions", () -> "1");

@@ -3,7 +3,6 @@ package io.pitiserve.gateway.submission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.time.Duration;
 
 import io.pitiserve.common.events.Topics;
@@ -13,6 +12,7 @@ import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
+import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
@@ -55,11 +55,10 @@ class ObjectStoreFailuresIT {
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         S3.register(registry);
         String keyHash = TenantDirectory.hashOf(KEY);
-        String stateDir = Files.createTempDirectory("gateway-outage-state").toString();
         // One source for the whole tenants list: lists do not merge across property sources.
         registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
         registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> keyHash);
-        registry.add("pitiserve.gateway.state-dir", () -> stateDir);
+        ItDirectories.registerGatewayDirectories(registry, "gateway-outage-state");
     }
 
     @AfterAll

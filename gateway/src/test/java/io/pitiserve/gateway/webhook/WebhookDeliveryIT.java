@@ -7,7 +7,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +31,7 @@ import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
+import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
@@ -118,8 +118,7 @@ class WebhookDeliveryIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         S3.register(registry);
-        String state = Files.createTempDirectory("webhook-it-state").toString();
-        registry.add("pitiserve.gateway.state-dir", () -> state);
+        ItDirectories.registerGatewayDirectories(registry, "webhook-it-state");
         SETTINGS.lines().map(line -> line.split("=", 2)).forEach(kv -> registry.add(kv[0], () -> kv[1]));
     }
 
