@@ -124,6 +124,7 @@ public final class StandaloneCommand {
               --requests N              measured submissions (2000)
               --concurrency C           clients, one keep-alive connection each (32)
               --input-kb K              size the mask PNG is grown to (16)
+              --warm-up N               unmeasured submissions first (500)
 
             environment: PITISERVE_API_KEY and PITISERVE_WEBHOOK_SECRET (whsec_...) set the local
             tenant's API key and webhook signing secret; otherwise both are generated once and kept in
@@ -137,7 +138,7 @@ public final class StandaloneCommand {
     static final Set<String> DEMO_OPTIONS = Set.of("out", "input", "base-steps", "sr-steps", "num-samples", "seed",
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
-    static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb");
+    static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb", "warm-up");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
@@ -243,7 +244,8 @@ public final class StandaloneCommand {
                 case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
                         line.integer("latency-samples", 200)));
                 default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
-                        line.integer("concurrency", 32), line.integer("input-kb", 16)));
+                        line.integer("concurrency", 32), line.integer("input-kb", 16),
+                        line.integer("warm-up", GatewayBenchmark.Options.DEFAULT_WARM_UP)));
             };
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());

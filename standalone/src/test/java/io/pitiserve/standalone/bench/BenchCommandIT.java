@@ -23,7 +23,7 @@ class BenchCommandIT {
     @Test
     void thePipelineBenchFollowsEveryJobToSucceededAndEndsWithItsFiguresAsJson() {
         JsonNode result = lastLineOf("bench", "pipeline", "--jobs", "3", "--base-steps", "3", "--sr-steps", "2",
-                "--model", MICRO_MODEL.toString());
+                "--warm-up", "4", "--model", MICRO_MODEL.toString());
 
         assertThat(result.propertyNames()).contains("overhead_p50_ms", "overhead_p99_ms", "accept_p50_ms",
                 "accept_p99_ms", "e2e_p50_ms", "e2e_p99_ms", "model_p50_ms", "jobs", "concurrency");
@@ -36,7 +36,7 @@ class BenchCommandIT {
     @Test
     void theGatewayBenchCountsEverySubmissionAndEndsWithItsFiguresAsJson() {
         JsonNode result = lastLineOf("bench", "gateway", "--requests", "50", "--concurrency", "4",
-                "--model", MICRO_MODEL.toString());
+                "--warm-up", "20", "--model", MICRO_MODEL.toString());
 
         assertThat(result.propertyNames()).contains("accepted_per_s", "p50_ms", "p99_ms", "requests", "concurrency",
                 "errors");
