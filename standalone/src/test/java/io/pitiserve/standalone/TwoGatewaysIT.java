@@ -91,6 +91,28 @@ class TwoGatewaysIT {
             HttpResponse<String> conflict = post(second, apiKey, mask, params(1), "job-0");
             assertThat(conflict.statusCode()).isEqualTo(409);
             assertThat(JSON.readTree(conflict.body()).path("code").asString()).isEqualTo("idempotency_conflict");
+
+            // A cancellation sent to the other gateway right after the 202 reaches the job.
+            ObjectNode longJob = JSON.createObjectNode().put("task", "mask").put("base_steps", "400")
+                    .put("sr_steps", "100");
+            String cancelled = submit(first, apiKey, mask, longJob, "long-job").path("id").asString();
+            HttpResponse<String> cancel = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            second.resolve("/v1/translations/" + cancelled + "/cancel"))
+                    .header("Authorization", "Bearer " + apiKey)
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(202);
+            assertThat(new TranslationClient(first, apiKey).await(cancelled, JOB_TIMEOUT, view -> { })
+                    .path("status").asString()).isEqualTo("cancelled");
+
+            // A well-formed id that no gateway knows is still 404 on both, after the grace.
+            for (URI gateway : List.of(first, second)) {
+                HttpResponse<String> unknown = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                gateway.resolve("/v1/translations/tr_" + "a".repeat(26)))
+                        .header("Authorization", "Bearer " + apiKey).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(unknown.statusCode()).isEqualTo(404);
+                assertThat(JSON.readTree(unknown.body()).path("code").asString()).isEqualTo("not_found");
+            }
         }
     }
 
