@@ -154,7 +154,9 @@ public class StatusView implements SmartLifecycle {
         }
         Set<Integer> partitions = new TreeSet<>();
         current.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(task -> {
-            if (task.topicPartitions().stream().anyMatch(partition -> partition.topic().endsWith(StatusViewTopology.JOB_FACTS_TOPIC_SUFFIX))) {
+            boolean folds = task.topicPartitions().stream()
+                    .anyMatch(partition -> partition.topic().endsWith(StatusViewTopology.JOB_FACTS_TOPIC_SUFFIX));
+            if (folds) {
                 partitions.add(task.taskId().partition());
             }
         }));

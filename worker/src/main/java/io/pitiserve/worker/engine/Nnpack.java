@@ -69,7 +69,7 @@ public final class Nnpack {
         return loadedLibtorch().flatMap(library -> {
             try {
                 Pointer context = library.getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
-                return Optional.of(library.getFunction(ENABLED).invokeInt(new Object[] {context}) != 0);
+                return Optional.of(cppBool(library.getFunction(ENABLED).invokeInt(new Object[] {context})));
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 return Optional.empty();
             }
@@ -80,8 +80,7 @@ public final class Nnpack {
         try {
             Function setEnabled = library.getFunction(SET_ENABLED);
             Pointer context = library.getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
-            // A C++ bool comes back in the low byte of the return register.
-            if ((library.getFunction(AVAILABLE).invokeInt(new Object[0]) & 0xff) != 0) {
+            if (cppBool(library.getFunction(AVAILABLE).invokeInt(new Object[0]))) {
                 return Outcome.AVAILABLE;
             }
             setEnabled.invokeVoid(new Object[] {context, 0});
@@ -89,6 +88,11 @@ public final class Nnpack {
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return Outcome.UNSUPPORTED;
         }
+    }
+
+    /** A C++ {@code bool} comes back in the low byte of the return register; the rest is undefined. */
+    private static boolean cppBool(int returned) {
+        return (returned & 0xff) != 0;
     }
 
     /** The libtorch_cpu this process has mapped (the engine's), found in /proc/self/maps. */
