@@ -226,6 +226,31 @@ class WorkerServiceIT {
     }
 
     @Test
+    void aJobPublishedTwiceIsComputedOnceEvenWhenBothCopiesAreInFlightTogether() throws Exception {
+        String topic = createTopic("it.twice.requests");
+        String jobId = newJobId();
+        EncodedEvent request = codec.encode(request(jobId, storeInput(jobId, maskPng()), params("20", "5", false)),
+                null);
+        publish(topic, 0, request);
+        publish(topic, 0, request);
+
+        // Two jobs in flight and both records in one poll: without a guard both copies would run at once.
+        KafkaRequestConsumer consumer = consumer(topic, "it-twice", 2, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2));
+        consumer.start();
+        try {
+            await().atMost(WAIT).until(() -> eventsOf(jobId).stream().filter(TranslationSucceeded.class::isInstance)
+                    .count() == 2);
+            await().atMost(WAIT).until(() -> committed("it-twice", new TopicPartition(topic, 0)) == 2);
+        } finally {
+            consumer.stop();
+        }
+        List<JobEvent> all = eventsOf(jobId);
+        assertThat(all).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
+        List<JobEvent> succeeded = all.stream().filter(TranslationSucceeded.class::isInstance).toList();
+        assertThat(succeeded.get(1)).isEqualTo(succeeded.get(0));
+    }
+
+    @Test
     void aBadInputFailsWithItsCodeItsOffsetIsCommittedAndTheNextJobStillRuns() throws Exception {
         String badJob = newJobId();
         TranslationRequested bad = request(badJob,
@@ -327,11 +352,7 @@ class WorkerServiceIT {
 
     @Test
     void aJobStillRunningWhenItsConsumerStopsIsLeftUncommittedAndRunsAgainOnTheNextDelivery() throws Exception {
-        String topic = "it.drain.requests";
-        try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
+        String topic = createTopic("it.drain.requests");
         String jobId = newJobId();
         TranslationRequested request = request(jobId, storeInput(jobId, maskPng()), params("1000", "1000", false));
         publish(topic, 0, codec.encode(request, null));
@@ -363,11 +384,7 @@ class WorkerServiceIT {
     @Test
     void aJobLongerThanThePollIntervalKeepsItsPartitionWhileAFinishedJobBehindItStaysUncommittedUntilItEnds()
             throws Exception {
-        String topic = "it.poll.requests";
-        try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
+        String topic = createTopic("it.poll.requests");
         String longJob = newJobId();
         String shortJob = newJobId();
         TranslationParams fourSamples = new TranslationParams("mask", null, 4, 1.3, "cfg", "1000", "1000", "ddpm", 0,
@@ -404,6 +421,15 @@ class WorkerServiceIT {
     }
 
     // --- helpers ---
+
+    /** A requests topic of one partition, for a consumer of the test's own. */
+    private String createTopic(String topic) throws Exception {
+        try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        return topic;
+    }
 
     /** A second requests consumer on its own topic and group, with a short drain timeout. */
     private KafkaRequestConsumer drainingConsumer(String topic) {

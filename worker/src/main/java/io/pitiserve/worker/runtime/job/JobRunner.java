@@ -47,9 +47,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -97,6 +99,8 @@ public final class JobRunner {
     private final MeterRegistry meters;
     private final Clock clock;
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+    /** The delivery of each job id in flight on this worker; a later one waits for it. */
+    private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
     public JobRunner(PitiModel model, StepScheduler scheduler, ObjectStore store, EventSink events, CancelledJobs cancellations,
                      Retrier retrier, Settings settings, MeterRegistry meters, Clock clock) {
@@ -143,6 +147,44 @@ public final class JobRunner {
 
     private JobOutcome runDelivery(TranslationRequested request, String traceparent, long receivedNanos,
                                    BooleanSupplier abandoned) {
+        String jobId = request.jobId();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> earlier = inFlight.put(jobId, done);
+        try {
+            if (earlier != null) {
+                // The same job published twice (say, an Idempotency-Key repeat that reached a gateway
+                // before that gateway's status view had the job): both copies share a partition, so
+                // they meet here. The copy waits, then finds the first one's manifest and replays it.
+                log.info("job already running on this worker; this delivery waits for that one to end");
+                awaitEarlier(earlier, abandoned);
+            }
+            return readAndRun(request, traceparent, receivedNanos, abandoned);
+        } finally {
+            inFlight.remove(jobId, done);
+            done.complete(null);
+        }
+    }
+
+    private static void awaitEarlier(CompletableFuture<Void> earlier, BooleanSupplier abandoned) {
+        while (true) {
+            try {
+                earlier.get(100, TimeUnit.MILLISECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (abandoned.getAsBoolean()) {
+                    throw new JobAbandonedException("given up while an earlier delivery of the job ran");
+                }
+            } catch (ExecutionException e) {
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JobAbandonedException("interrupted while an earlier delivery of the job ran");
+            }
+        }
+    }
+
+    private JobOutcome readAndRun(TranslationRequested request, String traceparent, long receivedNanos,
+                                  BooleanSupplier abandoned) {
         String jobId = request.jobId();
         // The control topic catch-up and the look for a manifest are independent reads: overlap them.
         CompletableFuture<Boolean> caughtUp = CompletableFuture.supplyAsync(
