@@ -11,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -117,19 +119,33 @@ public final class TranslationClient {
     /** Downloads a presigned URL into {@code target}; no API key travels with it. */
     public Path download(URI url, Path target) {
         HttpRequest request = HttpRequest.newBuilder(url).timeout(REQUEST_TIMEOUT).GET().build();
+        // Into a file of its own first: a file already at target (an earlier run's) is replaced whole
+        // once the download is complete, and kept when it fails.
+        Path partial = target.resolveSibling(target.getFileName() + ".part");
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
-            HttpResponse<Path> response = http.send(request, HttpResponse.BodyHandlers.ofFile(target));
+            HttpResponse<Path> response = http.send(request, HttpResponse.BodyHandlers.ofFile(partial,
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
             if (response.statusCode() != 200) {
-                Files.deleteIfExists(target);
+                Files.deleteIfExists(partial);
                 throw new ApiException("download of " + target.getFileName() + " answered HTTP " + response.statusCode());
             }
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return target;
         } catch (IOException e) {
+            deleteQuietly(partial);
             throw new ApiException("download of " + target.getFileName() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiException("interrupted", e);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.debug("could not delete {}: {}", file, e.toString());
         }
     }
 
