@@ -109,6 +109,10 @@ public record JobView(
             }
         } else if (event instanceof TranslationSucceeded s) {
             if (changed) {
+                // Workers do not report the upsampler's last step (Succeeded follows it at once).
+                if (b.progress != null && stageRank(b.progress.stage()) == stageRank("upsampler")) {
+                    b.progress = new Progress(b.progress.stage(), b.progress.of(), b.progress.of());
+                }
                 b.finished = s.time();
                 b.results = s.results();
                 b.model = s.model();

@@ -44,6 +44,17 @@ class JobViewTest {
     }
 
     @Test
+    void aSucceededJobShowsItsUpsamplerFinishedThoughItsLastStepWasNotReported() {
+        JobView view = fold(new ArrayList<>(), aRequest(), started(1), progress("base", 10), progress("upsampler", 5),
+                succeeded());
+
+        assertThat(view.progress()).isEqualTo(new JobView.Progress("upsampler", 100, 100));
+        // a job whose last report was the base stage keeps it as it was
+        assertThat(fold(new ArrayList<>(), aRequest(), started(1), progress("base", 10), succeeded()).progress())
+                .isEqualTo(new JobView.Progress("base", 10, 100));
+    }
+
+    @Test
     void repeatedAndLateEventsChangeNothing() {
         JobView done = fold(new ArrayList<>(), aRequest(), started(1), succeeded());
 
