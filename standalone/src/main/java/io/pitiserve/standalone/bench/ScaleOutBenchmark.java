@@ -547,6 +547,8 @@ public final class ScaleOutBenchmark implements Benchmark {
             props.put("pitiserve.worker.id", name);
             // Any free port for a management server, should serve run one: three workers share this host.
             props.put("server.port", "0");
+            // Tomcat's files with the run's logs, not in /tmp, where a killed worker would leave them.
+            props.put("server.tomcat.basedir", logDir.resolve("tomcat-" + name).toString());
             props.put("pitiserve.worker.threads", String.valueOf(options.threads()));
             props.put("pitiserve.worker.concurrency", "1");
             props.put("pitiserve.worker.drain-timeout", options.drainTimeout().toSeconds() + "s");

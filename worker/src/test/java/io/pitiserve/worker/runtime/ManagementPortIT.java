@@ -46,6 +46,8 @@ class ManagementPortIT {
         Map<String, Object> properties = new HashMap<>(s3.properties("pitiserve-management-it"));
         properties.putAll(Map.ofEntries(
                 Map.entry("server.port", "0"),
+                Map.entry("server.tomcat.basedir", Path.of("target", "it-state", "management-tomcat").toAbsolutePath()
+                        .toString()),
                 Map.entry("spring.kafka.bootstrap-servers", broker.getBrokersAsString()),
                 Map.entry("pitiserve.kafka.request-partitions", "1"),
                 Map.entry("pitiserve.kafka.event-partitions", "1"),
