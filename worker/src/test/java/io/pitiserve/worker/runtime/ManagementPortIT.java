@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime;
 
 import io.pitiserve.common.testing.LocalS3Server;
+import io.pitiserve.common.testing.TestDirectories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,8 +47,7 @@ class ManagementPortIT {
         Map<String, Object> properties = new HashMap<>(s3.properties("pitiserve-management-it"));
         properties.putAll(Map.ofEntries(
                 Map.entry("server.port", "0"),
-                Map.entry("server.tomcat.basedir", Path.of("target", "it-state", "management-tomcat").toAbsolutePath()
-                        .toString()),
+                Map.entry("server.tomcat.basedir", TestDirectories.fresh("management-tomcat").toString()),
                 Map.entry("spring.kafka.bootstrap-servers", broker.getBrokersAsString()),
                 Map.entry("pitiserve.kafka.request-partitions", "1"),
                 Map.entry("pitiserve.kafka.event-partitions", "1"),

@@ -11,6 +11,7 @@ import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.common.image.CocoStuffPalette;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.testing.LocalS3Server;
+import io.pitiserve.common.testing.TestDirectories;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -78,6 +79,7 @@ class ObjectStoreOutageIT {
         Map<String, Object> properties = new HashMap<>(s3.properties(BUCKET));
         properties.putAll(Map.of(
                 "server.port", "0",
+                "server.tomcat.basedir", TestDirectories.fresh("outage-tomcat").toString(),
                 "spring.kafka.bootstrap-servers", broker.getBrokersAsString(),
                 "pitiserve.kafka.request-partitions", "1",
                 "pitiserve.kafka.event-partitions", "1",
