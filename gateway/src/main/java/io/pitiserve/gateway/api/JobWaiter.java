@@ -52,16 +52,7 @@ public class JobWaiter {
         if (current.terminal() || wait.isZero() || wait.isNegative()) {
             return CompletableFuture.completedFuture(current);
         }
-        CompletableFuture<JobView> terminal = new CompletableFuture<>();
-        JobUpdates.Subscription subscription = updates.subscribe(current.jobId(), view -> {
-            if (view.terminal()) {
-                terminal.complete(view);
-            }
-        });
-        // The job may have finished between the caller's read and the subscription.
-        latest(current).filter(JobView::terminal).ifPresent(terminal::complete);
-        return terminal.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((view, failure) -> subscription.close())
+        return firstView(current.jobId(), JobView::terminal, wait)
                 .thenApply(view -> view != null ? view : latest(current).orElse(current));
     }
 
@@ -76,17 +67,29 @@ public class JobWaiter {
         if (now.isPresent() || grace.isZero() || grace.isNegative()) {
             return CompletableFuture.completedFuture(now);
         }
-        CompletableFuture<JobView> arrived = new CompletableFuture<>();
+        return firstView(jobId, wanted, grace)
+                .thenApply(view -> view != null ? Optional.of(view) : statusView.find(jobId).filter(wanted));
+    }
+
+    /**
+     * The first view of the job that passes {@code wanted}, from the store or from the updates after
+     * it; null once {@code wait} has passed without one. Holds no thread while it waits.
+     */
+    private CompletableFuture<JobView> firstView(String jobId, Predicate<JobView> wanted, Duration wait) {
+        CompletableFuture<JobView> found = new CompletableFuture<>();
         JobUpdates.Subscription subscription = updates.subscribe(jobId, view -> {
             if (wanted.test(view)) {
-                arrived.complete(view);
+                found.complete(view);
             }
         });
-        // The view may have arrived between the read and the subscription.
-        statusView.find(jobId).filter(wanted).ifPresent(arrived::complete);
-        return arrived.completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((view, failure) -> subscription.close())
-                .thenApply(view -> view != null ? Optional.of(view) : statusView.find(jobId).filter(wanted));
+        // The view may have changed between the caller's read and the subscription.
+        try {
+            statusView.find(jobId).filter(wanted).ifPresent(found::complete);
+        } catch (RuntimeException e) {
+            // The store cannot be read now: the updates or the time-out answer.
+        }
+        return found.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((view, failure) -> subscription.close());
     }
 
     private Optional<JobView> latest(JobView current) {

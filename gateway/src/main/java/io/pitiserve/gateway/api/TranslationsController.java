@@ -189,7 +189,7 @@ public class TranslationsController {
     public CompletableFuture<ResponseEntity<TranslationResource>> get(@PathVariable("id") String id,
             @RequestHeader(value = PREFER, required = false) String prefer, HttpServletRequest request) {
         Duration wait = waiter.requestedWait(prefer);
-        return ownedSoon(tenant(request), id).thenCompose(view -> {
+        return owned(tenant(request), id).thenCompose(view -> {
             if (wait.isZero()) {
                 return CompletableFuture.completedFuture(ResponseEntity.ok(resources.of(view)));
             }
@@ -205,7 +205,7 @@ public class TranslationsController {
                     + " 'progress'); the stream ends after the terminal event. Each event's data is the job as JSON.")
     @GetMapping(path = "/v1/translations/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public CompletableFuture<SseEmitter> events(@PathVariable("id") String id, HttpServletRequest request) {
-        return ownedSoon(tenant(request), id).thenApply(view -> {
+        return owned(tenant(request), id).thenApply(view -> {
             SseEmitter emitter = new SseEmitter(properties.sseTimeout().toMillis());
             new JobEventStream(emitter, resources, asyncExecutor).follow(updates, view,
                     () -> statusView.find(id).orElse(null));
@@ -225,7 +225,7 @@ public class TranslationsController {
             HttpServletRequest request) {
         Tenant tenant = tenant(request);
         // The publication waits for Kafka's acknowledgement: not on the status view's thread.
-        return ownedSoon(tenant, id).thenApplyAsync(view -> {
+        return owned(tenant, id).thenApplyAsync(view -> {
             if (view.terminal()) {
                 throw ApiProblem.conflict("already_terminal", "translation " + id + " already "
                         + view.state().wireName() + "; only queued or running jobs can be cancelled");
@@ -255,19 +255,21 @@ public class TranslationsController {
             + " terminal event (codes no_webhook, not_finished, event_not_subscribed)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations/{id}/webhook/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<Redelivery> redeliver(@PathVariable("id") String id,
+    public CompletableFuture<ResponseEntity<Redelivery>> redeliver(@PathVariable("id") String id,
             @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
             HttpServletRequest request) {
-        JobView view = owned(tenant(request), id);
-        try {
-            WebhookRedelivery.Queued queued = redelivery.redeliver(view, traceparent);
-            return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
-        } catch (WebhookRedelivery.RefusedException e) {
-            throw ApiProblem.conflict(e.code(), e.getMessage());
-        } catch (WebhookPublisher.WebhookPublishException e) {
-            throw ApiProblem.unavailable("the delivery queue did not acknowledge the redelivery; retry later",
-                    properties.retryAfter());
-        }
+        // The redelivery waits for Kafka's acknowledgement: not on the status view's thread.
+        return owned(tenant(request), id).thenApplyAsync(view -> {
+            try {
+                WebhookRedelivery.Queued queued = redelivery.redeliver(view, traceparent);
+                return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
+            } catch (WebhookRedelivery.RefusedException e) {
+                throw ApiProblem.conflict(e.code(), e.getMessage());
+            } catch (WebhookPublisher.WebhookPublishException e) {
+                throw ApiProblem.unavailable("the delivery queue did not acknowledge the redelivery; retry later",
+                        properties.retryAfter());
+            }
+        }, asyncExecutor);
     }
 
     /**
@@ -303,21 +305,12 @@ public class TranslationsController {
      * The tenant's job, waiting {@code pitiserve.gateway.unknown-job-grace} for a view this instance
      * does not have yet (the job was accepted by another instance a moment ago); 404 after that.
      */
-    private CompletableFuture<JobView> ownedSoon(Tenant tenant, String id) {
+    private CompletableFuture<JobView> owned(Tenant tenant, String id) {
         if (!JobIds.wellFormed(id)) {
             return CompletableFuture.failedFuture(ApiProblem.notFound(id));
         }
         return waiter.awaitKnown(id, view -> tenant.name().equals(view.tenant()), properties.unknownJobGrace())
                 .thenApply(found -> found.orElseThrow(() -> ApiProblem.notFound(id)));
-    }
-
-    private JobView owned(Tenant tenant, String id) {
-        if (!JobIds.wellFormed(id)) {
-            throw ApiProblem.notFound(id);
-        }
-        return statusView.find(id)
-                .filter(view -> tenant.name().equals(view.tenant()))
-                .orElseThrow(() -> ApiProblem.notFound(id));
     }
 
     private JsonNode parseParams(String params) {
