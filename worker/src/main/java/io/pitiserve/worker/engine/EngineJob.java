@@ -8,6 +8,7 @@ import io.pitiserve.worker.engine.noise.FileNoise;
 import io.pitiserve.worker.engine.noise.NoiseSource;
 import io.pitiserve.worker.engine.noise.SeededNoise;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
+import io.pitiserve.worker.engine.schedule.Spacing;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,8 +59,9 @@ public final class EngineJob implements AutoCloseable {
         }
         Stage base = model.base();
         Stage upsampler = model.upsampler();
-        RespacedSchedule baseSchedule = base.schedule(orDefault(request.baseRespacing(), base));
-        RespacedSchedule srSchedule = upsampler.schedule(orDefault(request.srRespacing(), upsampler));
+        Spacing spacing = request.sampler().spacing();
+        RespacedSchedule baseSchedule = base.schedule(orDefault(request.baseRespacing(), base), spacing);
+        RespacedSchedule srSchedule = upsampler.schedule(orDefault(request.srRespacing(), upsampler), spacing);
         checkRecordedNoise(request, StageKind.BASE, base, baseSchedule);
         checkRecordedNoise(request, StageKind.UPSAMPLER, upsampler, srSchedule);
         return new EngineJob(model, request, baseSchedule, srSchedule);
