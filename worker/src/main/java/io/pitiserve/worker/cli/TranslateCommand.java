@@ -88,7 +88,7 @@ final class TranslateCommand {
     }
 
     /**
-     * Every {@code *.png} of {@code --input-dir}, in name order, as its own job: the output of
+     * Every {@code *.png} of {@code --input-dir}, numbered names in number order, as its own job: the output of
      * {@code NAME.png} is {@code OUT/NAME.png} (its sample 0; {@code NAME-s.png} for further
      * samples). The seed of {@code N.png} (a number) is {@code --seed + N}, of any other name
      * {@code --seed} plus its position, so an image's noise does not depend on which other files
@@ -102,7 +102,9 @@ final class TranslateCommand {
         Path inputs = Path.of(options.string("input-dir", null));
         List<Path> files;
         try (var listing = Files.list(inputs)) {
-            files = listing.filter(f -> f.getFileName().toString().endsWith(".png")).sorted().toList();
+            files = listing.filter(f -> f.getFileName().toString().endsWith(".png"))
+                    .sorted(java.util.Comparator.comparing(TranslateCommand::numberOf).thenComparing(Path::toString))
+                    .toList();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot list --input-dir " + inputs + ": " + e.getMessage());
         }
@@ -117,7 +119,8 @@ final class TranslateCommand {
             if (Files.exists(outDirectory.resolve(stem + ".png"))) {
                 continue;
             }
-            long imageSeed = seed + (stem.matches("\\d{1,9}") ? Long.parseLong(stem) : position);
+            long number = numberOf(file);
+            long imageSeed = seed + (number >= 0 ? number : position);
             byte[] bytes;
             try {
                 bytes = Files.readAllBytes(file);
@@ -137,6 +140,12 @@ final class TranslateCommand {
         out.printf(Locale.ROOT, "{\"images\": %d, \"seconds\": %.3f, \"cpu_seconds\": %.3f, \"threads\": %d}%n",
                 done, wall, cpu, options.integer("threads", 0));
         return 0;
+    }
+
+    /** The number a file is named by ({@code 12.png}: 12), or -1: inputs run in number order, other names first. */
+    private static long numberOf(Path file) {
+        String stem = file.getFileName().toString().replaceFirst("\\.png$", "");
+        return stem.matches("\\d{1,9}") ? Long.parseLong(stem) : -1;
     }
 
     private TranslationRequest request(Arguments options, PitiModel model, InputKind task, byte[] file, long seed) {
