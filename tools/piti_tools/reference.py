@@ -329,10 +329,11 @@ def sample_stage(
 ) -> np.ndarray:
     """Runs one stage from noise [K+1, B, 3, H, W]; returns the final x. For a dpmpp_2m sampler,
     ``schedule`` must already be placed by its spacing (``RespacedSchedule.create(..., spacing_of(
-    sampler))``); only row 0 of the noise is read (the solver draws none)."""
+    sampler))``); it reads row 0 of the noise only (the solver draws none), which may be all there is."""
     k = schedule.steps
-    if noise.shape[0] != k + 1:
-        raise ValueError(f"noise has {noise.shape[0]} rows, need {k + 1}")
+    rows = 1 if sampler.startswith("dpmpp_2m") else k + 1
+    if noise.shape[0] < rows:
+        raise ValueError(f"noise has {noise.shape[0]} rows, need {rows}")
     x = (F32(noise_scale) * noise[0].astype(F32)).astype(F32)
     x0_prev: Optional[np.ndarray] = None
     for j in range(1, k + 1):
@@ -340,7 +341,7 @@ def sample_stage(
         t = np.full((x.shape[0],), float(schedule.timesteps[i]), dtype=F32)
         eps_c, eps_u, v = model(x, t, guided)
         eps = guide(eps_c, eps_u, scale, mode) if guided and eps_u is not None else eps_c
-        z = noise[j].astype(F32)
+        z = noise[j].astype(F32) if rows > 1 else None
         if sampler == "ddpm":
             x = ddpm_step(schedule, i, x, eps, v, z)
         elif sampler == "ddim":

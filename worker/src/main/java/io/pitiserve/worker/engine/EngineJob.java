@@ -186,12 +186,12 @@ public final class EngineJob implements AutoCloseable {
         NpyArray array = request.noise().forStage(kind);
         long[] shape = array.shape();
         int size = stage.resolution();
-        long[] expected = {schedule.length() + 1, request.numSamples(), 3, size, size};
+        long[] expected = {request.sampler().draws(schedule.length()), request.numSamples(), 3, size, size};
         boolean fits = shape.length == 5 && shape[0] >= expected[0] && shape[1] >= expected[1]
                 && shape[2] == 3 && shape[3] == size && shape[4] == size;
         if (!fits) {
             throw new IllegalArgumentException(kind.label() + " noise has shape " + Arrays.toString(shape)
-                    + ", this job needs " + Arrays.toString(expected) + " (draws = steps + 1, samples, 3, H, W)");
+                    + ", this job needs " + Arrays.toString(expected) + " (draws = steps + 1, or 1 for " + request.sampler().label() + ", samples, 3, H, W)");
         }
     }
 }

@@ -43,6 +43,11 @@ public sealed interface Sampler {
         return Spacing.UNIFORM;
     }
 
+    /** Noise draws a trajectory of {@code steps} steps reads: the start and one per step, or only the start. */
+    default int draws(int steps) {
+        return steps + 1;
+    }
+
     /** Whether a trajectory keeps each step's x0 for the next one (the {@link #P} term). */
     default boolean keepsX0() {
         return false;
@@ -167,6 +172,11 @@ public sealed interface Sampler {
         @Override
         public boolean keepsX0() {
             return true;
+        }
+
+        @Override
+        public int draws(int steps) {
+            return 1;
         }
     }
 }
