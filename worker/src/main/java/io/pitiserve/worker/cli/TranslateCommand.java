@@ -162,7 +162,7 @@ final class TranslateCommand {
                 seed,
                 options.string("base-steps", null),
                 options.string("sr-steps", null),
-                Sampler.of(options.string("sampler", "ddpm"), options.number("eta", 0.0)),
+                Sampler.of(options.string("sampler", model.manifest().sampler()), options.number("eta", 0.0)),
                 new Guidance(Guidance.Mode.of(options.string("guidance", model.manifest().guidance().mode())),
                         options.number("guidance-scale", model.manifest().guidance().scale())),
                 options.has("noise") ? RecordedNoise.read(Path.of(options.string("noise", null))) : null,
