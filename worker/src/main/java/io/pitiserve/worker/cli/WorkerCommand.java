@@ -36,9 +36,9 @@ public final class WorkerCommand {
                           environment, e.g. PITISERVE_WORKER_MODEL_DIR)
               bench engine
                           engine cost on the bundled tiny model: decoder forward, per-step
-                          overhead, images/s at batch 1, 4, 8
+                          overhead (ddpm and dpmpp_2m), images/s at batch 1, 4, 8
                           [--model DIR] [--threads N] [--steps N] [--base-steps S] [--sr-steps S]
-                          [--device cpu|gpu] [--precision fp32|bf16|fp16]
+                          [--device cpu|gpu] [--precision fp32|bf16|fp16] [--sampler NAME]
                           [--released DIR]   also time a released-size model directory
             """;
 
