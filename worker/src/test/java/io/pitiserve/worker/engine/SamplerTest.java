@@ -5,6 +5,9 @@ import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 import io.pitiserve.worker.engine.schedule.Spacing;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -58,5 +61,21 @@ class SamplerTest {
         assertThat(Sampler.of("dpmpp_2m", 0).keepsX0()).isTrue();
         assertThat(Sampler.of("ddpm", 0).keepsX0()).isFalse();
         assertThatThrownBy(() -> Sampler.of("dpmpp_3m", 0)).hasMessageContaining("dpmpp_2m_karras");
+    }
+
+    @Test
+    void aModelNamesTheSamplerOfJobsThatNameNoneAndAnUnknownOneDoesNotLoad() throws Exception {
+        String json = Files.readString(Fixtures.model("micro-mask").resolve("model.json"));
+        assertThat(json).doesNotContain("\"sampler\"");
+        assertThat(PitiModel.parseManifest(bytes(json), "micro-mask").sampler()).isEqualTo("ddpm");
+        String solver = json.replaceFirst("\"stages\"", "\"sampler\": \"dpmpp_2m_karras\", \"stages\"");
+        assertThat(PitiModel.parseManifest(bytes(solver), "micro-mask").sampler()).isEqualTo("dpmpp_2m_karras");
+        String unknown = json.replaceFirst("\"stages\"", "\"sampler\": \"euler\", \"stages\"");
+        assertThatThrownBy(() -> PitiModel.parseManifest(bytes(unknown), "micro-mask"))
+                .hasMessageContaining("sampler").hasMessageContaining("euler");
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 }
