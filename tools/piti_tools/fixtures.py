@@ -178,6 +178,8 @@ CASES: tuple[ParityCase, ...] = (
                "4", None, ("base",), "DPM-Solver++(2M), log-SNR steps, normalized guidance, two samples"),
     ParityCase("upsampler-dpmpp2m-karras-6", "micro-mask", 1, "dpmpp_2m_karras", 0.0, "cfg", 1.3, None, "6",
                ("upsampler",), "DPM-Solver++(2M), Karras steps, upsampler alone from a given low_res"),
+    ParityCase("base-dpmpp2m-sde-normalized-8-b2", "micro-mask", 2, "dpmpp_2m_sde", 0.0, "normalized", 1.3, "8", None,
+               ("base",), "SDE-DPM-Solver++(2M): fresh noise at every step, two samples"),
     ParityCase("pipeline-dpmpp2m-cfg-b2", "micro-mask", 2, "dpmpp_2m", 0.0, "cfg", 1.3, "8", "8",
                ("base", "upsampler"), "DPM-Solver++(2M), both stages with quantised hand-off, two samples"),
 )
@@ -185,7 +187,7 @@ CASES: tuple[ParityCase, ...] = (
 
 def draws(case: ParityCase, sched: RespacedSchedule) -> int:
     """Noise rows a case records: the start and one per step, or the start alone for DPM-Solver++."""
-    return 1 if case.sampler.startswith("dpmpp_2m") else sched.steps + 1
+    return 1 if case.sampler.startswith("dpmpp_2m") and case.sampler != "dpmpp_2m_sde" else sched.steps + 1
 
 
 def run_case(case: ParityCase, stages: dict[str, StageNetwork], cfg: ModelConfig) -> dict[str, np.ndarray]:

@@ -59,7 +59,7 @@ from scipy import linalg, ndimage
 from .config import ScheduleConfig
 from .native import keep_freed_memory
 from .preprocess import mask_ref
-from .reference import F32, RespacedSchedule, quantise, sample_stage, space_timesteps, to_uint8
+from .reference import F32, RespacedSchedule, quantise, sample_stage, space_timesteps, spacing_of, to_uint8
 from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
 
 CLASSIFIER_SEEDS_FROM = 500_000
@@ -260,7 +260,7 @@ class Setting:
         return base, sr, bool(stages["base"]["guided"]) and self.scale != 1.0
 
 
-SAMPLERS = ("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras")
+SAMPLERS = ("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras", "dpmpp_2m_sde")
 # Forward cost of one decoder call per image at PITI's released sizes (64 px base, 256 px upsampler);
 # a guided base call runs two rows.
 RELEASED_GFLOP = {"base": 230.0, "upsampler": 1272.0}
@@ -281,8 +281,8 @@ def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], sett
     not depend on chunking or sharding."""
     meta = json.loads((model_dir / "model.json").read_text())
     base, sr = meta["stages"]["base"], meta["stages"]["upsampler"]
-    base_sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
-    sr_sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps)
+    base_sched = RespacedSchedule.create(schedule_of(base), setting.base_steps, spacing_of(setting.sampler))
+    sr_sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps, spacing_of(setting.sampler))
     out: list[np.ndarray] = []
     for start in range(0, len(masks), chunk):
         group = masks[start : start + chunk]

@@ -258,6 +258,34 @@ def dpmpp_2m_step(
     return (decay * x + gain * d).astype(F32), x0
 
 
+def dpmpp_2m_sde_step(
+    s: RespacedSchedule, i: int, x: np.ndarray, eps: np.ndarray, x0_prev: Optional[np.ndarray],
+    z: Optional[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """SDE-DPM-Solver++(2M) (Lu et al. 2022, the stochastic variant), one step from s = step i to t:
+
+        x_t = sigma_t / sigma_s e^-h x_s + alpha_t (1 - e^-2h) D + sigma_t sqrt(1 - e^-2h) z
+
+    with D as in ``dpmpp_2m_step`` (x0 on the first step) and x0 returned at the last step.
+    """
+    x0 = predict_x0(s, i, x, eps)
+    if i == 0:
+        return x0, x0
+    lam_s = float(half_log_snr(s.abar[i]))
+    h = float(half_log_snr(s.abar_prev[i])) - lam_s
+    alpha_t, sigma_t, sigma_s = math.sqrt(s.abar_prev[i]), math.sqrt(1 - s.abar_prev[i]), math.sqrt(1 - s.abar[i])
+    decay = F32(sigma_t / sigma_s * math.exp(-h))
+    gain = F32(-alpha_t * math.expm1(-2 * h))
+    std = F32(sigma_t * math.sqrt(-math.expm1(-2 * h)))
+    if x0_prev is None:
+        d = x0
+    else:
+        r = (lam_s - float(half_log_snr(s.abar[i + 1]))) / h
+        d = F32(1 + 1 / (2 * r)) * x0 - F32(1 / (2 * r)) * x0_prev
+    assert z is not None
+    return (decay * x + gain * d + std * z).astype(F32), x0
+
+
 # --------------------------------------------------------------------------
 # guidance
 # --------------------------------------------------------------------------
@@ -331,7 +359,7 @@ def sample_stage(
     ``schedule`` must already be placed by its spacing (``RespacedSchedule.create(..., spacing_of(
     sampler))``); it reads row 0 of the noise only (the solver draws none), which may be all there is."""
     k = schedule.steps
-    rows = 1 if sampler.startswith("dpmpp_2m") else k + 1
+    rows = 1 if sampler.startswith("dpmpp_2m") and sampler != "dpmpp_2m_sde" else k + 1
     if noise.shape[0] < rows:
         raise ValueError(f"noise has {noise.shape[0]} rows, need {rows}")
     x = (F32(noise_scale) * noise[0].astype(F32)).astype(F32)
@@ -346,6 +374,8 @@ def sample_stage(
             x = ddpm_step(schedule, i, x, eps, v, z)
         elif sampler == "ddim":
             x = ddim_step(schedule, i, x, eps, eta, z)
+        elif sampler == "dpmpp_2m_sde":
+            x, x0_prev = dpmpp_2m_sde_step(schedule, i, x, eps, x0_prev, z)
         elif sampler.startswith("dpmpp_2m"):  # the spacing suffix only placed the schedule's steps
             x, x0_prev = dpmpp_2m_step(schedule, i, x, eps, x0_prev)
         else:

@@ -37,7 +37,7 @@ def test_model_dirs_match_their_sha256(model_dir):
 
 def test_sizes_stay_within_budget():
     assert _size(ROOT / fx.TINY_DIR) < 1.5e6
-    assert sum(f.stat().st_size for f in PARITY.rglob("*.npy")) < 2.5e6
+    assert sum(f.stat().st_size for f in PARITY.rglob("*.npy")) < 2.6e6
 
 
 def test_index_lists_every_case_with_its_files():

@@ -68,7 +68,7 @@ public class TranslationsController {
             + " Params (snake_case): task (mask|sketch|depth, required), model, num_samples (1..4, default 1),"
             + " guidance_scale (0..20, default 1.3), guidance (cfg|normalized), base_steps and sr_steps (respacing:"
             + " \"N\", \"N,M,...\", \"ddimN\", \"fast27\"), sampler"
-            + " (ddpm|ddim|dpmpp_2m|dpmpp_2m_logsnr|dpmpp_2m_karras; absent: the model's), eta (0..1), seed, return_base,"
+            + " (ddpm|ddim|dpmpp_2m|dpmpp_2m_logsnr|dpmpp_2m_karras|dpmpp_2m_sde; absent: the model's), eta (0..1), seed, return_base,"
             + " webhook {url, events}, metadata (at most 16 string entries, 2 KB), priority (0..9, higher first,"
             + " default 5), deadline (RFC 3339 date-time within 24 h) or deadline_ms (1..86400000 ms from now):"
             + " a job not finished by its deadline fails with code deadline_exceeded. Input, size, pixel dimensions,"

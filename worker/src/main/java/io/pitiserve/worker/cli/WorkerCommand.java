@@ -24,7 +24,7 @@ public final class WorkerCommand {
                           [--model DIR] [--task mask|sketch|depth] [--input FILE] --out DIR
                           [--seed N] [--num-samples N] [--guidance-scale X] [--guidance cfg|normalized]
                           [--base-steps S] [--sr-steps S] [--eta X]
-                          [--sampler ddpm|ddim|dpmpp_2m|dpmpp_2m_logsnr|dpmpp_2m_karras]
+                          [--sampler ddpm|ddim|dpmpp_2m|dpmpp_2m_logsnr|dpmpp_2m_karras|dpmpp_2m_sde]
                           [--noise DIR] [--save-base] [--device cpu|gpu] [--threads N] [--quiet]
                           [--input-dir DIR]  every DIR/*.png as its own job (seed + N for N.png),
                                              outputs OUT/<name>.png, existing ones skipped

@@ -31,7 +31,7 @@ public sealed interface Sampler {
     int COUNT = 7;
 
     /** The wire names {@link #of} accepts. */
-    List<String> NAMES = List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras");
+    List<String> NAMES = List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras", "dpmpp_2m_sde");
 
     /** The coefficients of step {@code i} (respaced index, counting down to 0). */
     double[] coefficients(RespacedSchedule schedule, int i);
@@ -65,6 +65,7 @@ public sealed interface Sampler {
             case "dpmpp_2m" -> new DpmSolver2M(Spacing.UNIFORM);
             case "dpmpp_2m_logsnr" -> new DpmSolver2M(Spacing.LOG_SNR);
             case "dpmpp_2m_karras" -> new DpmSolver2M(Spacing.KARRAS);
+            case "dpmpp_2m_sde" -> new DpmSolver2MSde();
             default -> throw new IllegalArgumentException(
                     "unknown sampler '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
         };
@@ -177,6 +178,55 @@ public sealed interface Sampler {
         @Override
         public int draws(int steps) {
             return 1;
+        }
+    }
+
+    /**
+     * SDE-DPM-Solver++(2M) (Lu et al. 2022, its stochastic multistep variant): the same data
+     * prediction {@code D} as {@link DpmSolver2M}, with fresh noise at every step:
+     * <pre>
+     *   x_t = sigma_t / sigma_s exp(-h) x_s + alpha_t (1 - exp(-2h)) D + sigma_t sqrt(1 - exp(-2h)) z
+     * </pre>
+     * the last step (to abar = 1) returning x0. Steps uniform in t (the respacing's own).
+     */
+    record DpmSolver2MSde() implements Sampler {
+
+        @Override
+        public double[] coefficients(RespacedSchedule s, int i) {
+            double[] c = new double[COUNT];
+            if (i == 0) {
+                c[A] = 1;
+                return c;
+            }
+            double abarS = s.alphaBar(i);
+            double abarT = s.alphaBarPrev(i);
+            double lambdaS = Spacing.logSnr(abarS);
+            double h = Spacing.logSnr(abarT) - lambdaS;
+            double sigmaT = Math.sqrt(1 - abarT);
+            double gain = -Math.sqrt(abarT) * Math.expm1(-2 * h);
+            c[B] = sigmaT / Math.sqrt(1 - abarS) * Math.exp(-h);
+            double std = sigmaT * Math.sqrt(-Math.expm1(-2 * h));
+            c[D] = 1;
+            c[E] = 2 * Math.log(std);
+            c[F] = c[E];
+            if (i == s.length() - 1) {
+                c[A] = gain;
+                return c;
+            }
+            double r = (lambdaS - Spacing.logSnr(s.alphaBar(i + 1))) / h;
+            c[A] = gain * (1 + 1 / (2 * r));
+            c[P] = -gain / (2 * r);
+            return c;
+        }
+
+        @Override
+        public String label() {
+            return "dpmpp_2m_sde";
+        }
+
+        @Override
+        public boolean keepsX0() {
+            return true;
         }
     }
 }

@@ -49,7 +49,8 @@ class GroupStepTest {
             new Spec("5,3", new Sampler.Ddim(0.0), new Guidance(Guidance.Mode.CFG, 3.0), -0.9f, 4),
             new Spec("8", Sampler.of("dpmpp_2m", 0), new Guidance(Guidance.Mode.CFG, 1.3), 0.1f, 5),
             new Spec("6", Sampler.of("dpmpp_2m_karras", 0), new Guidance(Guidance.Mode.NORMALIZED, 1.4), -0.2f, 6),
-            new Spec("12", Sampler.of("dpmpp_2m_logsnr", 0), Guidance.NONE, 0.5f, 7));
+            new Spec("12", Sampler.of("dpmpp_2m_logsnr", 0), Guidance.NONE, 0.5f, 7),
+            new Spec("7", Sampler.of("dpmpp_2m_sde", 0), new Guidance(Guidance.Mode.CFG, 2.0), 0.3f, 8));
 
     @Test
     void aMixedGroupGivesEveryTrajectoryItsOwnResult() {
