@@ -3,9 +3,14 @@
     cd tools && /usr/bin/python3 -m piti_tools.quality --model ../worker/src/main/resources/pitiserve/models/demo-mask
 
 For N held-out scenes of the world (seeds from ``world.HELD_OUT_FROM``, never
-seen in training), the colour-coded mask is translated with the exported
-model files (TorchScript, the files the worker's engine loads) and the
-sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
+seen in training), the colour-coded mask is translated, then scored. With
+``--engine-jar ../worker/target/pitiserve-worker.jar`` (and ``--images DIR``)
+the product translates: one JVM per setting runs ``translate --input-dir``
+over the masks (mask i with seed ``--seed + i``), writing
+``DIR/engine-<setting>/<i>.png`` and its own wall and CPU seconds. Without it,
+the exported model files (TorchScript, the files the engine loads) run under
+the sampler of ``piti_tools.reference`` (parity-tested against the engine;
+its noise is numpy's, so its images differ from the engine's). Then:
 
 * mIoU: every output pixel is classified by ``PixelClassifier``, a Gaussian
   model of per-pixel colour and texture statistics fitted on real world
@@ -18,14 +23,22 @@ sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
 * sec_per_image: wall time of translation per image (both stages, one
   process, ``--threads`` intra-op threads; shards add up their seconds),
   and cpu_sec_per_image, the process's CPU time per image, the figure to
-  compare when other work shares the machine.
+  compare when other work shares the machine;
+* evaluations: decoder calls per image (base + upsampler; a guided base call
+  runs two rows), and released_gflop, what they cost at PITI's released
+  sizes (``RELEASED_GFLOP`` per call, the base doubled when guided).
+
+Adding a task (e.g. sketches) means another scorer next to ``score`` and a
+source of held-out inputs next to ``scene``; translation, timing and the
+table do not depend on the task.
 
 Prints a table (per-class IoU and the summary of each setting) and, as its
 LAST line, one JSON object with at least ``miou``, ``fd`` and
 ``sec_per_image`` (of the first setting). ``--settings`` runs several
 settings over the same masks and noise, e.g.
-``ddpm:100:cfg:1.3,ddim:25:cfg:1.3:fast27`` (sampler:base steps:guidance:
-scale[:upsampler steps]; default: the model's own respacings and guidance).
+``ddpm:100:cfg:1.3,dpmpp_2m:12:cfg:1.3:8`` (sampler:base steps:guidance:
+scale[:upsampler steps]; default: the model's own sampler, respacings and
+guidance).
 ``--real`` scores the real images themselves (the classifier's ceiling).
 ``--shard I/K --images DIR`` splits the translation over K processes;
 ``--score --images DIR`` then scores their images. With ``--images``
@@ -330,7 +343,9 @@ def translate_with_engine(jar: Path, model_dir: Path, masks: dict[int, np.ndarra
 def default_setting(model_dir: Path) -> str:
     meta = json.loads((model_dir / "model.json").read_text())
     st = meta["stages"]
-    return f"ddpm:{st['base']['respacing']}:{meta['guidance']['mode']}:{meta['guidance']['scale']}:{st['upsampler']['respacing']}"
+    sampler = meta.get("sampler", "ddpm")
+    return (f"{sampler}:{st['base']['respacing']}:{meta['guidance']['mode']}:{meta['guidance']['scale']}:"
+            f"{st['upsampler']['respacing']}")
 
 
 def slug(label: str) -> str:
