@@ -106,6 +106,8 @@ class WebhookDeliveryIT {
             pitiserve.gateway.tenants[1].name=plain
             pitiserve.gateway.tenants[1].api-key-sha256=%s
             pitiserve.gateway.application-id=webhook-it
+            pitiserve.gateway.models[0].task=mask
+            pitiserve.gateway.models[0].name=tiny-mask
             pitiserve.kafka.request-partitions=2
             pitiserve.kafka.event-partitions=2
             pitiserve.webhooks.require-https=false
@@ -358,7 +360,7 @@ class WebhookDeliveryIT {
         finish(id);
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> kafka.keysOf(WEBHOOK_TOPICS.retryTier(Duration.ZERO)).contains(id));
-        kafka.publish(TOPICS.requests(), new TranslationRequested(id, "acme", Instant.now(), "inputs/acme/" + id,
+        kafka.publish(TOPICS.lane("tiny-mask"), new TranslationRequested(id, "acme", Instant.now(), "inputs/acme/" + id,
                 "cd".repeat(32), "image/png", new TranslationParams("mask", null, 1, 1.3, "cfg", null, null, "ddpm", 0,
                 7, false, new TranslationParams.Webhook(url, List.of("succeeded")), Map.of())));
 

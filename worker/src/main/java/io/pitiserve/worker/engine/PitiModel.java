@@ -89,7 +89,8 @@ public final class PitiModel implements AutoCloseable {
         }
     }
 
-    static ModelManifest readManifest(Path directory) {
+    /** Reads and checks {@code directory}/model.json without loading any network. */
+    public static ModelManifest readManifest(Path directory) {
         Path file = directory.resolve("model.json");
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException("no model.json in " + directory + " - is this a model directory?");
