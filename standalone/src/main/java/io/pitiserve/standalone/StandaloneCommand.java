@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
+import io.pitiserve.standalone.bench.ChaosBenchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
@@ -57,6 +58,11 @@ public final class StandaloneCommand {
                       1 worker, then 2, then 3 under load, one drained with SIGTERM, one killed
                       with SIGKILL; prints jobs/s per worker count, the drain time and whether
                       every accepted job ended in exactly one terminal outcome (exit 1 if not)
+              bench chaos
+                      worker PROCESSES under a stream of jobs are stopped at random moments,
+                      --terms rounds with SIGTERM then --kills with SIGKILL, each replaced by a
+                      fresh one; checks every accepted job ended in exactly one terminal outcome
+                      and every SIGTERM exited 143 without a JVM crash (exit 1 if not)
               bench webhooks
                       the same with the worker paused; jobs with a webhook to a local receiver
                       whose succeeded events the bench publishes; prints completion-to-delivery
@@ -101,6 +107,11 @@ public final class StandaloneCommand {
               --threads N               PyTorch threads per worker (1)
               --queue-depth N           jobs kept accepted but unfinished during the load (12)
 
+            options of bench chaos (and --worker-jar, --queue-depth (4) as for scaleout):
+              --workers N               worker processes at once (2)
+              --terms N / --kills N     SIGTERM rounds (20) and SIGKILL rounds (5)
+              --max-delay-ms N          each stop comes uniformly within this after the last (8000)
+              --seed N                  seed of the random moments (the time)
             options of bench webhooks:
               --deliveries N            jobs completed at once (1000)
               --latency-samples N       jobs completed one at a time first (200)
@@ -142,6 +153,8 @@ public final class StandaloneCommand {
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
+    static final Set<String> CHAOS_BENCH_OPTIONS = Set.of("worker-jar", "workers", "terms", "kills", "max-delay-ms",
+            "queue-depth", "seed", "base-steps", "sr-steps");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
             "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
             "base-rows", "sr-rows", "jobs");
@@ -224,11 +237,15 @@ public final class StandaloneCommand {
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
             case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            case "chaos" -> options.addAll(CHAOS_BENCH_OPTIONS);
             default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
-                    + "'webhooks' or 'batching'"
+                    + "'webhooks', 'chaos' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
+        if (which.equals("chaos")) {
+            return inDataDir(line, settings -> chaos(line).run(settings, out, err));
+        }
         Benchmark benchmark;
         try {
             benchmark = switch (which) {
@@ -250,6 +267,11 @@ public final class StandaloneCommand {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
+        return inDataDir(line, settings -> benchmark.run(settings, out, err));
+    }
+
+    /** Runs a bench in --data-dir, or else in a temporary directory deleted afterwards. */
+    private static int inDataDir(CommandLine line, java.util.function.ToIntFunction<LocalSettings> bench) {
         boolean temporary = !line.has("data-dir");
         Path dataDir;
         try {
@@ -258,11 +280,25 @@ public final class StandaloneCommand {
             throw new UncheckedIOException("cannot create a temporary data directory", e);
         }
         try {
-            return benchmark.run(settings(line, temporary ? dataDir : Path.of("."), true), out, err);
+            return bench.applyAsInt(settings(line, temporary ? dataDir : Path.of("."), true));
         } finally {
             if (temporary) {
                 deleteRecursively(dataDir);
             }
+        }
+    }
+
+    private static ChaosBenchmark chaos(CommandLine line) {
+        try {
+            return new ChaosBenchmark(new ChaosBenchmark.Options(
+                    Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
+                    line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("workers", 2),
+                    line.integer("terms", 20), line.integer("kills", 5),
+                    Duration.ofMillis(line.integer("max-delay-ms", 8000)), line.integer("queue-depth", 4),
+                    line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(30),
+                    line.has("seed") ? Long.parseLong(line.string("seed", "0")) : System.currentTimeMillis()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
         }
     }
 
