@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * <p>The process itself is covered too: libtorch tears down its global state when the JVM exits,
  * and a forward still running then (on a daemon compute thread) crashes the process. Every open
  * gate is known to one JVM shutdown hook, which gives the gates' owners (a Spring context draining
- * its jobs, a command closing its model) {@link #EXIT_GRACE_PROPERTY} to close them, then closes
- * the rest itself; either way the JVM exits only once no forward runs.
+ * its jobs, a command closing its model) up to {@link #EXIT_GRACE_PROPERTY} to close them while
+ * forwards still run, then closes the rest itself; either way the JVM exits only once no forward
+ * runs.
  */
 public final class NetworkGate implements AutoCloseable {
 
@@ -32,6 +33,9 @@ public final class NetworkGate implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NetworkGate.class);
     private static final Set<NetworkGate> OPEN = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOKED = new AtomicBoolean();
+    /** At exit, gates that saw no forward for this long are not being drained by anyone. */
+    private static final long QUIET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+    private static volatile long lastEntered = System.nanoTime();
 
     private final String name;
     private final ReentrantLock lock = new ReentrantLock();
@@ -65,6 +69,7 @@ public final class NetworkGate implements AutoCloseable {
                 throw new WorkerStoppingException("the worker is stopping: the networks of " + name + " are closed");
             }
             inside++;
+            lastEntered = System.nanoTime();
         } finally {
             lock.unlock();
         }
@@ -142,14 +147,22 @@ public final class NetworkGate implements AutoCloseable {
         }
     }
 
-    /** The JVM is exiting: owners get the grace to close their gates; the rest are closed here. */
+    /** No forward inside any open gate, and none entered lately: nobody is draining jobs through them. */
+    private static boolean quiet() {
+        return System.nanoTime() - lastEntered > QUIET_NANOS && OPEN.stream().allMatch(gate -> gate.inside() == 0);
+    }
+
+    /**
+     * The JVM is exiting: owners get the grace to close their gates while forwards keep running
+     * through them (a drain); gates left open, or quiet for two seconds, are closed here.
+     */
     private static void atExit() {
         long deadline = System.nanoTime() + exitGrace().toNanos();
         synchronized (OPEN) {
             long left;
-            while (!OPEN.isEmpty() && (left = (deadline - System.nanoTime()) / 1_000_000) > 0) {
+            while (!OPEN.isEmpty() && (left = (deadline - System.nanoTime()) / 1_000_000) > 0 && !quiet()) {
                 try {
-                    OPEN.wait(left);
+                    OPEN.wait(Math.min(left, 100));
                 } catch (InterruptedException e) {
                     break;
                 }
