@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 
 import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
+import io.pitiserve.standalone.bench.ChaosBenchmark;
+import io.pitiserve.standalone.bench.FleetBenchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
@@ -61,6 +63,11 @@ public final class StandaloneCommand {
                       the same with two models on their own lanes (demo-mask and demo-sketch, one
                       worker serving both): jobs/s and latency per model under a steady mixed
                       load, then how much a burst of mask jobs slows the sketch jobs
+              bench chaos
+                      worker PROCESSES under a stream of jobs are stopped at random moments,
+                      --terms rounds with SIGTERM then --kills with SIGKILL, each replaced by a
+                      fresh one; checks every accepted job ended in exactly one terminal outcome
+                      and every SIGTERM exited 143 without a JVM crash (exit 1 if not)
               bench webhooks
                       the same with the worker paused; jobs with a webhook to a local receiver
                       whose succeeded events the bench publishes; prints completion-to-delivery
@@ -112,6 +119,12 @@ public final class StandaloneCommand {
               --concurrency C           jobs in flight per model (2)
               --burst N                 mask jobs submitted at once in the burst phase (20)
 
+            options of bench chaos (and --worker-jar, --queue-depth (4) as for scaleout):
+              --workers N               worker processes at once (2)
+              --terms N / --kills N     SIGTERM rounds (20) and SIGKILL rounds (5)
+              --max-delay-ms N          each stop comes uniformly within this after the last (8000)
+              --seed N                  seed of the random moments (the time)
+
             options of bench webhooks:
               --deliveries N            jobs completed at once (1000)
               --latency-samples N       jobs completed one at a time first (200)
@@ -154,6 +167,8 @@ public final class StandaloneCommand {
             "base-steps", "sr-steps");
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
     static final Set<String> FLEET_BENCH_OPTIONS = Set.of("jobs", "concurrency", "burst", "base-steps", "sr-steps");
+    static final Set<String> CHAOS_BENCH_OPTIONS = Set.of("worker-jar", "workers", "terms", "kills", "max-delay-ms",
+            "queue-depth", "seed", "base-steps", "sr-steps");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
             "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
             "base-rows", "sr-rows", "jobs");
@@ -237,11 +252,15 @@ public final class StandaloneCommand {
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
             case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
             case "fleet" -> options.addAll(FLEET_BENCH_OPTIONS);
+            case "chaos" -> options.addAll(CHAOS_BENCH_OPTIONS);
             default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
-                    + "'fleet', 'webhooks' or 'batching'"
+                    + "'fleet', 'webhooks', 'chaos' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
+        if (which.equals("chaos")) {
+            return inDataDir(line, settings -> chaos(line).run(settings, out, err));
+        }
         Benchmark benchmark;
         try {
             benchmark = switch (which) {
@@ -266,6 +285,11 @@ public final class StandaloneCommand {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
+        return inDataDir(line, settings -> benchmark.run(settings, out, err));
+    }
+
+    /** Runs a bench in --data-dir, or else in a temporary directory deleted afterwards. */
+    private static int inDataDir(CommandLine line, java.util.function.ToIntFunction<LocalSettings> bench) {
         boolean temporary = !line.has("data-dir");
         Path dataDir;
         try {
@@ -274,11 +298,25 @@ public final class StandaloneCommand {
             throw new UncheckedIOException("cannot create a temporary data directory", e);
         }
         try {
-            return benchmark.run(settings(line, temporary ? dataDir : Path.of("."), true), out, err);
+            return bench.applyAsInt(settings(line, temporary ? dataDir : Path.of("."), true));
         } finally {
             if (temporary) {
                 deleteRecursively(dataDir);
             }
+        }
+    }
+
+    private static ChaosBenchmark chaos(CommandLine line) {
+        try {
+            return new ChaosBenchmark(new ChaosBenchmark.Options(
+                    Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
+                    line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("workers", 2),
+                    line.integer("terms", 20), line.integer("kills", 5),
+                    Duration.ofMillis(line.integer("max-delay-ms", 8000)), line.integer("queue-depth", 4),
+                    line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(30),
+                    line.has("seed") ? Long.parseLong(line.string("seed", "0")) : System.currentTimeMillis()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
         }
     }
 

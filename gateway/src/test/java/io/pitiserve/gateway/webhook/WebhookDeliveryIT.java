@@ -208,6 +208,8 @@ class WebhookDeliveryIT {
         List<JsonNode> log = awaitLog(id, 2);
         assertThat(log).extracting(a -> a.get("outcome").stringValue()).containsExactly("retrying", "delivered");
         assertThat(log.get(0).get("status_code").asInt()).isEqualTo(500);
+        assertThat(log.get(0).get("error").stringValue()).as("the chunked body, decoded")
+                .isEqualTo("HTTP 500: {\"status\": 500}");
         assertThat(log.get(0).has("next_attempt_at")).isTrue();
         assertThat(log).extracting(a -> a.get("attempt").asInt()).containsExactly(1, 2);
     }

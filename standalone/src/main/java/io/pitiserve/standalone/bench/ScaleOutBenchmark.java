@@ -652,6 +652,10 @@ public final class ScaleOutBenchmark implements Benchmark {
             return process.isAlive();
         }
 
+        long pid() {
+            return process.pid();
+        }
+
         int exitCode() {
             return process.isAlive() ? -1 : process.exitValue();
         }

@@ -22,6 +22,7 @@ import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.TranslationStarted;
+import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
 import io.pitiserve.standalone.TranslationClient;
@@ -137,7 +138,7 @@ class FleetIT {
 
     @Test
     @Order(3)
-    void aMixedStreamReachesOnlyWorkersThatServeEachJobsModelAndEveryJobSucceeds() {
+    void aMixedStreamReachesOnlyWorkersThatServeEachJobsModelAndEveryJobSucceeds() throws Exception {
         fleet.start("w-both", options, Map.of("pitiserve.worker.models",
                 MICRO_MASK.toAbsolutePath() + "," + MICRO_SKETCH.toAbsolutePath(),
                 "pitiserve.worker.heartbeat-interval", "1s"));
@@ -206,7 +207,7 @@ class FleetIT {
     }
 
     /** The worker of each job's first TranslationStarted, read from the events topic. */
-    private static Map<String, String> startedBy() {
+    private static Map<String, String> startedBy() throws UnreadableEventException {
         EventCodec codec = new EventCodec("/pitiserve/fleet-it");
         Map<String, String> workers = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(

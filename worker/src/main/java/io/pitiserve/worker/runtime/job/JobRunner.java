@@ -23,6 +23,7 @@ import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.TranslationCancelledException;
+import io.pitiserve.worker.engine.WorkerStoppingException;
 import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.TranslationRequest;
 import io.pitiserve.worker.engine.TranslationResult;
@@ -244,6 +245,9 @@ public final class JobRunner {
             models.jobFinished(model.manifest().name(), succeeded.timings().get("total"));
             log.info("job succeeded in {} ms", succeeded.timings().get("total"));
             outcome = JobOutcome.SUCCEEDED;
+        } catch (WorkerStoppingException e) {
+            // Stopped by this worker's shutdown, not by anyone's cancellation: no outcome here, it runs again.
+            throw new JobAbandonedException(e.getMessage());
         } catch (TranslationCancelledException e) {
             if (abandoned.getAsBoolean()) {
                 throw new JobAbandonedException(e.getMessage());
