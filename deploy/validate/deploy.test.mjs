@@ -266,7 +266,7 @@ test("every environment variable the manifests set is read by piti-serve or its 
 test("every environment variable docker-compose.yml sets is read by piti-serve or its platform", () => {
   const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8"));
   const names = new Set();
-  for (const service of ["gateway", "worker", "worker-gpu"]) {
+  for (const service of ["gateway", "worker-mask", "worker-sketch", "worker-gpu"]) {
     Object.keys(compose.services[service].environment).forEach((n) => names.add(n));
   }
   assert.deepEqual(unknownEnvironment(names, known), []);
@@ -327,13 +327,14 @@ test("docker-compose.yml passes docker-compose config, with and without the gpu 
   assert.equal(result.status, 0, result.stderr);
   const services = execFileSync("docker-compose", ["-f", "docker-compose.yml", "--profile", "gpu", "config", "--services"],
     { cwd: ROOT, encoding: "utf8", env: { ...process.env, PITISERVE_API_KEY_SHA256: "0".repeat(64) } });
-  assert.deepEqual(services.trim().split("\n").sort(), ["gateway", "kafka", "minio", "minio-buckets", "worker", "worker-gpu"]);
+  assert.deepEqual(services.trim().split("\n").sort(),
+    ["gateway", "kafka", "minio", "minio-buckets", "worker-gpu", "worker-mask", "worker-sketch"]);
 });
 
 test("docker-compose config refuses a broken compose file, so the check above can fail", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pitiserve-compose-"));
   const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8"));
-  compose.services.worker.stop_grace_period = { seconds: 150 };
+  compose.services["worker-sketch"].stop_grace_period = { seconds: 150 };
   const file = path.join(dir, "docker-compose.yml");
   fs.writeFileSync(file, yaml.dump(compose));
   const result = composeConfig(file);
@@ -343,7 +344,7 @@ test("docker-compose config refuses a broken compose file, so the check above ca
 
 test("compose workers get longer to stop than they take to drain, and the GPU worker reserves a GPU", () => {
   const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8"));
-  for (const name of ["worker", "worker-gpu"]) {
+  for (const name of ["worker-mask", "worker-sketch", "worker-gpu"]) {
     const service = compose.services[name];
     const drain = /\$\{PITISERVE_WORKER_DRAIN_TIMEOUT:-(\d+)s\}/.exec(service.environment.PITISERVE_WORKER_DRAIN_TIMEOUT)[1];
     assert.ok(Number.parseInt(service.stop_grace_period, 10) > Number(drain), name);
@@ -351,6 +352,30 @@ test("compose workers get longer to stop than they take to drain, and the GPU wo
   const gpu = compose.services["worker-gpu"];
   assert.deepEqual(gpu.profiles, ["gpu"]);
   assert.deepEqual(gpu.deploy.resources.reservations.devices[0].capabilities, ["gpu"]);
+});
+
+/** The bundled models a compose service's PITISERVE_WORKER_MODELS names by default, and the gateway's declarations. */
+function composeModels(compose) {
+  const served = (service) => {
+    const value = compose.services[service].environment.PITISERVE_WORKER_MODELS ?? "";
+    const fallback = /^\$\{\w+:-(.*)\}$/.exec(value)?.[1] ?? value;
+    return fallback.split(",").filter(Boolean).map((s) => s.replace(/^bundled:/, "")).sort();
+  };
+  const gateway = compose.services.gateway.environment;
+  const declared = Object.keys(gateway).filter((k) => /^PITISERVE_GATEWAY_MODELS_\d+_NAME$/.test(k)).map((k) => gateway[k]).sort();
+  return { served, declared };
+}
+
+test("compose runs a worker per lane, and the gateway declares every model they serve", () => {
+  const compose = yaml.load(fs.readFileSync(path.join(ROOT, "docker-compose.yml"), "utf8"));
+  const { served, declared } = composeModels(compose);
+  assert.deepEqual(served("worker-mask"), ["demo-mask"]);
+  assert.deepEqual(served("worker-sketch"), ["demo-sketch"]);
+  assert.deepEqual(served("worker-gpu"), ["demo-mask", "demo-sketch"]);
+  assert.deepEqual(declared, ["demo-mask", "demo-sketch"]);
+  const broken = structuredClone(compose);
+  broken.services["worker-sketch"].environment.PITISERVE_WORKER_MODELS = "${PITISERVE_SKETCH_WORKER_MODELS:-bundled:demo-mask}";
+  assert.notDeepEqual(composeModels(broken).served("worker-sketch"), ["demo-sketch"]);
 });
 
 /** Objects by kind/name, keyed lists sorted by their merge key (their order carries no meaning). */
