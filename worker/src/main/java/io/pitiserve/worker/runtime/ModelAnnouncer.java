@@ -117,7 +117,7 @@ public final class ModelAnnouncer implements SmartLifecycle {
     }
 
     private static String defaultSampler(ModelManifest manifest) {
-        return "ddpm";
+        return manifest.sampler();
     }
 
     private void send(String key, byte[] value) {
