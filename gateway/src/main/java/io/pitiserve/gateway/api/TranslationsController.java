@@ -13,7 +13,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
 import io.pitiserve.common.events.CancellationRequested;
-import io.pitiserve.gateway.auth.ApiKeyInterceptor;
+import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.JobUpdates;
@@ -362,7 +362,7 @@ public class TranslationsController {
     }
 
     private static Tenant tenant(HttpServletRequest request) {
-        Object tenant = request.getAttribute(ApiKeyInterceptor.TENANT_ATTRIBUTE);
+        Object tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE);
         if (!(tenant instanceof Tenant t)) {
             throw ApiProblem.unauthorized("the request is not authenticated");
         }

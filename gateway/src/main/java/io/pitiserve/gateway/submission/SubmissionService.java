@@ -18,6 +18,7 @@ import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.quota.TenantQuotas;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 
@@ -48,13 +49,16 @@ public class SubmissionService {
     private final KafkaRequestPublisher publisher;
     private final StatusView statusView;
     private final WebhookTargetCheck webhookCheck;
+    private final TenantQuotas quotas;
     private final InputLimits limits;
     private final Duration retryAfter;
     private final Clock clock;
 
     public SubmissionService(TranslationParamsReader paramsReader, ObjectStore objects, KafkaRequestPublisher publisher,
-                             StatusView statusView, GatewayProperties properties, WebhookTargetCheck webhookCheck) {
+                             StatusView statusView, GatewayProperties properties, WebhookTargetCheck webhookCheck,
+                             TenantQuotas quotas) {
         this.paramsReader = paramsReader;
+        this.quotas = quotas;
         this.webhookCheck = webhookCheck;
         this.objects = objects;
         this.publisher = publisher;
@@ -88,6 +92,7 @@ public class SubmissionService {
         MDC.put("job_id", jobId);
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
+            quotas.checkCost(submission.tenant(), params);
             if (params.webhook() != null) {
                 WebhookTargetCheck.Refusal refusal = webhookCheck.check(submission.tenant(), params.webhook());
                 if (refusal != null) {
@@ -112,11 +117,14 @@ public class SubmissionService {
                 }
             }
 
+            // Counted from here on; a job refused below is released (or forgotten if it never shows up).
+            quotas.admit(submission.tenant(), jobId);
             String inputKey = ObjectKeys.input(submission.tenant(), jobId);
             try {
                 objects.put(inputKey, submission.input(), contentType);
             } catch (ObjectStoreException e) {
                 log.warn("could not store the input of job {}: {}", jobId, e.getMessage());
+                quotas.release(jobId);
                 throw ApiProblem.unavailable("the object store did not accept the input; retry later"
                         + (key == null ? "" : " with the same Idempotency-Key"), retryAfter);
             }
@@ -126,6 +134,7 @@ public class SubmissionService {
                 publisher.publish(request, submission.traceparent());
             } catch (PublishFailedException e) {
                 log.warn("could not publish the request of job {}: {}", jobId, e.getMessage());
+                quotas.release(jobId);
                 throw ApiProblem.unavailable("the job queue did not acknowledge the request; nothing was accepted,"
                         + " retry later" + (key == null ? "" : " with the same Idempotency-Key"), retryAfter);
             }
