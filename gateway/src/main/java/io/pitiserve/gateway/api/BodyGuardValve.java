@@ -52,7 +52,16 @@ final class BodyGuardValve extends ValveBase {
             AtomicBoolean fullyRead = new AtomicBoolean();
             coyote.action(ActionCode.REQUEST_BODY_FULLY_READ, fullyRead);
             if (!fullyRead.get()) {
+                boolean answered = response.isCommitted() || response.getBytesWritten(false) > 0;
+                if (answered && !request.isAsync()) {
+                    response.flushBuffer();
+                }
                 coyote.action(ActionCode.DISABLE_SWALLOW_INPUT, null);
+                if (answered) {
+                    // Tomcat takes the closing for an error and would render its error page after the
+                    // answer (reading the body again to dispatch it): the answer is the report.
+                    response.setErrorReported();
+                }
             }
         }
     }

@@ -27,6 +27,7 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
  *   <li>the tenant's request rate is taken (429 with {@code Retry-After} otherwise); every answer
  *       to an authenticated request carries the {@code RateLimit} and {@code RateLimit-Policy}
  *       headers;</li>
+ *   <li>a body that announces more than {@code pitiserve.gateway.edge.max-body-size} gets 413;</li>
  *   <li>a request with a body takes one of {@code pitiserve.gateway.edge.max-concurrent-bodies}
  *       slots for as long as it is handled, or gets 503 {@code too_many_uploads} at once, so that
  *       slow uploads never hold more than that many request threads.</li>
@@ -41,6 +42,7 @@ public final class EdgeFilter extends OncePerRequestFilter {
     private final HandlerExceptionResolver problems;
     private final Semaphore bodySlots;
     private final Duration uploadRetryAfter;
+    private final long maxBodySize;
 
     public EdgeFilter(ApiKeyAuthenticator authenticator, TenantQuotas quotas, HandlerExceptionResolver problems,
                       EdgeProperties properties) {
@@ -49,6 +51,7 @@ public final class EdgeFilter extends OncePerRequestFilter {
         this.problems = problems;
         this.bodySlots = new Semaphore(properties.maxConcurrentBodies());
         this.uploadRetryAfter = properties.uploadRetryAfter();
+        this.maxBodySize = properties.maxBodySize().toBytes();
     }
 
     @Override
@@ -68,6 +71,11 @@ public final class EdgeFilter extends OncePerRequestFilter {
                             + " s, its limit; retry after the time in Retry-After", rate.retryAfter(),
                             Map.of("limit", rate.limit()));
                 }
+            }
+            if (request.getContentLengthLong() > maxBodySize) {
+                throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "request_too_large", "the request body has "
+                        + request.getContentLengthLong() + " bytes; the gateway takes at most " + maxBodySize,
+                        null, Map.of("limit", maxBodySize));
             }
             if (hasBody(request)) {
                 slot = bodySlots.tryAcquire();

@@ -23,7 +23,8 @@ public class ProblemReportValve extends ErrorReportValve {
     @Override
     protected void report(Request request, Response response, Throwable throwable) {
         int status = response.getStatus();
-        if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+        // getBytesWritten(false): what the application put in the response, sent yet or still buffered.
+        if (status < 400 || response.getBytesWritten(false) > 0 || !response.setErrorReported()) {
             return;
         }
         if (status == 400 && headerTooLarge(request, throwable)) {

@@ -20,13 +20,16 @@ import org.springframework.util.unit.DataSize;
  * @param bodyRateGrace       how long a body may arrive slower than that before it is cut off
  *                            (covers a client's slow start)
  * @param uploadRetryAfter    the {@code Retry-After} of a 503 {@code too_many_uploads}
+ * @param maxBodySize         the largest request body; one that announces more ({@code Content-Length})
+ *                            gets 413 {@code request_too_large} before it is read
  */
 @ConfigurationProperties("pitiserve.gateway.edge")
 public record EdgeProperties(
         @DefaultValue("32") int maxConcurrentBodies,
         @DefaultValue("4KB") DataSize minBodyRate,
         @DefaultValue("10s") Duration bodyRateGrace,
-        @DefaultValue("2s") Duration uploadRetryAfter) {
+        @DefaultValue("2s") Duration uploadRetryAfter,
+        @DefaultValue("33MB") DataSize maxBodySize) {
 
     public EdgeProperties {
         if (maxConcurrentBodies < 1) {

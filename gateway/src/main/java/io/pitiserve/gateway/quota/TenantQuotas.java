@@ -12,6 +12,7 @@ import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.status.JobUpdates;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -33,6 +34,7 @@ public class TenantQuotas {
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final InFlightJobs inFlight;
 
+    @Autowired
     public TenantQuotas(QuotaProperties properties, JobUpdates updates) {
         this(properties, updates, Clock.systemUTC());
     }
