@@ -39,11 +39,11 @@ class TenantQuotasTest {
                 Duration.ofSeconds(5), Map.of("small", new QuotaProperties.TenantLimits(null, null, null, 500L))));
 
         quotas.checkCost("big", params(4, 1.3, "200", "100"));
-        assertThatThrownBy(() -> quotas.checkCost("small", params(2, 1.3, "100", "fast27")))
+        assertThatThrownBy(() -> quotas.checkCost("small", params(2, 1.3, "200", "fast27")))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> {
                     assertThat(p.status()).isEqualTo(HttpStatus.BAD_REQUEST);
                     assertThat(p.code()).isEqualTo("job_too_costly");
-                    assertThat(p.properties()).containsEntry("cost", 454L).containsEntry("limit", 500L);
+                    assertThat(p.properties()).containsEntry("cost", 854L).containsEntry("limit", 500L);
                 });
     }
 
