@@ -21,6 +21,7 @@ import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.ChaosBenchmark;
 import io.pitiserve.standalone.bench.FleetBenchmark;
+import io.pitiserve.standalone.bench.EdgeBenchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
@@ -68,6 +69,9 @@ public final class StandaloneCommand {
                       --terms rounds with SIGTERM then --kills with SIGKILL, each replaced by a
                       fresh one; checks every accepted job ended in exactly one terminal outcome
                       and every SIGTERM exited 143 without a JVM crash (exit 1 if not)
+              bench edge
+                      the same; GET /v1/models probes on new connections, idle and then while
+                      --hostile slow or unauthenticated connections are held open
               bench webhooks
                       the same with the worker paused; jobs with a webhook to a local receiver
                       whose succeeded events the bench publishes; prints completion-to-delivery
@@ -125,6 +129,10 @@ public final class StandaloneCommand {
               --max-delay-ms N          each stop comes uniformly within this after the last (8000)
               --seed N                  seed of the random moments (the time)
 
+            options of bench edge:
+              --hostile N               connections held open in the second round (500)
+              --probes N                timed probes per round (200)
+
             options of bench webhooks:
               --deliveries N            jobs completed at once (1000)
               --latency-samples N       jobs completed one at a time first (200)
@@ -162,6 +170,7 @@ public final class StandaloneCommand {
     static final Set<String> DEMO_OPTIONS = Set.of("out", "task", "input", "base-steps", "sr-steps", "num-samples", "seed",
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
+    static final Set<String> EDGE_BENCH_OPTIONS = Set.of("hostile", "probes");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb", "warm-up");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
@@ -251,10 +260,11 @@ public final class StandaloneCommand {
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
             case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            case "edge" -> options.addAll(EDGE_BENCH_OPTIONS);
             case "fleet" -> options.addAll(FLEET_BENCH_OPTIONS);
             case "chaos" -> options.addAll(CHAOS_BENCH_OPTIONS);
             default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
-                    + "'fleet', 'webhooks', 'chaos' or 'batching'"
+                    + "'fleet', 'webhooks', 'edge', 'chaos' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
@@ -276,6 +286,8 @@ public final class StandaloneCommand {
                 case "fleet" -> new FleetBenchmark(new FleetBenchmark.Options(line.integer("jobs", 20),
                         line.integer("concurrency", 2), line.integer("burst", 20), line.string("base-steps", "10"),
                         line.string("sr-steps", "5")));
+                case "edge" -> new EdgeBenchmark(new EdgeBenchmark.Options(line.integer("hostile", 500),
+                        line.integer("probes", 200)));
                 case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
                         line.integer("latency-samples", 200)));
                 default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),

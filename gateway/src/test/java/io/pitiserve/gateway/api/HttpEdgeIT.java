@@ -55,6 +55,9 @@ class HttpEdgeIT {
         registry.add("pitiserve.gateway.tenants[1].api-key-sha256", () -> TenantDirectory.hashOf(LIMITED_KEY));
         registry.add("pitiserve.gateway.tenants[2].name", () -> "single");
         registry.add("pitiserve.gateway.tenants[2].api-key-sha256", () -> TenantDirectory.hashOf(SINGLE_KEY));
+        registry.add("pitiserve.gateway.models[0].task", () -> "mask");
+        registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
+        registry.add("pitiserve.gateway.models[0].default-model", () -> "true");
         registry.add("pitiserve.gateway.quotas.requests", () -> "100000");
         registry.add("pitiserve.gateway.quotas.tenants.limited.requests", () -> "3");
         registry.add("pitiserve.gateway.quotas.tenants.limited.period", () -> "1h");
