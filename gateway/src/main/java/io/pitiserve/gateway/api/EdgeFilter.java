@@ -85,7 +85,9 @@ public final class EdgeFilter extends OncePerRequestFilter {
                 }
             }
         } catch (ApiProblem problem) {
-            problems.resolveException(request, response, null, problem);
+            if (problems.resolveException(request, response, null, problem) == null) {
+                response.sendError(problem.status().value());
+            }
             return;
         }
         try {

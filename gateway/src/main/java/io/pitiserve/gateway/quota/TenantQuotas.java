@@ -41,7 +41,8 @@ public class TenantQuotas {
 
     TenantQuotas(QuotaProperties properties, JobUpdates updates, Clock clock) {
         this.properties = properties;
-        this.inFlight = new InFlightJobs(clock, Duration.ofMinutes(10));
+        // A late, older view arrives within milliseconds of the newer one; a minute is plenty.
+        this.inFlight = new InFlightJobs(clock, Duration.ofMinutes(1));
         updates.subscribeAll(inFlight::apply);
     }
 

@@ -93,6 +93,36 @@ class TenantQuotasTest {
     }
 
     @Test
+    void anAdmissionWhoseViewNeverArrivesStopsCountingAfterAMinute() {
+        Instant[] now = {NOW};
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        TenantQuotas quotas = new TenantQuotas(limits(1), updates, clock);
+        quotas.admit("acme", "tr_lost");
+
+        now[0] = NOW.plusSeconds(30);
+        assertThatThrownBy(() -> quotas.admit("acme", "tr_next")).isInstanceOf(ApiProblem.class);
+        now[0] = NOW.plusSeconds(61);
+        quotas.admit("acme", "tr_next");
+
+        assertThat(quotas.jobsInFlight("acme")).isEqualTo(1);
+    }
+
+    @Test
     void theRequestRateRefusesTheRequestAfterTheBurstWithTheWaitAndTheHeaders() {
         TenantQuotas quotas = quotas(new QuotaProperties(3, Duration.ofMinutes(1), 16, 2000, 250, 100, 100, 27,
                 Duration.ofSeconds(5), Map.of()));
