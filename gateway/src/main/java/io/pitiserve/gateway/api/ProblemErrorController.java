@@ -6,6 +6,8 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 
 
+import io.swagger.v3.oas.annotations.Hidden;
+
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -19,6 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
  * error JSON: what the container or a filter answered with {@code sendError}, or an exception that
  * escaped before Spring MVC's handlers (a broken chunked body, a body cut off for being too slow).
  */
+@Hidden
 @RestController
 public class ProblemErrorController implements ErrorController {
 
