@@ -78,6 +78,8 @@ public class ModelsController {
     }
 
     @Operation(summary = "List the tasks and the models available, with their live workers and queue depth")
+    @ApiResponse(responseCode = "200", description = "the tasks and models",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = Models.class)))
     @GetMapping(path = "/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
     public Models models() {
         List<ModelCatalogue.Entry> entries = catalogue.entries();
