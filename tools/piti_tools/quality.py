@@ -1,16 +1,19 @@
-"""``bench quality``: how well a mask model draws the demo world.
+"""``bench quality``: how well a mask or sketch model draws the demo world.
 
     cd tools && /usr/bin/python3 -m piti_tools.quality --model ../worker/src/main/resources/pitiserve/models/demo-mask
 
 For N held-out scenes of the world (seeds from ``world.HELD_OUT_FROM``, never
-seen in training), the colour-coded mask is translated with the exported
+seen in training), the model's input (the task of its model.json: the
+colour-coded mask, or the sketch, the edge map of the scene's render made by
+``piti_tools.sketches``) is translated with the exported
 model files (TorchScript, the files the worker's engine loads) and the
 sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
 
 * mIoU: every output pixel is classified by ``PixelClassifier``, a Gaussian
   model of per-pixel colour and texture statistics fitted on real world
   images of a third seed range (it knows nothing of the generator's code or
-  of the network), and compared with the input mask; intersections and
+  of the network), and compared with the scene's mask (for a sketch model the
+  mask behind the sketch, which the model never sees); intersections and
   unions are summed over all images, then averaged over the classes;
 * fd: Frechet distance between per-patch statistics (16 x 16 patches: mean
   and std of R, G, B, mean absolute horizontal and vertical luminance
@@ -58,9 +61,9 @@ from scipy import linalg, ndimage
 
 from .config import ScheduleConfig
 from .native import keep_freed_memory
-from .preprocess import mask_ref
+from .sketches import condition_ref
 from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
-from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
+from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, scene
 
 CLASSIFIER_SEEDS_FROM = 500_000
 FEATURES = 11  # fitting range: disjoint from training (0..) and held-out (1e6..)
@@ -269,7 +272,7 @@ def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], sett
     for start in range(0, len(masks), chunk):
         group = masks[start : start + chunk]
         rngs = [np.random.default_rng([seed, i]) for i in indices[start : start + chunk]]
-        ref = np.stack([mask_ref(resize_nearest(m, meta["input"]["size"])) for m in group]).astype(F32)
+        ref = np.stack([condition_ref(meta["task"], m, meta["input"]["size"]) for m in group]).astype(F32)
         r = base["resolution"]
         noise = np.stack([g.standard_normal((base_sched.steps + 1, 3, r, r), dtype=np.float32) for g in rngs], 1)
         x = sample_stage(TracedStage(model_dir, "base", ref), base_sched, noise, base["noise_scale"],
@@ -318,7 +321,7 @@ def _load(folder: Path, n: int) -> list[np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask model on the demo world")
+    p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask or sketch model on the demo world")
     p.add_argument("--model", help="exported model directory (model.json + TorchScript files)")
     p.add_argument("--n", type=int, default=100, help="held-out masks (>= 100 for a reported number)")
     p.add_argument("--settings", help="comma-separated sampler:steps:guidance:scale[:sr] (default: the model's)")
@@ -373,7 +376,9 @@ def main(argv: list[str] | None = None) -> int:
             images = []
             for start in range(0, len(mine), a.chunk):
                 part = mine[start : start + a.chunk]
-                done = translate(Path(a.model), [scenes[i].mask for i in part], part, setting, a.seed, a.chunk)
+                task = json.loads((Path(a.model) / "model.json").read_text())["task"]
+                done = translate(Path(a.model), [scenes[i].condition(task) for i in part], part, setting, a.seed,
+                                 a.chunk)
                 images += done
                 if folder is not None:
                     _save(folder, part, done)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .preprocess import sketch_ref
+from .preprocess import mask_ref, sketch_ref
 from .world import resize_nearest
 
 SCALES = (1.0, 2.0, 4.0)
@@ -81,3 +81,12 @@ def sketch_condition(sketch_256: np.ndarray, size: int) -> np.ndarray:
     if not (small == 255).any():
         return np.ones((1, size, size), np.float32)
     return sketch_ref(small)
+
+
+def condition_ref(task: str, image: np.ndarray, size: int) -> np.ndarray:
+    """The engine's ref of a 256 px input of ``task``: a colour-coded mask or a white-on-black sketch."""
+    if task == "sketch":
+        return sketch_condition(image, size)
+    if task == "mask":
+        return mask_ref(resize_nearest(image, size))
+    raise ValueError(f"no demo-world input for task {task!r}")

@@ -61,6 +61,12 @@ class Scene:
 
         return sketch(self.image)
 
+    def condition(self, task: str) -> np.ndarray:
+        """The 256 px input a model of ``task`` translates back into this scene: its mask or its sketch."""
+        if task not in ("mask", "sketch"):
+            raise ValueError(f"no demo-world input for task {task!r}")
+        return self.sketch if task == "sketch" else self.mask
+
 
 # --------------------------------------------------------------------------
 # noise helpers

@@ -1,5 +1,6 @@
 """Sketches of the demo world: edge maps of its renders, fed to a sketch model as the engine does."""
 import numpy as np
+import pytest
 import torch
 
 from piti_tools import sketches, train, world
@@ -79,3 +80,17 @@ def test_sketch_batches_condition_on_the_edge_map_and_drop_it_to_all_ones():
     sk = world.scene(i).sketch
     expected = sketches.sketch_condition(sk[:, ::-1] if f else sk, 128)
     assert np.array_equal(never["ref"][0].numpy(), expected)
+
+
+def test_a_scene_gives_each_task_its_input_and_the_engines_ref_of_it():
+    s = world.scene(world.HELD_OUT_FROM + 3)
+    assert np.array_equal(s.condition("mask"), s.mask)
+    assert np.array_equal(s.condition("sketch"), s.sketch)
+    mask_ref = sketches.condition_ref("mask", s.condition("mask"), 128)
+    sketch_ref_ = sketches.condition_ref("sketch", s.condition("sketch"), 128)
+    assert mask_ref.shape == (3, 128, 128) and sketch_ref_.shape == (1, 128, 128)
+    assert np.array_equal(sketch_ref_, sketches.sketch_condition(s.sketch, 128))
+    with pytest.raises(ValueError):
+        s.condition("depth")
+    with pytest.raises(ValueError):
+        sketches.condition_ref("depth", s.mask, 128)
