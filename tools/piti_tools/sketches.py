@@ -14,6 +14,8 @@ thresholded edges are a few pixels wide but centred on the boundary; here the fu
 by non-maximum suppression across the gradient direction and the ridge widened again to a fixed
 width (:data:`WIDTH` pixels), so that an edge is as thick as a thresholded HED edge wherever it lies
 and survives the engine's NEAREST resize of the 256 px sketch to the model's 128 px input.
+
+    cd tools && /usr/bin/python3 -m piti_tools.sketches picture.png sketch.png   # a sketch of any picture
 """
 from __future__ import annotations
 
@@ -90,3 +92,23 @@ def condition_ref(task: str, image: np.ndarray, size: int) -> np.ndarray:
     if task == "mask":
         return mask_ref(resize_nearest(image, size))
     raise ValueError(f"no demo-world input for task {task!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from PIL import Image
+
+    p = argparse.ArgumentParser(description="The sketch (white-on-black edge map) of a picture, as demo-sketch was trained on")
+    p.add_argument("image", help="a picture, resized to 256 x 256 first (the world's renders are 256 px)")
+    p.add_argument("out", help="the sketch PNG to write")
+    a = p.parse_args(argv)
+    rgb = Image.open(a.image).convert("RGB").resize((256, 256), Image.BICUBIC)
+    Image.fromarray(sketch(np.asarray(rgb)), "L").save(a.out, optimize=True)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

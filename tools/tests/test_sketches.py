@@ -94,3 +94,19 @@ def test_a_scene_gives_each_task_its_input_and_the_engines_ref_of_it():
         s.condition("depth")
     with pytest.raises(ValueError):
         sketches.condition_ref("depth", s.mask, 128)
+
+
+def test_bench_quality_translates_a_sketch_models_input_and_the_sketch_steers_the_picture():
+    from piti_tools import quality
+    from tests.conftest import REPO
+
+    model = REPO / "worker/src/test/resources/fixtures/models/micro-sketch"
+    setting = quality.Setting.parse("ddim:4:cfg:1.3:3")
+    a, b = (world.scene(world.HELD_OUT_FROM + i).condition("sketch") for i in (0, 1))
+    # the same index gives the same noise: only the sketch differs
+    out_a = quality.translate(model, [a], [0], setting, seed=5, chunk=1)[0]
+    again = quality.translate(model, [a], [0], setting, seed=5, chunk=1)[0]
+    out_b = quality.translate(model, [b], [0], setting, seed=5, chunk=1)[0]
+    assert out_a.shape == (64, 64, 3)
+    assert np.array_equal(out_a, again)
+    assert np.abs(out_a.astype(int) - out_b.astype(int)).max() > 2
