@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of the playground page. Starts a whole local piti-serve from the standalone jar
 # (built by `mvn -B verify`; built here if missing) on free ports, with a temporary data directory
-# and the micro test model, runs e2e/tests/*.test.mjs in Debian's chromium through playwright-core,
+# and the micro test models (mask and sketch, one worker serving both), runs e2e/tests/*.test.mjs in Debian's chromium through playwright-core,
 # then stops the server. Screenshots and server logs land in e2e/target/.
 #
 # Needs: java 17, node 20+ (playwright-core's minimum), chromium (Debian package; CHROMIUM=/path overrides), and
@@ -14,7 +14,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 E2E=$ROOT/e2e
 OUT=$E2E/target
 JAR=${PITISERVE_JAR:-$ROOT/standalone/target/pitiserve.jar}
-MODEL=$ROOT/worker/src/test/resources/fixtures/models/micro-mask
+MODELS=$ROOT/worker/src/test/resources/fixtures/models
+MODEL=$MODELS/micro-mask,$MODELS/micro-sketch
 START_TIMEOUT=${PITISERVE_E2E_START_TIMEOUT:-240}
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}

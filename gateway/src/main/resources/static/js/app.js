@@ -80,10 +80,15 @@ async function connect() {
   }
   try {
     const answer = await client.models();
-    const tasks = answer.tasks.filter((t) => DRAWABLE_TASKS.includes(t));
-    status.textContent = `Connected · tasks: ${answer.tasks.join(', ')}`;
+    const models = answer.models || [];
+    // The tasks some model serves, from the catalogue: a task without a model would only be refused.
+    const served = new Set(models.map((m) => m.task));
+    const tasks = answer.tasks.filter((t) => DRAWABLE_TASKS.includes(t) && served.has(t));
+    status.textContent = models.length
+      ? `Connected · models: ${models.map((m) => `${m.name} (${m.task})`).join(', ')}`
+      : 'Connected · no model is deployed yet';
     status.className = 'key-state ok';
-    renderTasks(tasks, answer.models || []);
+    renderTasks(tasks, models);
   } catch (e) {
     status.textContent = e instanceof ApiError ? `${e.message} (${e.code || e.status})` : String(e);
     status.className = 'key-state bad';
@@ -132,9 +137,17 @@ function setTask(task) {
   const models = state.models.filter((m) => m.task === task);
   $('model-field').hidden = models.length === 0;
   $('model').replaceChildren(new Option('default', ''), ...models.map((m) =>
-    new Option(`${m.name}${m.version ? ` (${m.version})` : ''}${m.default ? ' · default' : ''}`, m.version || m.name)));
+    new Option(`${m.name}${m.version ? ` (${m.version})` : ''}${m.default ? ' · default' : ''} · ${modelState(m)}`,
+      m.name)));
   showUploadNote();
   updateLegend();
+}
+
+/** A model's live state as the catalogue reports it, for its entry in the model list. */
+function modelState(m) {
+  if (m.scaled_to_zero) return 'scaled to zero: jobs wait for a worker';
+  const workers = `${m.live_workers} worker${m.live_workers === 1 ? '' : 's'}`;
+  return m.queue_depth ? `${workers}, ${m.queue_depth} queued` : workers;
 }
 
 function painter() {

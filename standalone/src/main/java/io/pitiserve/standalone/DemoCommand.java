@@ -39,10 +39,16 @@ final class DemoCommand {
         options.addAll(StandaloneCommand.DEMO_OPTIONS);
         CommandLine line = new CommandLine(args, options, Set.of());
         Path outDir = Path.of(line.string("out", "out"));
-        byte[] input = line.has("input") ? read(Path.of(line.string("input", null))) : BundledModels.example("mask.png");
+        String task = line.string("task", "mask");
+        if (!task.equals("mask") && !task.equals("sketch")) {
+            throw new CommandLine.UsageException("--task must be mask or sketch, was '" + task + "'");
+        }
+        // The bundled examples: a mask and a sketch of the demo models' landscape world.
+        String fileName = task + ".png";
+        byte[] input = line.has("input") ? read(Path.of(line.string("input", null))) : BundledModels.example(fileName);
         int timeoutSeconds = line.integer("timeout", 600);
         ObjectNode params = json.createObjectNode()
-                .put("task", "mask")
+                .put("task", task)
                 .put("num_samples", line.integer("num-samples", 1))
                 .put("seed", line.integer("seed", 42));
         // Unless told otherwise, the model's own step counts: the demo model's defaults draw the
@@ -77,7 +83,7 @@ final class DemoCommand {
             started[0] = stack;
             err.printf("piti-serve is up in %.1f s at %s (data in %s)%n", total(stack) / 1000.0, stack.apiUrl(),
                     stack.settings().dataDir());
-            JsonNode job = runJob(stack, input, params, outDir, Duration.ofSeconds(timeoutSeconds));
+            JsonNode job = runJob(stack, input, fileName, params, outDir, Duration.ofSeconds(timeoutSeconds));
             out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(job));
             return 0;
         } finally {
@@ -96,9 +102,10 @@ final class DemoCommand {
         }
     }
 
-    private JsonNode runJob(LocalStack stack, byte[] input, ObjectNode params, Path outDir, Duration timeout) {
+    private JsonNode runJob(LocalStack stack, byte[] input, String fileName, ObjectNode params, Path outDir,
+                            Duration timeout) {
         TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
-        JsonNode accepted = client.submit(input, "mask.png", "image/png", params);
+        JsonNode accepted = client.submit(input, fileName, "image/png", params);
         String id = accepted.path("id").asString();
         err.println("submitted " + id + " " + params);
         String[] lastLine = {""};

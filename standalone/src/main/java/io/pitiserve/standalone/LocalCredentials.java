@@ -24,7 +24,8 @@ import java.util.Properties;
  * <p>{@code PITISERVE_API_KEY} and {@code PITISERVE_WEBHOOK_SECRET} (a {@code whsec_...} value)
  * win when set; whatever is not given is generated once and kept in
  * {@code <data-dir>/credentials.properties} (owner-only permissions), so a restart keeps the key
- * a client was configured with.
+ * a client was configured with. The file holds only values in use: a key or secret the environment
+ * gives is never written there (and one generated earlier is removed).
  *
  * @param apiKey          the bearer token of the local tenant
  * @param apiKeySource    where the API key came from, for people ({@code PITISERVE_API_KEY} or the file)
@@ -62,26 +63,31 @@ public record LocalCredentials(String apiKey, String apiKeySource, String webhoo
 
     /** Reads or creates the credentials of {@code dataDir}; {@code env} supplies the overrides. */
     public static LocalCredentials load(Path dataDir, Map<String, String> env) {
+        String envKey = blankToNull(env.get(API_KEY_ENV));
+        String envSecret = blankToNull(env.get(WEBHOOK_SECRET_ENV));
+        if (envSecret != null && !isWebhookSecret(envSecret)) {
+            throw new IllegalArgumentException(WEBHOOK_SECRET_ENV + " must look like whsec_<base64 of 24..64 bytes>");
+        }
         Path file = dataDir.resolve(FILE_NAME);
         Properties stored = read(file);
         boolean changed = false;
-        for (Map.Entry<String, String> generated : Map.of(
-                "api-key", "pk_local_" + random(24),
-                "webhook-secret", "whsec_" + Base64.getEncoder().encodeToString(bytes(32)),
-                "s3-access-key", "pitiserve-local",
-                "s3-secret-key", random(30)).entrySet()) {
-            if (stored.getProperty(generated.getKey()) == null) {
-                stored.setProperty(generated.getKey(), generated.getValue());
+        Map<String, String> generated = new java.util.LinkedHashMap<>();
+        generated.put("api-key", envKey != null ? null : "pk_local_" + random(24));
+        generated.put("webhook-secret", envSecret != null ? null
+                : "whsec_" + Base64.getEncoder().encodeToString(bytes(32)));
+        generated.put("s3-access-key", "pitiserve-local");
+        generated.put("s3-secret-key", random(30));
+        for (Map.Entry<String, String> entry : generated.entrySet()) {
+            if (entry.getValue() == null) {
+                // The environment decides this one: the file must not hold a value that is not in use.
+                changed |= stored.remove(entry.getKey()) != null;
+            } else if (stored.getProperty(entry.getKey()) == null) {
+                stored.setProperty(entry.getKey(), entry.getValue());
                 changed = true;
             }
         }
         if (changed) {
             write(file, stored);
-        }
-        String envKey = blankToNull(env.get(API_KEY_ENV));
-        String envSecret = blankToNull(env.get(WEBHOOK_SECRET_ENV));
-        if (envSecret != null && !isWebhookSecret(envSecret)) {
-            throw new IllegalArgumentException(WEBHOOK_SECRET_ENV + " must look like whsec_<base64 of 24..64 bytes>");
         }
         return new LocalCredentials(
                 envKey != null ? envKey : stored.getProperty("api-key"),

@@ -12,6 +12,9 @@ import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.standalone.infra.FreePorts;
 import io.pitiserve.standalone.infra.LocalKafka;
 import io.pitiserve.standalone.infra.LocalS3;
+import io.pitiserve.worker.engine.ModelManifest;
+import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.models.BundledModels;
 import io.pitiserve.worker.runtime.WorkerApplication;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -227,14 +230,39 @@ public final class LocalStack implements AutoCloseable {
         props.put("pitiserve.webhooks.require-https", "false");
         props.put("pitiserve.webhooks.allowed-cidrs[0]", "127.0.0.0/8");
         props.put("pitiserve.webhooks.allowed-cidrs[1]", "::1/128");
+        // Every model the local worker serves is declared, so each task has its default at once.
+        List<ModelManifest> models = servedModels();
+        for (int i = 0; i < models.size(); i++) {
+            props.put("pitiserve.gateway.models[" + i + "].name", models.get(i).name());
+            props.put("pitiserve.gateway.models[" + i + "].task", models.get(i).input().kind());
+            props.put("pitiserve.gateway.models[" + i + "].version", models.get(i).version());
+        }
         props.putAll(settings.properties());
         return props;
     }
 
+    /** The bundled demo models the local worker serves when no model directory is given, in order. */
+    static List<String> bundledDemoModels() {
+        return java.util.stream.Stream.of(BundledModels.DEFAULT_MODEL, BundledModels.DEMO_SKETCH)
+                .filter(BundledModels::has).toList();
+    }
+
+    /** What the local worker serves: the model directories, else the bundled demo models. */
+    private List<ModelManifest> servedModels() {
+        if (!settings.modelDirs().isEmpty()) {
+            return settings.modelDirs().stream().map(PitiModel::readManifest).toList();
+        }
+        return bundledDemoModels().stream().map(BundledModels::manifest).toList();
+    }
+
     private Map<String, Object> workerProperties() {
         Map<String, Object> props = commonProperties("pitiserve-worker");
-        if (settings.modelDir() != null) {
-            props.put("pitiserve.worker.model-dir", settings.modelDir().toString());
+        if (!settings.modelDirs().isEmpty()) {
+            props.put("pitiserve.worker.models", String.join(",",
+                    settings.modelDirs().stream().map(Path::toString).toList()));
+        } else {
+            props.put("pitiserve.worker.models", String.join(",",
+                    bundledDemoModels().stream().map(name -> "bundled:" + name).toList()));
         }
         props.put("pitiserve.worker.model-cache-dir", settings.dataDir().resolve("models").toString());
         props.putAll(settings.properties());

@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 
 import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
+import io.pitiserve.standalone.bench.ChaosBenchmark;
+import io.pitiserve.standalone.bench.FleetBenchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
@@ -42,8 +44,8 @@ public final class StandaloneCommand {
               serve   run Kafka (KRaft), an S3 server, the gateway and a worker in this process
                       until Ctrl-C / SIGTERM
               demo    the same on free ports with a temporary data directory, then submit the
-                      bundled example mask over HTTP, follow the job, download the results
-                      into --out and stop
+                      bundled example mask (or sketch) over HTTP, follow the job, download the
+                      results into --out and stop
               bench pipeline
                       the same on free ports; --warm-up one-step jobs, then --jobs jobs of
                       the bundled mask through the REST API, each followed over SSE; prints
@@ -57,6 +59,15 @@ public final class StandaloneCommand {
                       1 worker, then 2, then 3 under load, one drained with SIGTERM, one killed
                       with SIGKILL; prints jobs/s per worker count, the drain time and whether
                       every accepted job ended in exactly one terminal outcome (exit 1 if not)
+              bench fleet
+                      the same with two models on their own lanes (demo-mask and demo-sketch, one
+                      worker serving both): jobs/s and latency per model under a steady mixed
+                      load, then how much a burst of mask jobs slows the sketch jobs
+              bench chaos
+                      worker PROCESSES under a stream of jobs are stopped at random moments,
+                      --terms rounds with SIGTERM then --kills with SIGKILL, each replaced by a
+                      fresh one; checks every accepted job ended in exactly one terminal outcome
+                      and every SIGTERM exited 143 without a JVM crash (exit 1 if not)
               bench webhooks
                       the same with the worker paused; jobs with a webhook to a local receiver
                       whose succeeded events the bench publishes; prints completion-to-delivery
@@ -77,13 +88,15 @@ public final class StandaloneCommand {
               --kafka-controller-port N Kafka KRaft controller listener (serve 9093)
               --s3-port N               S3 API (serve 9000)
               --bucket NAME             bucket for inputs and results (pitiserve)
-              --model DIR               worker model directory (default: the bundled demo-mask model)
+              --model DIR[,DIR...]      model directories the worker serves, each on its own lane (default:
+                                        the bundled demo-mask and demo-sketch models)
               --set KEY=VALUE           any Spring property for gateway and worker, repeatable
                                         (e.g. --set pitiserve.worker.threads=2)
 
             options of demo:
               --out DIR                 where the result PNGs go (./out)
-              --input FILE              a mask PNG instead of the bundled example
+              --task mask|sketch        which bundled example to translate (mask)
+              --input FILE              a mask (or sketch) PNG instead of the bundled example
               --base-steps S            base respacing (default: the model's own, 50 for demo-mask)
               --sr-steps S              upsampler respacing (default: the model's own, 10 for demo-mask)
               --num-samples N           1..4 (1)
@@ -100,6 +113,17 @@ public final class StandaloneCommand {
               --worker-jar FILE         worker/target/pitiserve-worker.jar
               --threads N               PyTorch threads per worker (1)
               --queue-depth N           jobs kept accepted but unfinished during the load (12)
+
+            options of bench fleet (and --base-steps 10, --sr-steps 5 as for demo):
+              --jobs N                  measured jobs of each model per phase (20)
+              --concurrency C           jobs in flight per model (2)
+              --burst N                 mask jobs submitted at once in the burst phase (20)
+
+            options of bench chaos (and --worker-jar, --queue-depth (4) as for scaleout):
+              --workers N               worker processes at once (2)
+              --terms N / --kills N     SIGTERM rounds (20) and SIGKILL rounds (5)
+              --max-delay-ms N          each stop comes uniformly within this after the last (8000)
+              --seed N                  seed of the random moments (the time)
 
             options of bench webhooks:
               --deliveries N            jobs completed at once (1000)
@@ -135,13 +159,16 @@ public final class StandaloneCommand {
 
     static final Set<String> COMMON_OPTIONS = Set.of("data-dir", "host", "http-port", "kafka-port",
             "kafka-controller-port", "s3-port", "bucket", "model");
-    static final Set<String> DEMO_OPTIONS = Set.of("out", "input", "base-steps", "sr-steps", "num-samples", "seed",
+    static final Set<String> DEMO_OPTIONS = Set.of("out", "task", "input", "base-steps", "sr-steps", "num-samples", "seed",
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb", "warm-up");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
+    static final Set<String> FLEET_BENCH_OPTIONS = Set.of("jobs", "concurrency", "burst", "base-steps", "sr-steps");
+    static final Set<String> CHAOS_BENCH_OPTIONS = Set.of("worker-jar", "workers", "terms", "kills", "max-delay-ms",
+            "queue-depth", "seed", "base-steps", "sr-steps");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
             "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
             "base-rows", "sr-rows", "jobs");
@@ -224,11 +251,16 @@ public final class StandaloneCommand {
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
             case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            case "fleet" -> options.addAll(FLEET_BENCH_OPTIONS);
+            case "chaos" -> options.addAll(CHAOS_BENCH_OPTIONS);
             default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
-                    + "'webhooks' or 'batching'"
+                    + "'fleet', 'webhooks', 'chaos' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
+        if (which.equals("chaos")) {
+            return inDataDir(line, settings -> chaos(line).run(settings, out, err));
+        }
         Benchmark benchmark;
         try {
             benchmark = switch (which) {
@@ -241,6 +273,9 @@ public final class StandaloneCommand {
                         line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("threads", 1),
                         line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(6),
                         Duration.ofSeconds(60), line.integer("queue-depth", 12)));
+                case "fleet" -> new FleetBenchmark(new FleetBenchmark.Options(line.integer("jobs", 20),
+                        line.integer("concurrency", 2), line.integer("burst", 20), line.string("base-steps", "10"),
+                        line.string("sr-steps", "5")));
                 case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
                         line.integer("latency-samples", 200)));
                 default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
@@ -250,6 +285,11 @@ public final class StandaloneCommand {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.UsageException(e.getMessage());
         }
+        return inDataDir(line, settings -> benchmark.run(settings, out, err));
+    }
+
+    /** Runs a bench in --data-dir, or else in a temporary directory deleted afterwards. */
+    private static int inDataDir(CommandLine line, java.util.function.ToIntFunction<LocalSettings> bench) {
         boolean temporary = !line.has("data-dir");
         Path dataDir;
         try {
@@ -258,11 +298,25 @@ public final class StandaloneCommand {
             throw new UncheckedIOException("cannot create a temporary data directory", e);
         }
         try {
-            return benchmark.run(settings(line, temporary ? dataDir : Path.of("."), true), out, err);
+            return bench.applyAsInt(settings(line, temporary ? dataDir : Path.of("."), true));
         } finally {
             if (temporary) {
                 deleteRecursively(dataDir);
             }
+        }
+    }
+
+    private static ChaosBenchmark chaos(CommandLine line) {
+        try {
+            return new ChaosBenchmark(new ChaosBenchmark.Options(
+                    Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
+                    line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("workers", 2),
+                    line.integer("terms", 20), line.integer("kills", 5),
+                    Duration.ofMillis(line.integer("max-delay-ms", 8000)), line.integer("queue-depth", 4),
+                    line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(30),
+                    line.has("seed") ? Long.parseLong(line.string("seed", "0")) : System.currentTimeMillis()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.UsageException(e.getMessage());
         }
     }
 
@@ -349,10 +403,13 @@ public final class StandaloneCommand {
                 line.port("kafka-controller-port", freePorts ? 0 : LocalSettings.DEFAULT_KAFKA_CONTROLLER_PORT),
                 line.port("s3-port", freePorts ? 0 : LocalSettings.DEFAULT_S3_PORT),
                 line.string("bucket", LocalSettings.DEFAULT_BUCKET),
-                line.has("model") ? Path.of(line.string("model", null)) : null,
+                line.has("model") ? java.util.Arrays.stream(line.string("model", "").split(","))
+                        .map(String::strip).filter(dir -> !dir.isEmpty()).map(Path::of).toList() : List.of(),
                 line.properties());
-        if (settings.modelDir() != null && !Files.isRegularFile(settings.modelDir().resolve("model.json"))) {
-            throw new CommandLine.UsageException("--model " + settings.modelDir() + " holds no model.json");
+        for (Path dir : settings.modelDirs()) {
+            if (!Files.isRegularFile(dir.resolve("model.json"))) {
+                throw new CommandLine.UsageException("--model " + dir + " holds no model.json");
+            }
         }
         return settings;
     }

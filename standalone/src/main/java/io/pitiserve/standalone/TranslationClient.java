@@ -74,6 +74,17 @@ public final class TranslationClient {
         return json.readTree(response.body());
     }
 
+    /** {@code GET /v1/models}: the tasks and every model the gateway knows, with their live state. */
+    public JsonNode models() {
+        HttpRequest request = authorized(api.resolve("/v1/models")).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").GET().build();
+        HttpResponse<String> response = send(request);
+        if (response.statusCode() != 200) {
+            throw refused("the model list", response);
+        }
+        return json.readTree(response.body());
+    }
+
     /** {@code GET /v1/translations/{id}}, waiting up to {@code wait} (at most 60 s) for a terminal state. */
     public JsonNode get(String id, Duration wait) {
         HttpRequest.Builder request = authorized(api.resolve("/v1/translations/" + id))

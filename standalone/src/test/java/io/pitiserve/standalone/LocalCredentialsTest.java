@@ -43,6 +43,21 @@ class LocalCredentialsTest {
     }
 
     @Test
+    void theFileNeverHoldsAKeyOrSecretOtherThanTheOnesInUse() throws Exception {
+        LocalCredentials.load(dataDir, Map.of());
+
+        LocalCredentials credentials = LocalCredentials.load(dataDir,
+                Map.of("PITISERVE_API_KEY", "my-key", "PITISERVE_WEBHOOK_SECRET", SECRET));
+
+        java.util.Properties file = new java.util.Properties();
+        try (var in = Files.newBufferedReader(dataDir.resolve("credentials.properties"))) {
+            file.load(in);
+        }
+        assertThat(file).doesNotContainKeys("api-key", "webhook-secret")
+                .containsEntry("s3-secret-key", credentials.s3SecretKey());
+    }
+
+    @Test
     void aWebhookSecretThatIsNotWhsecBase64IsRefused() {
         assertThatThrownBy(() -> LocalCredentials.load(dataDir, Map.of("PITISERVE_WEBHOOK_SECRET", "hunter2")))
                 .isInstanceOf(IllegalArgumentException.class)

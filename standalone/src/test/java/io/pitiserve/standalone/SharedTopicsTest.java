@@ -29,10 +29,13 @@ class SharedTopicsTest {
     }
 
     private static void assertDeclaredAlike(TopicSettings settings) {
-        List<Declared> worker = WorkerConfiguration.declaredTopics(settings).stream().map(Declared::of).toList();
-        List<String> shared = settings.sharedTopics().stream().map(TopicSettings.TopicSpec::name).toList();
-        List<Declared> gateway = KafkaConfiguration.declaredTopics(settings).stream().map(Declared::of)
-                .filter(topic -> shared.contains(topic.name())).toList();
+        List<Declared> worker = WorkerConfiguration.declaredTopics(settings, List.of("demo-mask")).stream()
+                .map(Declared::of).toList();
+        List<String> shared = new java.util.ArrayList<>(settings.sharedTopics().stream()
+                .map(TopicSettings.TopicSpec::name).toList());
+        shared.add(settings.topics().lane("demo-mask"));
+        List<Declared> gateway = KafkaConfiguration.declaredTopics(settings, List.of("demo-mask", "demo-sketch"))
+                .stream().map(Declared::of).filter(topic -> shared.contains(topic.name())).toList();
 
         assertThat(worker).extracting(Declared::name).containsExactlyElementsOf(shared);
         assertThat(gateway).containsExactlyInAnyOrderElementsOf(worker);
@@ -41,6 +44,11 @@ class SharedTopicsTest {
                     assertThat(control.partitions()).isEqualTo(settings.controlPartitions());
                     assertThat(control.configs()).containsEntry("cleanup.policy", "compact");
                 });
+        assertThat(worker).filteredOn(topic -> topic.name().equals(settings.topics().models()))
+                .singleElement().satisfies(catalogue ->
+                        assertThat(catalogue.configs()).containsEntry("cleanup.policy", "compact"));
+        assertThat(worker).filteredOn(topic -> topic.name().equals(settings.topics().lane("demo-mask")))
+                .singleElement().satisfies(lane -> assertThat(lane.partitions()).isEqualTo(settings.requestPartitions()));
     }
 
     /** What a created topic keeps: name, partitions, replication (-1: the broker's default), configs. */

@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param topicPrefix       prefix of every topic name
  * @param createTopics      whether the app creates missing topics at start-up (existing ones are never altered)
- * @param requestPartitions partitions of the requests topic (caps the number of busy workers)
+ * @param requestPartitions partitions of each model's request lane (caps the number of busy workers of that model)
  * @param eventPartitions   partitions of the events topic (and of the gateway's job-views topic)
  * @param controlPartitions partitions of the compacted control topic (every worker reads all of them)
  * @param replicationFactor replication of every created topic; absent means the broker's default
@@ -28,6 +28,8 @@ public record TopicSettings(
 
     /** Partitions of the dead-letter topic: records there are for people to read, not for throughput. */
     public static final int DEAD_LETTER_PARTITIONS = 1;
+    /** Partitions of the compacted model catalogue: a few records per worker, read whole by every gateway. */
+    public static final int CATALOGUE_PARTITIONS = 1;
 
     public TopicSettings {
         if (topicPrefix == null) {
@@ -51,14 +53,22 @@ public record TopicSettings(
         return Topics.withPrefix(topicPrefix);
     }
 
-    /** The topics gateway and worker both use, as either creates them. */
+    /**
+     * The topics gateway and worker both use, as either creates them; request lanes come from
+     * {@link #lane(String)}, one per model.
+     */
     public List<TopicSpec> sharedTopics() {
         Topics topics = topics();
         return List.of(
-                new TopicSpec(topics.requests(), requestPartitions, replicationFactor, false),
                 new TopicSpec(topics.events(), eventPartitions, replicationFactor, false),
                 new TopicSpec(topics.control(), controlPartitions, replicationFactor, true),
-                new TopicSpec(topics.deadLetter(), DEAD_LETTER_PARTITIONS, replicationFactor, false));
+                new TopicSpec(topics.deadLetter(), DEAD_LETTER_PARTITIONS, replicationFactor, false),
+                new TopicSpec(topics.models(), CATALOGUE_PARTITIONS, replicationFactor, true));
+    }
+
+    /** The request lane of {@code model}, as gateway (for declared models) and worker (for served ones) create it. */
+    public TopicSpec lane(String model) {
+        return new TopicSpec(topics().lane(model), requestPartitions, replicationFactor, false);
     }
 
     /**

@@ -47,8 +47,8 @@ class AsyncApiDocumentTest {
                 .toList();
 
         WebhookTopics webhooks = WebhookTopics.defaults();
-        assertThat(addresses).containsExactlyInAnyOrder(topics.requests(), topics.events(), topics.control(),
-                topics.deadLetter(), webhooks.retryPrefix() + "{delay_seconds}s", webhooks.deliveries(),
+        assertThat(addresses).containsExactlyInAnyOrder(topics.prefix() + Topics.LANE_INFIX + "{model}",
+                topics.events(), topics.control(), topics.deadLetter(), topics.models(), webhooks.retryPrefix() + "{delay_seconds}s", webhooks.deliveries(),
                 webhooks.deadLetter(), webhooks.disabledUrls());
     }
 

@@ -20,10 +20,11 @@ class TopicSettingsTest {
 
         assertThat(bound).isEqualTo(TopicSettings.defaults());
         assertThat(bound.sharedTopics()).containsExactly(
-                new TopicSpec("pitiserve.requests", 48, null, false),
                 new TopicSpec("pitiserve.events", 12, null, false),
                 new TopicSpec("pitiserve.control", 1, null, true),
-                new TopicSpec("pitiserve.dead-letter", 1, null, false));
+                new TopicSpec("pitiserve.dead-letter", 1, null, false),
+                new TopicSpec("pitiserve.models", 1, null, true));
+        assertThat(bound.lane("demo-mask")).isEqualTo(new TopicSpec("pitiserve.requests.demo-mask", 48, null, false));
     }
 
     @Test
@@ -38,10 +39,11 @@ class TopicSettingsTest {
 
         assertThat(bound).isEqualTo(new TopicSettings("team-a.", false, 8, 4, 2, (short) 3));
         assertThat(bound.sharedTopics()).containsExactly(
-                new TopicSpec("team-a.requests", 8, (short) 3, false),
                 new TopicSpec("team-a.events", 4, (short) 3, false),
                 new TopicSpec("team-a.control", 2, (short) 3, true),
-                new TopicSpec("team-a.dead-letter", 1, (short) 3, false));
+                new TopicSpec("team-a.dead-letter", 1, (short) 3, false),
+                new TopicSpec("team-a.models", 1, (short) 3, true));
+        assertThat(bound.lane("sketch.v2")).isEqualTo(new TopicSpec("team-a.requests.sketch.v2", 8, (short) 3, false));
     }
 
     @Test

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import io.pitiserve.common.events.ModelNames;
+import io.pitiserve.common.image.InputKind;
 import io.pitiserve.common.webhook.WebhookSecret;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,8 +19,9 @@ import org.springframework.util.unit.DataSize;
  *
  * @param tenants          who may call the API: a name, the hex sha256 of its API key and the
  *                         object-key prefixes it may name as {@code s3://} inputs
- * @param models           the models clients may ask for, per task (served by {@code GET /v1/models});
- *                         when empty, any {@code model} is passed on to the workers as is
+ * @param models           the models operators declare, per task: they are routed to (and listed by
+ *                         {@code GET /v1/models}) even while no worker serves them (scaled to zero);
+ *                         models that workers announce on the catalogue topic are known too
  * @param maxInputSize     largest accepted input file
  * @param maxInputWidth    widest accepted input image, in pixels
  * @param maxInputHeight   tallest accepted input image, in pixels
@@ -32,6 +35,7 @@ import org.springframework.util.unit.DataSize;
  * @param unknownJobGrace  how long a read of a job this instance has no view of waits for one before
  *                         it answers 404: a job another instance accepted a moment ago reaches this
  *                         one's status view some milliseconds later (0 to 10 s)
+ * @param workerGroup      the workers' consumer group, whose lag on each request lane is the model's queue depth
  */
 @ConfigurationProperties("pitiserve.gateway")
 public record GatewayProperties(
@@ -47,7 +51,8 @@ public record GatewayProperties(
         @DefaultValue("5s") Duration retryAfter,
         @DefaultValue("${java.io.tmpdir}/pitiserve-gateway-state") Path stateDir,
         @DefaultValue("pitiserve-gateway-status") String applicationId,
-        @DefaultValue("2s") Duration unknownJobGrace) {
+        @DefaultValue("2s") Duration unknownJobGrace,
+        @DefaultValue("pitiserve-worker") String workerGroup) {
 
     public GatewayProperties {
         tenants = List.copyOf(tenants);
@@ -84,6 +89,20 @@ public record GatewayProperties(
             if (model.task() == null || model.name() == null || model.name().isBlank()) {
                 throw new IllegalArgumentException("pitiserve.gateway.models[" + i + "] needs a task and a name");
             }
+            if (!ModelNames.isValid(model.name())) {
+                throw new IllegalArgumentException("pitiserve.gateway.models[" + i + "].name '" + model.name()
+                        + "' must be 1 to 100 of A-Z a-z 0-9 . _ - (it names the model's request lane topic)");
+            }
+            if (!isTask(model.task())) {
+                throw new IllegalArgumentException("pitiserve.gateway.models[" + i + "].task must be mask, sketch"
+                        + " or depth, was '" + model.task() + "'");
+            }
+            for (int j = 0; j < i; j++) {
+                if (models.get(j).name().equals(model.name())) {
+                    throw new IllegalArgumentException("pitiserve.gateway.models[" + i + "] declares "
+                            + model.name() + " a second time");
+                }
+            }
         }
         if (maxWait.isNegative() || maxWait.compareTo(Duration.ofSeconds(60)) > 0) {
             throw new IllegalArgumentException("pitiserve.gateway.max-wait must be within 0..60s, was " + maxWait);
@@ -92,8 +111,20 @@ public record GatewayProperties(
             throw new IllegalArgumentException("pitiserve.gateway.unknown-job-grace must be within 0..10s, was "
                     + unknownJobGrace);
         }
+        if (workerGroup == null || workerGroup.isBlank()) {
+            throw new IllegalArgumentException("pitiserve.gateway.worker-group must not be blank");
+        }
         if (publishTimeout.isNegative() || publishTimeout.isZero()) {
             throw new IllegalArgumentException("pitiserve.gateway.publish-timeout must be positive, was " + publishTimeout);
+        }
+    }
+
+    private static boolean isTask(String task) {
+        try {
+            InputKind.fromWireName(task);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -145,7 +176,7 @@ public record GatewayProperties(
      * @param task         mask, sketch or depth
      * @param name         model name, e.g. {@code piti-mask}
      * @param version      model version, e.g. {@code 2022-05}; clients may name either
-     * @param defaultModel whether the workers use it when a request names no model
+     * @param defaultModel whether a request of its task that names no model runs on it
      */
     public record Model(String task, String name, String version,
                        @DefaultValue("false") boolean defaultModel) {

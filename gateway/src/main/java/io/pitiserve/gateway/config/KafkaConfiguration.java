@@ -55,7 +55,7 @@ public class KafkaConfiguration {
         return new KafkaTemplate<>(gatewayProducerFactory);
     }
 
-    /** For health checks only. */
+    /** For health checks and queue depths. */
     @Bean(destroyMethod = "close")
     AdminClient gatewayAdminClient(KafkaAdmin admin) {
         return AdminClient.create(admin.getConfigurationProperties());
@@ -66,19 +66,24 @@ public class KafkaConfiguration {
      * are): the ones shared with the worker exactly as the worker declares them, and its job views.
      */
     @Bean
-    KafkaAdmin.NewTopics pitiserveTopics(PitiserveKafkaProperties kafka) {
+    KafkaAdmin.NewTopics pitiserveTopics(PitiserveKafkaProperties kafka, GatewayProperties gateway) {
         if (!kafka.createTopics()) {
             return new KafkaAdmin.NewTopics();
         }
-        return new KafkaAdmin.NewTopics(declaredTopics(kafka.settings()).toArray(NewTopic[]::new));
+        List<String> declared = gateway.models().stream().map(GatewayProperties.Model::name).toList();
+        return new KafkaAdmin.NewTopics(declaredTopics(kafka.settings(), declared).toArray(NewTopic[]::new));
     }
 
-    /** Every topic the gateway creates when missing, for the given settings. */
-    public static List<NewTopic> declaredTopics(TopicSettings settings) {
+    /**
+     * Every topic the gateway creates when missing, for the given settings: the shared ones, the request
+     * lanes of the declared models (so that their jobs wait there while no worker runs), its job views.
+     */
+    public static List<NewTopic> declaredTopics(TopicSettings settings, List<String> declaredModels) {
         List<NewTopic> topics = new ArrayList<>();
         for (TopicSettings.TopicSpec spec : settings.sharedTopics()) {
             topics.add(newTopic(spec));
         }
+        declaredModels.forEach(model -> topics.add(newTopic(settings.lane(model))));
         PitiserveKafkaProperties kafka = new PitiserveKafkaProperties(settings);
         topics.add(newTopic(new TopicSettings.TopicSpec(kafka.jobViewsTopic(), settings.eventPartitions(),
                 settings.replicationFactor(), true)));

@@ -12,6 +12,7 @@ import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.config.PitiserveKafkaProperties;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -67,6 +68,9 @@ public class StatusView implements SmartLifecycle {
         config.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        // Request lanes are read by pattern; a lane created later (a model announced after the view started)
+        // is found at the next metadata refresh. Its records wait there meanwhile and are read from the start.
+        config.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.METADATA_MAX_AGE_CONFIG), 10_000);
     }
 
     @Override

@@ -75,7 +75,8 @@ public final class StatusViewTopology {
         JobViewSerde viewSerde = new JobViewSerde();
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
 
-        builder.stream(topics.requests(), raw.withName("requests"))
+        // Every model's lane, also lanes created after the view started (found at the next metadata refresh).
+        builder.stream(topics.lanes(), raw.withName("requests"))
                 .merge(builder.stream(topics.events(), raw.withName("events")), Named.as("job-facts"))
                 .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName("job-facts-by-id"))
                 .processValues(() -> new EventDecoder(codec), Named.as("decode"))

@@ -22,8 +22,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Publishes the gateway's events and returns only once Kafka has acknowledged them (all in-sync
- * replicas), so that a 202 means the job is durable: TranslationRequested on the requests topic,
- * CancellationRequested on the control topic, both keyed by job id.
+ * replicas), so that a 202 means the job is durable: TranslationRequested on its model's request
+ * lane, CancellationRequested on the control topic, both keyed by job id.
  */
 @Component
 public class KafkaRequestPublisher {
@@ -41,8 +41,9 @@ public class KafkaRequestPublisher {
         this.timeout = gateway.publishTimeout().plusSeconds(1);
     }
 
-    public void publish(TranslationRequested request, String traceparent) {
-        send(topics.requests(), request, traceparent);
+    /** Publishes {@code request} on the request lane of {@code model}. */
+    public void publish(TranslationRequested request, String model, String traceparent) {
+        send(topics.lane(model), request, traceparent);
     }
 
     public void publish(CancellationRequested cancellation, String traceparent) {

@@ -17,6 +17,8 @@ import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.gateway.api.ApiProblem;
+import io.pitiserve.gateway.catalogue.ModelCatalogue;
+import io.pitiserve.gateway.catalogue.UnknownModelException;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
@@ -46,6 +48,7 @@ public class SubmissionService {
     private final TranslationParamsReader paramsReader;
     private final ObjectStore objects;
     private final KafkaRequestPublisher publisher;
+    private final ModelCatalogue catalogue;
     private final StatusView statusView;
     private final WebhookTargetCheck webhookCheck;
     private final InputLimits limits;
@@ -53,7 +56,9 @@ public class SubmissionService {
     private final Clock clock;
 
     public SubmissionService(TranslationParamsReader paramsReader, ObjectStore objects, KafkaRequestPublisher publisher,
-                             StatusView statusView, GatewayProperties properties, WebhookTargetCheck webhookCheck) {
+                             ModelCatalogue catalogue, StatusView statusView, GatewayProperties properties,
+                             WebhookTargetCheck webhookCheck) {
+        this.catalogue = catalogue;
         this.paramsReader = paramsReader;
         this.webhookCheck = webhookCheck;
         this.objects = objects;
@@ -88,6 +93,7 @@ public class SubmissionService {
         MDC.put("job_id", jobId);
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
+            ModelCatalogue.Entry model = route(params);
             if (params.webhook() != null) {
                 WebhookTargetCheck.Refusal refusal = webhookCheck.check(submission.tenant(), params.webhook());
                 if (refusal != null) {
@@ -123,7 +129,7 @@ public class SubmissionService {
             TranslationRequested request = new TranslationRequested(jobId, submission.tenant(), clock.instant(),
                     inputKey, inputSha256, contentType, params);
             try {
-                publisher.publish(request, submission.traceparent());
+                publisher.publish(request, model.name(), submission.traceparent());
             } catch (PublishFailedException e) {
                 log.warn("could not publish the request of job {}: {}", jobId, e.getMessage());
                 throw ApiProblem.unavailable("the job queue did not acknowledge the request; nothing was accepted,"
@@ -131,11 +137,21 @@ public class SubmissionService {
             }
             JobView view = JobView.accepted(request);
             statusView.accepted(view);
-            log.info("accepted job {} ({} of {}, {} bytes)", jobId, params.task(), submission.tenant(),
-                    submission.input().length);
+            log.info("accepted job {} ({} on {} for {}, {} bytes)", jobId, params.task(), model.name(),
+                    submission.tenant(), submission.input().length);
             return new Accepted(view, true);
         } finally {
             MDC.remove("job_id");
+        }
+    }
+
+    /** The model that runs the job: refused at once when no catalogued model serves its task or name. */
+    private ModelCatalogue.Entry route(TranslationParams params) {
+        try {
+            return catalogue.route(params.task(), params.model());
+        } catch (UnknownModelException e) {
+            throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, "unknown_model", e.getMessage(),
+                    null, java.util.Map.of("parameter", params.model() == null ? "task" : "model"));
         }
     }
 

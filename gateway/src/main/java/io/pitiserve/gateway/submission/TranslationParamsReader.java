@@ -27,7 +27,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * Reads the {@code params} object of a submission (snake_case members) into validated
  * {@link TranslationParams}, filling defaults. Every refusal is an {@code invalid_parameter}
- * (or {@code unknown_model}) problem naming the member, what it was and what is accepted; unknown
+ * problem naming the member, what it was and what is accepted; unknown
  * members are refused too, so that a typo ({@code num_sample}) does not silently fall back to a
  * default.
  *
@@ -53,7 +53,6 @@ public class TranslationParamsReader {
     private static final Pattern SECTIONS = Pattern.compile("[0-9]{1,4}(,[0-9]{1,4})*");
     private static final Pattern DDIM = Pattern.compile("ddim[0-9]{1,4}");
 
-    private final List<GatewayProperties.Model> models;
     private final Clock clock;
 
     @Autowired
@@ -62,7 +61,6 @@ public class TranslationParamsReader {
     }
 
     TranslationParamsReader(GatewayProperties properties, Clock clock) {
-        this.models = properties.models();
         this.clock = clock;
     }
 
@@ -91,7 +89,8 @@ public class TranslationParamsReader {
         } catch (IllegalArgumentException e) {
             throw ApiProblem.invalidParameter("task", "task must be mask, sketch or depth, was '" + task + "'");
         }
-        String model = model(optionalString(params, "model", null), kind);
+        // Which model runs the job, and whether any does, is the catalogue's to say (ModelCatalogue.route).
+        String model = optionalString(params, "model", null);
         int numSamples = (int) integer(params, "num_samples", 1, 1, MAX_SAMPLES);
         double guidanceScale = number(params, "guidance_scale", 1.3, 0, MAX_GUIDANCE_SCALE);
         String guidance = oneOf(params, "guidance", "cfg", List.of("cfg", "normalized"));
@@ -149,25 +148,6 @@ public class TranslationParamsReader {
                     + MAX_DEADLINE.toHours() + " hours away; " + hint);
         }
         return deadline;
-    }
-
-    private String model(String model, InputKind kind) {
-        if (model == null || models.isEmpty()) {
-            return model;
-        }
-        List<String> offered = new ArrayList<>();
-        for (GatewayProperties.Model m : models) {
-            if (m.task().equalsIgnoreCase(kind.wireName())) {
-                if (model.equals(m.name()) || model.equals(m.version())) {
-                    return model;
-                }
-                offered.add(m.version() == null ? m.name() : m.name() + " (" + m.version() + ")");
-            }
-        }
-        throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, "unknown_model",
-                "no model '" + model + "' serves task " + kind.wireName() + "; available: "
-                        + (offered.isEmpty() ? "none" : String.join(", ", offered)) + " (see GET /v1/models)",
-                null, Map.of("parameter", "model"));
     }
 
     private static String requiredString(JsonNode params, String name) {

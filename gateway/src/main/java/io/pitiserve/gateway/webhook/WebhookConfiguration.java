@@ -3,7 +3,9 @@ package io.pitiserve.gateway.webhook;
 import java.util.ArrayList;
 import java.util.List;
 
-import javax.net.ssl.SSLSocketFactory;
+import java.security.NoSuchAlgorithmException;
+
+import javax.net.ssl.SSLContext;
 
 import io.pitiserve.common.webhook.WebhookTopics;
 import io.pitiserve.gateway.config.PitiserveKafkaProperties;
@@ -35,10 +37,10 @@ public class WebhookConfiguration {
     }
 
     @Bean
-    WebhookHttpClient webhookHttpClient(WebhookProperties properties) {
+    WebhookHttpClient webhookHttpClient(WebhookProperties properties) throws NoSuchAlgorithmException {
         return new WebhookHttpClient(properties.connectTimeout(), properties.requestTimeout(),
-                (int) Math.min(Integer.MAX_VALUE, properties.maxResponseBody().toBytes()),
-                (SSLSocketFactory) SSLSocketFactory.getDefault());
+                (int) Math.min(Integer.MAX_VALUE, properties.maxResponseBody().toBytes()), SSLContext.getDefault(),
+                properties.concurrency());
     }
 
     /** Retry tiers, dead letters, the delivery log (raw and folded) and disabled URLs, created when missing. */

@@ -1,50 +1,118 @@
 package io.pitiserve.gateway.webhook;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.InetAddress;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.SSLContext;
+
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 
 /**
- * A minimal HTTP/1.1 client for webhook POSTs that connects to the address the guard checked:
- * the socket is opened to that address (no lookup of its own), TLS names the URL's host for SNI
- * and certificate checks, and {@code Host} carries the URL's host. One request per connection
- * ({@code Connection: close}); redirects are never followed (a 3xx is just an answer). The connect
- * phase is bounded by the connect timeout and the whole exchange by the request timeout, however
- * slowly the receiver drips its answer; at most {@code maxBody} bytes of the response body are read.
+ * The HTTP client of webhook POSTs (Apache HttpClient 5), connecting only to the address the SSRF
+ * guard checked.
+ *
+ * <p>Each request names its target as host plus the checked address, so the connection goes to
+ * that address while TLS verifies the URL's host (SNI and certificate) and {@code Host} carries
+ * it; the client's own resolver refuses every lookup, so no second lookup can rebind the name.
+ * Connections are pooled per (host, address, port). Redirects are never followed (a 3xx is just
+ * an answer), nothing is retried by the client, no proxy or cookie is used. Connect is bounded by
+ * the connect timeout and the whole exchange by the request timeout, however slowly the receiver
+ * drips its answer. The response body is decoded (chunked, gzip, deflate) and at most
+ * {@code maxBody} bytes of it are read.
  */
-public final class WebhookHttpClient {
+public final class WebhookHttpClient implements AutoCloseable {
 
-    private static final int MAX_HEADER_BYTES = 16 * 1024;
+    private static final int MAX_HEADER_LINE = 8 * 1024;
+    private static final int MAX_HEADERS = 100;
+    static final int RECORDED_CHARS = 200;
+    /** The payload is UTF-8 JSON, which needs no charset parameter (RFC 8259). */
+    private static final ContentType JSON = ContentType.create("application/json");
 
-    /** A receiver's answer: status, headers (lower-case names) and the start of the body. */
+    /** A receiver's answer: status, headers (lower-case names) and the start of the decoded body. */
     public record Answer(int status, Map<String, String> headers, String bodyStart) {
     }
 
-    private final Duration connectTimeout;
     private final Duration requestTimeout;
     private final int maxBody;
-    private final SSLSocketFactory tls;
+    private final CloseableHttpClient client;
+    private final ScheduledExecutorService deadlines;
 
-    public WebhookHttpClient(Duration connectTimeout, Duration requestTimeout, int maxBody, SSLSocketFactory tls) {
-        this.connectTimeout = connectTimeout;
+    public WebhookHttpClient(Duration connectTimeout, Duration requestTimeout, int maxBody, SSLContext tls,
+                             int maxConnections) {
         this.requestTimeout = requestTimeout;
         this.maxBody = maxBody;
-        this.tls = tls;
+        DnsResolver noLookups = new DnsResolver() {
+            @Override
+            public InetAddress[] resolve(String host) throws UnknownHostException {
+                throw new UnknownHostException("webhooks connect only to the address the SSRF guard checked, not to "
+                        + host + " looked up again");
+            }
+
+            @Override
+            public String resolveCanonicalHostname(String host) throws UnknownHostException {
+                return resolve(host)[0].getHostName();
+            }
+        };
+        Timeout connect = Timeout.of(connectTimeout);
+        Timeout whole = Timeout.of(requestTimeout);
+        this.client = HttpClients.custom()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDnsResolver(noLookups)
+                        .setTlsSocketStrategy(new DefaultClientTlsStrategy(tls))
+                        .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
+                                .http1Config(Http1Config.custom().setMaxLineLength(MAX_HEADER_LINE)
+                                        .setMaxHeaderCount(MAX_HEADERS).build())
+                                .build())
+                        .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(connect)
+                                .setSocketTimeout(whole).setTimeToLive(TimeValue.ofMinutes(5)).build())
+                        .setMaxConnTotal(Math.max(1, maxConnections))
+                        .setMaxConnPerRoute(Math.max(1, maxConnections))
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom().setConnectionRequestTimeout(whole)
+                        .setResponseTimeout(whole).build())
+                .setUserAgent("pitiserve-webhooks/1")
+                .disableRedirectHandling()
+                .disableAutomaticRetries()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .evictIdleConnections(TimeValue.ofSeconds(30))
+                .build();
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "pitiserve-webhook-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -54,135 +122,76 @@ public final class WebhookHttpClient {
      * @throws IOException            when the connection failed or the answer was not HTTP
      */
     public Answer post(WebhookUrlGuard.Target target, Map<String, String> headers, byte[] body) throws IOException {
-        long deadline = System.nanoTime() + requestTimeout.toNanos();
-        try (Socket plain = new Socket()) {
-            plain.setTcpNoDelay(true);
-            int connectMs = (int) Math.max(1, Math.min(connectTimeout.toMillis(), remainingMillis(deadline)));
-            plain.connect(new InetSocketAddress(target.address(), target.port()), connectMs);
-            Socket socket = plain;
-            if (target.https()) {
-                SSLSocket secure = (SSLSocket) tls.createSocket(plain, target.host(), target.port(), true);
-                SSLParameters parameters = secure.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                if (!target.host().contains(":") && !target.host().matches("[0-9.]+")) {
-                    parameters.setServerNames(List.of(new SNIHostName(target.host())));
-                }
-                secure.setSSLParameters(parameters);
-                secure.setSoTimeout((int) Math.max(1, Math.min(connectTimeout.toMillis(), remainingMillis(deadline))));
-                secure.startHandshake();
-                socket = secure;
-            }
-            try {
-                socket.setSoTimeout((int) Math.max(1, remainingMillis(deadline)));
-                write(socket.getOutputStream(), target, headers, body);
-                return read(socket, deadline);
-            } finally {
-                if (socket != plain) {
-                    socket.close();
-                }
-            }
-        }
-    }
-
-    private static void write(OutputStream out, WebhookUrlGuard.Target target, Map<String, String> headers,
-                              byte[] body) throws IOException {
-        String path = target.uri().getRawPath() == null || target.uri().getRawPath().isEmpty()
-                ? "/" : target.uri().getRawPath();
-        if (target.uri().getRawQuery() != null) {
-            path += "?" + target.uri().getRawQuery();
-        }
-        boolean defaultPort = target.port() == (target.https() ? 443 : 80);
-        String hostHeader = (target.host().contains(":") ? "[" + target.host() + "]" : target.host())
-                + (defaultPort ? "" : ":" + target.port());
-        StringBuilder head = new StringBuilder()
-                .append("POST ").append(path).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(hostHeader).append("\r\n")
-                .append("Content-Type: application/json\r\n")
-                .append("Content-Length: ").append(body.length).append("\r\n")
-                .append("Connection: close\r\n")
-                .append("User-Agent: pitiserve-webhooks/1\r\n");
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
-        }
-        head.append("\r\n");
-        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.write(body);
-        out.flush();
-    }
-
-    private Answer read(Socket socket, long deadline) throws IOException {
-        InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
-        String statusLine = line(socket, in, deadline);
-        String[] parts = statusLine.split(" ", 3);
-        int status;
+        HttpHost host = new HttpHost(target.https() ? "https" : "http", target.address(), target.host(),
+                target.port());
+        HttpPost post = new HttpPost(target.uri());
+        headers.forEach(post::setHeader);
+        post.setEntity(new ByteArrayEntity(body, JSON));
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+            expired.set(true);
+            post.cancel();
+        }, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        ClassicHttpResponse response;
         try {
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
-                throw new NumberFormatException();
-            }
-            status = Integer.parseInt(parts[1]);
-        } catch (NumberFormatException e) {
-            throw new IOException("the receiver did not answer HTTP (status line '" + abbreviate(statusLine) + "')");
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        int headerBytes = statusLine.length();
-        for (String line = line(socket, in, deadline); !line.isEmpty(); line = line(socket, in, deadline)) {
-            headerBytes += line.length();
-            if (headerBytes > MAX_HEADER_BYTES) {
-                throw new IOException("the receiver's response headers exceed " + MAX_HEADER_BYTES + " bytes");
-            }
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
-            }
-        }
-        // The status decides the outcome; the body is only a hint for the delivery log, so a
-        // receiver that stalls or closes while sending it does not change the verdict.
-        ByteArrayOutputStream bodyStart = new ByteArrayOutputStream();
-        try {
-            byte[] buffer = new byte[1024];
-            while (bodyStart.size() < maxBody) {
-                socket.setSoTimeout((int) Math.max(1, remainingMillis(deadline)));
-                int n = in.read(buffer, 0, Math.min(buffer.length, maxBody - bodyStart.size()));
-                if (n < 0) {
-                    break;
-                }
-                bodyStart.write(buffer, 0, n);
-            }
+            response = client.executeOpen(host, post, null);
         } catch (IOException e) {
-            // Keep the status.
+            deadline.cancel(false);
+            if (expired.get() && !(e instanceof SocketTimeoutException)) {
+                throw timeout(e);
+            }
+            throw e;
         }
-        return new Answer(status, headers, abbreviate(bodyStart.toString(StandardCharsets.UTF_8)));
-    }
-
-    private static String line(Socket socket, InputStream in, long deadline) throws IOException {
-        StringBuilder line = new StringBuilder();
-        while (true) {
-            long left = remainingMillis(deadline);
-            if (left <= 0) {
-                throw new SocketTimeoutException("the receiver did not answer within the request timeout");
+        try (response) {
+            Map<String, String> answerHeaders = new LinkedHashMap<>();
+            for (Header header : response.getHeaders()) {
+                answerHeaders.put(header.getName().toLowerCase(Locale.ROOT), header.getValue());
             }
-            socket.setSoTimeout((int) left);
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("the receiver closed the connection before answering");
-            }
-            if (c == '\n') {
-                int end = line.length();
-                return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
-            }
-            if (line.length() > MAX_HEADER_BYTES) {
-                throw new IOException("a response header line exceeds " + MAX_HEADER_BYTES + " bytes");
-            }
-            line.append((char) c);
+            // The status decides the outcome; the body is only a hint for the delivery log, so a
+            // receiver that stalls, closes or sends garbage while sending it does not change the verdict.
+            String start = bodyStart(response.getEntity(), post::cancel);
+            return new Answer(response.getCode(), answerHeaders, start);
+        } finally {
+            deadline.cancel(false);
         }
     }
 
-    private static long remainingMillis(long deadline) {
-        return (deadline - System.nanoTime()) / 1_000_000;
+    /** The start of the decoded body; stops reading after {@code maxBody} bytes and drops the connection. */
+    private String bodyStart(HttpEntity entity, Runnable abort) {
+        if (entity == null) {
+            return "";
+        }
+        byte[] start;
+        boolean more;
+        try (InputStream in = entity.getContent()) {
+            start = in.readNBytes(maxBody);
+            more = in.read() >= 0;
+            if (more) {
+                // Closing would drain the rest of the body; abort the connection instead.
+                abort.run();
+            }
+        } catch (IOException | RuntimeException e) {
+            abort.run();
+            return "";
+        }
+        return abbreviate(new String(start, StandardCharsets.UTF_8));
+    }
+
+    private static SocketTimeoutException timeout(IOException cause) {
+        SocketTimeoutException timeout = new SocketTimeoutException(
+                "the receiver did not answer within the request timeout");
+        timeout.initCause(cause);
+        return timeout;
     }
 
     static String abbreviate(String text) {
         String single = text.replaceAll("[\\r\\n\\t]+", " ").strip();
-        return single.length() > 200 ? single.substring(0, 197) + "..." : single;
+        return single.length() > RECORDED_CHARS ? single.substring(0, RECORDED_CHARS - 3) + "..." : single;
+    }
+
+    @Override
+    public void close() {
+        client.close(CloseMode.GRACEFUL);
+        deadlines.shutdownNow();
     }
 }

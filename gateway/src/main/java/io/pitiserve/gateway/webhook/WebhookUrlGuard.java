@@ -17,8 +17,9 @@ import java.util.Locale;
  * connects to the returned address, so a second lookup cannot rebind the name. Refused unless an
  * allowed CIDR block holds them: loopback, private (RFC 1918, unique local), shared (CGNAT),
  * link-local (including the cloud metadata address 169.254.169.254), multicast, unspecified,
- * reserved and broadcast addresses, and the IPv6 forms that embed an IPv4 address
- * (IPv4-mapped, IPv4-compatible, NAT64, 6to4).
+ * reserved, documentation (TEST-NET-1/2/3, 2001:db8::/32) and broadcast addresses, the IPv6
+ * discard prefix, and the IPv6 forms that embed an IPv4 address (IPv4-mapped, IPv4-compatible,
+ * NAT64, 6to4, Teredo).
  */
 public final class WebhookUrlGuard {
 
@@ -41,8 +42,11 @@ public final class WebhookUrlGuard {
             refused("169.254.0.0/16", "link-local (cloud metadata)"),
             refused("172.16.0.0/12", "private"),
             refused("192.0.0.0/24", "reserved"),
+            refused("192.0.2.0/24", "documentation (TEST-NET-1)"),
             refused("192.168.0.0/16", "private"),
             refused("198.18.0.0/15", "reserved (benchmarking)"),
+            refused("198.51.100.0/24", "documentation (TEST-NET-2)"),
+            refused("203.0.113.0/24", "documentation (TEST-NET-3)"),
             refused("224.0.0.0/4", "multicast"),
             refused("240.0.0.0/4", "reserved or broadcast"),
             refused("::/128", "unspecified"),
@@ -50,6 +54,10 @@ public final class WebhookUrlGuard {
             refused("::ffff:0:0/96", "IPv4-mapped IPv6"),
             refused("::/96", "IPv4-compatible IPv6"),
             refused("64:ff9b::/96", "NAT64 (embeds IPv4)"),
+            refused("64:ff9b:1::/48", "local-use NAT64 (embeds IPv4)"),
+            refused("100::/64", "discard-only"),
+            refused("2001::/32", "Teredo (embeds IPv4)"),
+            refused("2001:db8::/32", "documentation"),
             refused("2002::/16", "6to4 (embeds IPv4)"),
             refused("fc00::/7", "private (unique local)"),
             refused("fe80::/10", "link-local"),

@@ -37,6 +37,7 @@ import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
+import io.pitiserve.common.catalogue.ModelAnnouncement;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
@@ -65,6 +66,8 @@ class TranslationsApiIT {
     static final String MASK_PARAMS = "{\"task\": \"mask\", \"num_samples\": 2, \"metadata\": {\"order\": \"42\"}}";
     static final S3ProxyServer S3 = S3ProxyServer.start();
     static final Topics TOPICS = Topics.defaults();
+    /** The request lane of the declared mask model, the default of its task. */
+    static final String MASK_LANE = TOPICS.lane("tiny-mask");
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -78,6 +81,8 @@ class TranslationsApiIT {
         registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
         registry.add("pitiserve.gateway.models[0].version", () -> "1");
         registry.add("pitiserve.gateway.models[0].default-model", () -> "true");
+        registry.add("pitiserve.gateway.models[1].task", () -> "sketch");
+        registry.add("pitiserve.gateway.models[1].name", () -> "tiny-sketch");
         ItDirectories.registerGatewayDirectories(registry, "gateway-it-state");
         registry.add("pitiserve.gateway.max-input-size", () -> "64KB");
         // Unequal partition counts: the status view must still bring a job's request and events together.
@@ -128,7 +133,7 @@ class TranslationsApiIT {
         assertThat(answer.json().get("status").stringValue()).isEqualTo("queued");
         assertThat(answer.json().get("links").get("events").stringValue()).isEqualTo("/v1/translations/" + id + "/events");
         assertThat(objects.get(ObjectKeys.input("acme", id))).hasValue(mask);
-        List<JobEvent> requests = kafka.eventsOf(TOPICS.requests(), id);
+        List<JobEvent> requests = kafka.eventsOf(MASK_LANE, id);
         assertThat(requests).singleElement().isInstanceOfSatisfying(TranslationRequested.class, request -> {
             assertThat(request.tenant()).isEqualTo("acme");
             assertThat(request.inputKey()).isEqualTo("inputs/acme/" + id);
@@ -156,7 +161,7 @@ class TranslationsApiIT {
         assertThat(answer.status()).isEqualTo(202);
         String id = answer.json().get("id").stringValue();
         assertThat(objects.get(ObjectKeys.input("acme", id))).hasValue(mask);
-        assertThat(kafka.eventsOf(TOPICS.requests(), id)).singleElement()
+        assertThat(kafka.eventsOf(MASK_LANE, id)).singleElement()
                 .isInstanceOfSatisfying(TranslationRequested.class, r -> assertThat(r.params().seed()).isEqualTo(7));
     }
 
@@ -170,7 +175,7 @@ class TranslationsApiIT {
         assertThat(answer.status()).isEqualTo(202);
         String id = answer.json().get("id").stringValue();
         assertThat(objects.get(ObjectKeys.input("acme", id))).hasValue(mask);
-        assertThat(kafka.eventsOf(TOPICS.requests(), id)).singleElement()
+        assertThat(kafka.eventsOf(MASK_LANE, id)).singleElement()
                 .isInstanceOfSatisfying(TranslationRequested.class, request -> {
                     assertThat(request.inputKey()).isEqualTo("inputs/acme/" + id);
                     assertThat(request.inputSha256()).isEqualTo(Hashes.sha256Hex(mask));
@@ -206,7 +211,7 @@ class TranslationsApiIT {
         assertThat(sneaky.status()).isEqualTo(400);
         assertThat(sneaky.json().get("code").stringValue()).isEqualTo("invalid_parameter");
         assertThat(objects.exists(ObjectKeys.input("acme", id))).isFalse();
-        assertThat(kafka.eventsOf(TOPICS.requests(), id)).isEmpty();
+        assertThat(kafka.eventsOf(MASK_LANE, id)).isEmpty();
     }
 
     @Test
@@ -301,12 +306,12 @@ class TranslationsApiIT {
         assertThat(again.header("Location")).isEqualTo(first.header("Location"));
         assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
         // Once the status view has read the job back, a repeat is still the same job.
-        await().atMost(Duration.ofSeconds(20)).until(() -> kafka.eventsOf(TOPICS.requests(), id).size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> kafka.eventsOf(MASK_LANE, id).size() == 1);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             Answer later = api.submit(ACME_KEY, mask, MASK_PARAMS, "Idempotency-Key", "order-1001");
             assertThat(later.json().get("id").stringValue()).isEqualTo(id);
         });
-        assertThat(kafka.eventsOf(TOPICS.requests(), id)).hasSize(1);
+        assertThat(kafka.eventsOf(MASK_LANE, id)).hasSize(1);
 
         Answer conflict = api.submit(ACME_KEY, mask, "{\"task\": \"mask\", \"num_samples\": 3}",
                 "Idempotency-Key", "order-1001");
@@ -314,7 +319,7 @@ class TranslationsApiIT {
         assertThat(conflict.status()).isEqualTo(409);
         assertThat(conflict.header("Content-Type")).startsWith("application/problem+json");
         assertThat(conflict.json().get("code").stringValue()).isEqualTo("idempotency_conflict");
-        assertThat(kafka.eventsOf(TOPICS.requests(), id)).hasSize(1);
+        assertThat(kafka.eventsOf(MASK_LANE, id)).hasSize(1);
     }
 
     @Test
@@ -343,7 +348,7 @@ class TranslationsApiIT {
         assertThat(answer.json().get("code").stringValue()).isEqualTo("unknown_palette_colour");
         assertThat(answer.json().get("detail").stringValue()).contains("(3, 2)");
         assertThat(objects.exists(ObjectKeys.input("acme", id))).isFalse();
-        assertThat(kafka.eventsOf(TOPICS.requests(), id)).isEmpty();
+        assertThat(kafka.eventsOf(MASK_LANE, id)).isEmpty();
     }
 
     @Test
@@ -403,6 +408,95 @@ class TranslationsApiIT {
         JsonNode model = models.json().get("models").get(0);
         assertThat(model.get("name").stringValue()).isEqualTo("tiny-mask");
         assertThat(model.get("default").booleanValue()).isTrue();
+    }
+
+    @Test
+    void aDeclaredModelWithNoWorkerIsListedAsScaledToZeroAndItsJobsWaitInItsLane() {
+        Answer models = api.get("/v1/models", ACME_KEY);
+        JsonNode sketch = modelNamed(models.json(), "tiny-sketch");
+        assertThat(sketch.get("declared").booleanValue()).isTrue();
+        assertThat(sketch.get("live_workers").intValue()).isZero();
+        assertThat(sketch.get("scaled_to_zero").booleanValue()).isTrue();
+
+        Answer answer = api.submit(ACME_KEY, TestImages.sketch(64, 64), "{\"task\": \"sketch\"}");
+
+        assertThat(answer.status()).isEqualTo(202);
+        String id = answer.json().get("id").stringValue();
+        assertThat(kafka.eventsOf(TOPICS.lane("tiny-sketch"), id)).singleElement()
+                .isInstanceOf(TranslationRequested.class);
+        assertThat(kafka.eventsOf(MASK_LANE, id)).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                modelNamed(api.get("/v1/models", ACME_KEY).json(), "tiny-sketch").get("queue_depth").longValue())
+                .isGreaterThanOrEqualTo(1));
+    }
+
+    @Test
+    void aModelAnnouncedByAWorkerIsListedLiveAndRoutedToUntilItIsWithdrawn() {
+        Instant now = Instant.now();
+        ModelAnnouncement announcement = new ModelAnnouncement("worker-7", "depth-net", "2026-12", "depth", 256,
+                new ModelAnnouncement.Resolution(64, 256),
+                new ModelAnnouncement.Defaults("ddpm", "50", "10", "cfg", 1.3), "fp32", "cpu", now,
+                now.plus(Duration.ofMinutes(5)), 812.5);
+        kafka.announce(TOPICS.models(), announcement.key(), announcement);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> hasModel(api.get("/v1/models", ACME_KEY).json(), "depth-net"));
+        JsonNode listed = modelNamed(api.get("/v1/models", ACME_KEY).json(), "depth-net");
+        assertThat(listed.get("task").stringValue()).isEqualTo("depth");
+        assertThat(listed.get("version").stringValue()).isEqualTo("2026-12");
+        assertThat(listed.get("live_workers").intValue()).isEqualTo(1);
+        assertThat(listed.get("typical_job_ms").doubleValue()).isEqualTo(812.5);
+        assertThat(listed.get("resolution").get("upsampler").intValue()).isEqualTo(256);
+        assertThat(listed.get("defaults").get("base_steps").stringValue()).isEqualTo("50");
+        assertThat(listed.get("default").booleanValue()).isTrue();
+        assertThat(listed.get("scaled_to_zero").booleanValue()).isFalse();
+
+        kafka.announce(TOPICS.models(), announcement.key(), null);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !hasModel(api.get("/v1/models", ACME_KEY).json(), "depth-net"));
+        Answer refused = api.submit(ACME_KEY, TestImages.mask(32, 32), "{\"task\": \"depth\"}");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().get("code").stringValue()).isEqualTo("unknown_model");
+        assertThat(refused.json().get("detail").stringValue()).contains("no model serves task depth")
+                .contains("tiny-mask (mask)").contains("tiny-sketch (sketch)");
+    }
+
+    @Test
+    void aModelWhoseLeaseLapsedIsNoLongerLive() {
+        Instant past = Instant.now().minus(Duration.ofMinutes(10));
+        ModelAnnouncement lapsed = new ModelAnnouncement("worker-gone", "tiny-mask", "1", "mask", 256,
+                new ModelAnnouncement.Resolution(64, 256),
+                new ModelAnnouncement.Defaults("ddpm", "50", "10", "cfg", 1.3), "fp32", "cpu", past,
+                past.plus(Duration.ofSeconds(30)), null);
+        kafka.announce(TOPICS.models(), lapsed.key(), lapsed);
+        ModelAnnouncement live = new ModelAnnouncement("worker-here", "tiny-mask", "1", "mask", 256,
+                new ModelAnnouncement.Resolution(64, 256),
+                new ModelAnnouncement.Defaults("ddpm", "50", "10", "cfg", 1.3), "fp32", "cpu", Instant.now(),
+                Instant.now().plus(Duration.ofMinutes(5)), null);
+        kafka.announce(TOPICS.models(), live.key(), live);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                modelNamed(api.get("/v1/models", ACME_KEY).json(), "tiny-mask").get("live_workers").intValue())
+                .isEqualTo(1));
+        kafka.announce(TOPICS.models(), live.key(), null);
+        kafka.announce(TOPICS.models(), lapsed.key(), null);
+    }
+
+    private static boolean hasModel(JsonNode models, String name) {
+        for (JsonNode model : models.get("models")) {
+            if (model.get("name").stringValue().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode modelNamed(JsonNode models, String name) {
+        for (JsonNode model : models.get("models")) {
+            if (model.get("name").stringValue().equals(name)) {
+                return model;
+            }
+        }
+        throw new AssertionError("no model " + name + " in " + models);
     }
 
     @Test

@@ -54,6 +54,6 @@ class TenantDirectoryTest {
     private static GatewayProperties properties(List<GatewayProperties.Tenant> tenants) {
         return new GatewayProperties(tenants, List.of(), DataSize.ofMegabytes(8), 4096, 4096, Duration.ofHours(1),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(30), Duration.ofSeconds(5),
-                java.nio.file.Path.of("state"), "pitiserve-gateway-status", Duration.ofSeconds(2));
+                java.nio.file.Path.of("state"), "pitiserve-gateway-status", Duration.ofSeconds(2), "pitiserve-worker");
     }
 }

@@ -40,6 +40,8 @@ class KafkaUnavailableIT {
         registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(KEY));
         ItDirectories.registerGatewayDirectories(registry, "gateway-it-state");
         registry.add("pitiserve.gateway.publish-timeout", () -> "2s");
+        registry.add("pitiserve.gateway.models[0].task", () -> "mask");
+        registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
         registry.add("pitiserve.kafka.request-partitions", () -> "1");
         registry.add("pitiserve.kafka.event-partitions", () -> "1");
         registry.add("spring.kafka.producer.bootstrap-servers", () -> "127.0.0.1:1");

@@ -36,7 +36,9 @@ import org.springframework.test.context.DynamicPropertySource;
         properties = {
                 "pitiserve.kafka.request-partitions=1",
                 "pitiserve.kafka.event-partitions=1",
-                "pitiserve.gateway.max-input-size=4KB"})
+                "pitiserve.gateway.max-input-size=4KB",
+                "pitiserve.gateway.models[0].task=mask",
+                "pitiserve.gateway.models[0].name=tiny-mask"})
 @EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 1)
 class ObjectStoreFailuresIT {
 
@@ -98,7 +100,7 @@ class ObjectStoreFailuresIT {
         }
 
         try (KafkaTopics kafka = new KafkaTopics(bootstrap)) {
-            assertThat(kafka.eventsOf(TOPICS.requests(), id)).isEmpty();
+            assertThat(kafka.eventsOf(TOPICS.lane("tiny-mask"), id)).isEmpty();
 
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
@@ -106,7 +108,7 @@ class ObjectStoreFailuresIT {
 
             assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
             assertThat(accepted.json().get("id").stringValue()).isEqualTo(id);
-            assertThat(kafka.eventsOf(TOPICS.requests(), id)).singleElement()
+            assertThat(kafka.eventsOf(TOPICS.lane("tiny-mask"), id)).singleElement()
                     .isInstanceOfSatisfying(TranslationRequested.class,
                             request -> assertThat(request.inputKey()).isEqualTo(ObjectKeys.input("acme", id)));
             try (var store = S3.client()) {
@@ -140,7 +142,7 @@ class ObjectStoreFailuresIT {
         assertThat(answer.json().get("detail").stringValue()).contains(uri).contains("5000 bytes")
                 .contains("the limit is 4096 bytes");
         try (KafkaTopics kafka = new KafkaTopics(bootstrap)) {
-            assertThat(kafka.eventsOf(TOPICS.requests(), JobIds.derived("acme", "s3-huge-1"))).isEmpty();
+            assertThat(kafka.eventsOf(TOPICS.lane("tiny-mask"), JobIds.derived("acme", "s3-huge-1"))).isEmpty();
         }
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(api.get("/actuator/prometheus", null)
                 .body()).contains("pitiserve_gateway_submissions_total{outcome=\"rejected\",tenant=\"acme\"}"));

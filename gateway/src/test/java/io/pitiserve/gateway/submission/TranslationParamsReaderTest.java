@@ -92,13 +92,6 @@ class TranslationParamsReaderTest {
     }
 
     @Test
-    void aModelThatServesNoSuchTaskIsAnUnknownModel() {
-        assertThatThrownBy(() -> read("{\"task\": \"sketch\", \"model\": \"tiny-mask\"}"))
-                .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.code()).isEqualTo("unknown_model"));
-        assertThat(read("{\"task\": \"mask\", \"model\": \"1\"}").model()).isEqualTo("1");
-    }
-
-    @Test
     void webhookUrlsMustBeAbsoluteHttpUrlsWithoutCredentials() {
         assertProblem("{\"task\": \"mask\", \"webhook\": {\"url\": \"ftp://example.com\"}}", "webhook.url", "http");
         assertProblem("{\"task\": \"mask\", \"webhook\": {\"url\": \"/relative\"}}", "webhook.url", "absolute");
@@ -182,6 +175,6 @@ class TranslationParamsReaderTest {
     static GatewayProperties properties(List<GatewayProperties.Model> models) {
         return new GatewayProperties(List.of(), models, DataSize.ofMegabytes(8), 4096, 4096, Duration.ofHours(1),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(30), Duration.ofSeconds(5),
-                java.nio.file.Path.of("state"), "pitiserve-gateway-status", Duration.ofSeconds(2));
+                java.nio.file.Path.of("state"), "pitiserve-gateway-status", Duration.ofSeconds(2), "pitiserve-worker");
     }
 }

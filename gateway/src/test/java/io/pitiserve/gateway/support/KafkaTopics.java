@@ -51,6 +51,18 @@ public final class KafkaTopics implements AutoCloseable {
         }
     }
 
+    /** Writes {@code announcement} to the catalogue topic as a worker would; null withdraws {@code key}. */
+    public void announce(String topic, String key, io.pitiserve.common.catalogue.ModelAnnouncement announcement) {
+        byte[] value = announcement == null ? null
+                : io.pitiserve.common.catalogue.CatalogueCodec.toJson(announcement);
+        try {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value))
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not write catalogue record " + key, e);
+        }
+    }
+
     /** Every event on {@code topic} so far for {@code jobId}, read from the beginning up to the end offsets. */
     public List<JobEvent> eventsOf(String topic, String jobId) {
         List<JobEvent> events = new ArrayList<>();

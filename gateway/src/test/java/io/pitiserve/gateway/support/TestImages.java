@@ -28,6 +28,19 @@ public final class TestImages {
         return png(width, height, pixels);
     }
 
+    /** A valid sketch: white edges on black, a square outline and its diagonal. */
+    public static byte[] sketch(int width, int height) {
+        int[] pixels = new int[width * height];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                boolean edge = x == width / 4 || x == 3 * width / 4 || y == height / 4 || y == 3 * height / 4
+                        || x * height == y * width;
+                pixels[y * width + x] = edge ? 0xffffff : 0x000000;
+            }
+        }
+        return png(width, height, pixels);
+    }
+
     /** A mask that is valid except for one pixel whose colour is in no class. */
     public static byte[] maskWithStrayPixel(int width, int height, int x, int y, int rgb) {
         int[] pixels = new int[width * height];

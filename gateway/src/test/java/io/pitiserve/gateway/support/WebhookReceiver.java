@@ -20,7 +20,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A real HTTP receiver on 127.0.0.1 (the JDK's HttpServer): records every request and answers with
- * the scripted replies in order, then 200.
+ * the scripted replies in order, then 200, each with a small chunked JSON body.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -114,7 +114,8 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             reply.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
             byte[] answer = ("{\"status\": " + reply.status() + "}").getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(reply.status(), answer.length);
+            // Chunked, as many real receivers answer (length 0 selects chunked transfer coding).
+            exchange.sendResponseHeaders(reply.status(), 0);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(answer);
             }

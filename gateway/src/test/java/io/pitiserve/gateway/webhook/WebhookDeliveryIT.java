@@ -106,6 +106,8 @@ class WebhookDeliveryIT {
             pitiserve.gateway.tenants[1].name=plain
             pitiserve.gateway.tenants[1].api-key-sha256=%s
             pitiserve.gateway.application-id=webhook-it
+            pitiserve.gateway.models[0].task=mask
+            pitiserve.gateway.models[0].name=tiny-mask
             pitiserve.kafka.request-partitions=2
             pitiserve.kafka.event-partitions=2
             pitiserve.webhooks.require-https=false
@@ -206,6 +208,8 @@ class WebhookDeliveryIT {
         List<JsonNode> log = awaitLog(id, 2);
         assertThat(log).extracting(a -> a.get("outcome").stringValue()).containsExactly("retrying", "delivered");
         assertThat(log.get(0).get("status_code").asInt()).isEqualTo(500);
+        assertThat(log.get(0).get("error").stringValue()).as("the chunked body, decoded")
+                .isEqualTo("HTTP 500: {\"status\": 500}");
         assertThat(log.get(0).has("next_attempt_at")).isTrue();
         assertThat(log).extracting(a -> a.get("attempt").asInt()).containsExactly(1, 2);
     }
@@ -358,7 +362,7 @@ class WebhookDeliveryIT {
         finish(id);
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> kafka.keysOf(WEBHOOK_TOPICS.retryTier(Duration.ZERO)).contains(id));
-        kafka.publish(TOPICS.requests(), new TranslationRequested(id, "acme", Instant.now(), "inputs/acme/" + id,
+        kafka.publish(TOPICS.lane("tiny-mask"), new TranslationRequested(id, "acme", Instant.now(), "inputs/acme/" + id,
                 "cd".repeat(32), "image/png", new TranslationParams("mask", null, 1, 1.3, "cfg", null, null, "ddpm", 0,
                 7, false, new TranslationParams.Webhook(url, List.of("succeeded")), Map.of())));
 

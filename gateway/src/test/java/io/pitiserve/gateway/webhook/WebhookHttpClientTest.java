@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -172,14 +173,75 @@ class WebhookHttpClientTest {
                 Map.of(), new byte[0])).isInstanceOf(IOException.class);
     }
 
+    @Test
+    void aChunkedAnswerIsDecodedBeforeItIsRecorded() throws Exception {
+        try (Server server = Server.start(exchange -> chunked(exchange, 500, "{\"seq\":1,\"verified\":true}"))) {
+            WebhookHttpClient.Answer answer = client(Duration.ofSeconds(5))
+                    .post(target("http", "receiver.test", server.port(), "/"), Map.of(), new byte[0]);
+
+            assertThat(answer.status()).isEqualTo(500);
+            assertThat(answer.bodyStart()).isEqualTo("{\"seq\":1,\"verified\":true}");
+        }
+    }
+
+    @Test
+    void aGzippedChunkedAnswerIsDecompressedAndCutToTheRecordedLength() throws Exception {
+        try (Server server = Server.start(exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().add("Content-Encoding", "gzip");
+            exchange.sendResponseHeaders(503, 0);
+            try (OutputStream out = new GZIPOutputStream(exchange.getResponseBody())) {
+                out.write(("busy " + "y".repeat(5000)).getBytes(StandardCharsets.UTF_8));
+            }
+        })) {
+            WebhookHttpClient.Answer answer = client(Duration.ofSeconds(5))
+                    .post(target("http", "receiver.test", server.port(), "/"), Map.of(), new byte[0]);
+
+            assertThat(answer.status()).isEqualTo(503);
+            assertThat(answer.bodyStart()).startsWith("busy yyy").endsWith("...")
+                    .hasSize(WebhookHttpClient.RECORDED_CHARS);
+        }
+    }
+
+    @Test
+    void eachRequestGoesToItsOwnCheckedAddressEvenForTheSameHostAndPort() throws Exception {
+        try (Server first = Server.start(exchange -> answer(exchange, 201, "first"));
+             Server second = Server.start(InetAddress.getByName("127.0.0.2"), first.port(),
+                     exchange -> answer(exchange, 202, "second"))) {
+            WebhookHttpClient client = client(Duration.ofSeconds(5));
+
+            WebhookHttpClient.Answer one = client.post(target("http", "receiver.test", first.port(), "/"), Map.of(),
+                    new byte[0]);
+            WebhookHttpClient.Answer two = client.post(new WebhookUrlGuard.Target(
+                    URI.create("http://receiver.test:" + first.port() + "/"), "receiver.test", first.port(), false,
+                    InetAddress.getByName("127.0.0.2")), Map.of(), new byte[0]);
+
+            assertThat(one.bodyStart()).isEqualTo("first");
+            assertThat(two.bodyStart()).isEqualTo("second");
+            assertThat(first.requests()).isEqualTo(1);
+            assertThat(second.requests()).isEqualTo(1);
+        }
+    }
+
     private static WebhookHttpClient client(Duration requestTimeout) {
         return new WebhookHttpClient(Duration.ofMillis(Math.min(1000, requestTimeout.toMillis())), requestTimeout,
-                16 * 1024, clientTls.getSocketFactory());
+                16 * 1024, clientTls, 4);
     }
 
     private static WebhookUrlGuard.Target target(String scheme, String host, int port, String path) throws Exception {
         return new WebhookUrlGuard.Target(URI.create(scheme + "://" + host + ":" + port + path), host, port,
                 scheme.equals("https"), InetAddress.getByName("127.0.0.1"));
+    }
+
+    /** Answers with a chunked body (length 0 makes the JDK server use chunked transfer coding). */
+    static void chunked(HttpExchange exchange, int status, String body) throws IOException {
+        try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(status, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body.getBytes(StandardCharsets.UTF_8));
+            }
+        }
     }
 
     private static void answer(HttpExchange exchange, int status, String body) throws IOException {
@@ -201,7 +263,11 @@ class WebhookHttpClientTest {
     record Server(HttpServer server, java.util.concurrent.atomic.AtomicInteger count) implements AutoCloseable {
 
         static Server start(HttpHandler handler) throws IOException {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            return start(InetAddress.getByName("127.0.0.1"), 0, handler);
+        }
+
+        static Server start(InetAddress address, int port, HttpHandler handler) throws IOException {
+            HttpServer server = HttpServer.create(new InetSocketAddress(address, port), 0);
             java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
             server.createContext("/", exchange -> {
                 count.incrementAndGet();

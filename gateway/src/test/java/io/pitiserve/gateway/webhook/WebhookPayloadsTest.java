@@ -133,6 +133,6 @@ class WebhookPayloadsTest {
     static GatewayProperties gateway() {
         return new GatewayProperties(List.of(), List.of(), org.springframework.util.unit.DataSize.ofMegabytes(8), 4096,
                 4096, Duration.ofHours(1), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(30),
-                Duration.ofSeconds(5), java.nio.file.Path.of("/tmp"), "x", Duration.ofSeconds(2));
+                Duration.ofSeconds(5), java.nio.file.Path.of("/tmp"), "x", Duration.ofSeconds(2), "pitiserve-worker");
     }
 }

@@ -70,6 +70,14 @@ class WebhookUrlGuardTest {
             "https://[::ffff:a9fe:a9fe]/hook",            // IPv4-mapped metadata, hex form
             "https://[64:ff9b::a9fe:a9fe]/hook",          // NAT64 of the metadata address
             "https://[2002:a9fe:a9fe::1]/hook",           // 6to4 of the metadata address
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", // Teredo (embeds an IPv4 address)
+            "https://[2001:0:a9fe:a9fe::1]/hook",         // Teredo, whole block
+            "https://192.0.2.10/hook",                    // documentation, TEST-NET-1
+            "https://198.51.100.7/hook",                  // documentation, TEST-NET-2
+            "https://203.0.113.200/hook",                 // documentation, TEST-NET-3
+            "https://[2001:db8::1]/hook",                  // IPv6 documentation
+            "https://[64:ff9b:1::a9fe:a9fe]/hook",        // local-use NAT64
+            "https://[100::1]/hook",                      // IPv6 discard-only
             "https://metadata.example.com/latest",        // a name resolving to the metadata address
             "https://localhost.example.com/hook",         // a name resolving to loopback
             "https://mapped.example.com/hook",            // a name resolving to IPv4-mapped IPv6 loopback
@@ -82,6 +90,13 @@ class WebhookUrlGuardTest {
                     assertThat(e.retryable()).isFalse();
                 })
                 .hasMessageContaining("resolves to");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2001:4860:4860::8888", "2001:1::1", "2001:db9::1", "192.0.3.1", "198.51.101.1",
+            "203.0.114.1", "100:0:0:1::1"})
+    void publicNeighboursOfTheRefusedBlocksPass(String literal) {
+        assertThat(guard.refusal(address(literal))).isNull();
     }
 
     @Test

@@ -14,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code err}. Returns the exit code (0: measured, whether or not the goals were met).
  */
 public sealed interface Benchmark permits PipelineBenchmark, GatewayBenchmark, ScaleOutBenchmark,
-        WebhookBenchmark {
+        WebhookBenchmark, FleetBenchmark {
 
     JsonMapper JSON = JsonMapper.builder().build();
 

@@ -194,7 +194,7 @@ public final class PipelineBenchmark implements Benchmark {
 
         out.printf("bench pipeline: %d jobs, %d in flight, base_steps %s, sr_steps %s, model %s%n",
                 options.jobs(), options.concurrency(), options.baseSteps(), options.srSteps(),
-                settings.modelDir() == null ? "bundled " + BundledModels.DEFAULT_MODEL : settings.modelDir());
+                settings.modelDirs().isEmpty() ? "bundled " + BundledModels.DEFAULT_MODEL : settings.modelDirs());
         out.printf("goal: overhead (end-to-end minus model time) p50 <= %.0f ms, p99 <= %.0f ms%s%n",
                 OVERHEAD_P50_GOAL_MS, OVERHEAD_P99_GOAL_MS,
                 samples.size() < 100 ? " (p99 of fewer than 100 jobs = the slowest)" : "");

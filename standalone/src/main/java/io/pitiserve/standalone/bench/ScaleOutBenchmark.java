@@ -275,7 +275,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         }
 
         Result play() {
-            int partitions = partitionCount(topics.requests());
+            int partitions = partitionCount(lane());
             Thread feeder = new Thread(() -> feed(options.queueDepth()), "scaleout-feeder");
             List<Phase> phases = new ArrayList<>();
 
@@ -413,12 +413,18 @@ public final class ScaleOutBenchmark implements Benchmark {
             }
         }
 
-        /** Records of the requests topic past the group's committed offsets. */
+        /** The request lane of the workers' model. */
+        private String lane() {
+            return topics.lane(options.modelDir() == null ? BundledModels.DEFAULT_MODEL
+                    : io.pitiserve.worker.engine.PitiModel.readManifest(options.modelDir()).name());
+        }
+
+        /** Records of the model's request lane past the group's committed offsets. */
         private long uncommitted() {
             try {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP)
                         .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-                Map<TopicPartition, Long> ends = endOffsets(topics.requests());
+                Map<TopicPartition, Long> ends = endOffsets(lane());
                 long lag = 0;
                 for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
                     OffsetAndMetadata done = committed.get(end.getKey());
@@ -516,19 +522,28 @@ public final class ScaleOutBenchmark implements Benchmark {
     }
 
     /** The worker processes of one run; closing kills whatever is still running. */
-    static final class Fleet implements AutoCloseable {
+    public static final class Fleet implements AutoCloseable {
 
         private final LocalStack stack;
         private final Path logDir;
         private final Map<String, WorkerProcess> workers = new LinkedHashMap<>();
 
-        Fleet(LocalStack stack, Path logDir) {
+        public Fleet(LocalStack stack, Path logDir) {
             this.stack = stack;
             this.logDir = logDir;
         }
 
         WorkerProcess start(String name, Options options) {
-            WorkerProcess worker = WorkerProcess.start(name, command(name, options), logDir.resolve(name + ".log"));
+            return start(name, options, Map.of());
+        }
+
+        /**
+         * Starts worker {@code name} configured like the stack's own, with {@code overrides} on top (for
+         * instance {@code pitiserve.worker.models}, which replaces the options' model directory).
+         */
+        public WorkerProcess start(String name, Options options, Map<String, String> overrides) {
+            WorkerProcess worker = WorkerProcess.start(name, command(name, options, overrides),
+                    logDir.resolve(name + ".log"));
             workers.put(name, worker);
             return worker;
         }
@@ -538,7 +553,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         }
 
         /** {@code java -jar pitiserve-worker.jar serve} configured like the stack's own worker. */
-        private List<String> command(String name, Options options) {
+        private List<String> command(String name, Options options, Map<String, String> overrides) {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx384m", "-XX:+UseSerialGC", "-jar", options.workerJar().toString(), "serve"));
             Map<String, String> props = new LinkedHashMap<>(stackWorkerProperties());
@@ -553,7 +568,7 @@ public final class ScaleOutBenchmark implements Benchmark {
             props.put("pitiserve.worker.concurrency", "1");
             props.put("pitiserve.worker.drain-timeout", options.drainTimeout().toSeconds() + "s");
             props.put("pitiserve.worker.model-cache-dir", logDir.resolve("models").toString());
-            if (options.modelDir() != null) {
+            if (options.modelDir() != null && !overrides.containsKey("pitiserve.worker.models")) {
                 props.put("pitiserve.worker.model-dir", options.modelDir().toString());
             }
             props.put("spring.kafka.consumer.client-id", clientId(name));
@@ -561,6 +576,7 @@ public final class ScaleOutBenchmark implements Benchmark {
                     String.valueOf(options.sessionTimeout().toMillis()));
             props.put("spring.kafka.consumer.properties.heartbeat.interval.ms",
                     String.valueOf(Math.max(500, options.sessionTimeout().toMillis() / 4)));
+            props.putAll(overrides);
             props.forEach((key, value) -> command.add("--" + key + "=" + value));
             return command;
         }
@@ -597,7 +613,7 @@ public final class ScaleOutBenchmark implements Benchmark {
     }
 
     /** One {@code pitiserve-worker.jar serve} process; stdout and stderr go to its log file. */
-    static final class WorkerProcess {
+    public static final class WorkerProcess {
 
         private final String name;
         private final Process process;
@@ -628,12 +644,16 @@ public final class ScaleOutBenchmark implements Benchmark {
             return Fleet.clientId(name);
         }
 
-        Path log() {
+        public Path log() {
             return log;
         }
 
-        boolean alive() {
+        public boolean alive() {
             return process.isAlive();
+        }
+
+        long pid() {
+            return process.pid();
         }
 
         int exitCode() {
@@ -641,7 +661,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         }
 
         /** SIGTERM: the JVM runs its shutdown hooks, the worker stops polling and drains. */
-        void terminate() {
+        public void terminate() {
             process.destroy();
         }
 
@@ -655,7 +675,7 @@ public final class ScaleOutBenchmark implements Benchmark {
             }
         }
 
-        int awaitExit(Duration timeout) {
+        public int awaitExit(Duration timeout) {
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     throw new IllegalStateException("worker " + name + " did not exit within " + timeout.toSeconds()

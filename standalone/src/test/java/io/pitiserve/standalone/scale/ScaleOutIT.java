@@ -199,7 +199,7 @@ class ScaleOutIT {
                 || event instanceof TranslationCancelled;
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -18,10 +18,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * A loaded model directory (docs/MODEL_FORMAT.md): the manifest and both stages' networks on one
- * device. Loaded once, shared by every job, closed on shutdown.
+ * device. Loaded once, shared by every job, closed on shutdown; every forward passes its
+ * {@link NetworkGate}.
  */
 public final class PitiModel implements AutoCloseable {
 
@@ -35,8 +38,12 @@ public final class PitiModel implements AutoCloseable {
     private final Stage upsampler;
     private final Device device;
     private final Precision precision;
+    private final NetworkGate gate;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, Device device, Precision precision) {
+    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, Device device, Precision precision,
+                      NetworkGate gate) {
+        this.gate = gate;
         this.manifest = manifest;
         this.base = base;
         this.upsampler = upsampler;
@@ -75,13 +82,15 @@ public final class PitiModel implements AutoCloseable {
                     + engine.getGpuCount() + " GPU(s) are visible to the PyTorch engine");
         }
         Stage base = null;
+        NetworkGate gate = NetworkGate.open("model " + manifest.name() + "@" + manifest.version());
         try {
             base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), networks.get(0), device,
-                    precision);
+                    precision, gate);
             Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(),
-                    networks.get(1), device, precision);
-            return new PitiModel(manifest, base, upsampler, device, precision);
+                    networks.get(1), device, precision, gate);
+            return new PitiModel(manifest, base, upsampler, device, precision, gate);
         } catch (RuntimeException e) {
+            gate.close();
             if (base != null) {
                 base.close();
             }
@@ -89,7 +98,8 @@ public final class PitiModel implements AutoCloseable {
         }
     }
 
-    static ModelManifest readManifest(Path directory) {
+    /** Reads and checks {@code directory}/model.json without loading any network. */
+    public static ModelManifest readManifest(Path directory) {
         Path file = directory.resolve("model.json");
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException("no model.json in " + directory + " - is this a model directory?");
@@ -151,11 +161,11 @@ public final class PitiModel implements AutoCloseable {
 
     private static Stage loadStage(Path directory, ModelManifest manifest, StageKind kind,
                                    ModelManifest.StageSpec spec, ModelManifest.Networks files, Device device,
-                                   Precision precision) {
+                                   Precision precision, NetworkGate gate) {
         Model encoder = loadNetwork(directory, manifest, files.encoder(), device);
         try {
             Model decoder = loadNetwork(directory, manifest, files.decoder(), device);
-            return new Stage(kind, spec, manifest.input(), encoder, decoder, precision);
+            return new Stage(kind, spec, manifest.input(), encoder, decoder, precision, gate);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;
@@ -204,8 +214,31 @@ public final class PitiModel implements AutoCloseable {
         return kind == StageKind.BASE ? base : upsampler;
     }
 
+    /**
+     * Runs native work on this model's tensors (a step, an encoding, a decode to pixels) inside its
+     * gate, so that the networks and the process outlive it.
+     *
+     * @throws WorkerStoppingException when the model is closed
+     */
+    public <T> T guarded(Supplier<T> work) {
+        gate.enter();
+        try {
+            return work.get();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /**
+     * Refuses later forwards, waits until none runs on these networks, then frees them: no network is
+     * freed under a running forward, whatever the order in which a worker's parts stop.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        gate.close();
         base.close();
         upsampler.close();
     }

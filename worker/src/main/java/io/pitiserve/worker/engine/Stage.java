@@ -32,12 +32,14 @@ public final class Stage implements AutoCloseable {
     private final BetaSchedule betaSchedule;
     private final ParameterStore parameters;
     private final Precision precision;
+    private final NetworkGate gate;
     private final Map<String, RespacedSchedule> schedules = new ConcurrentHashMap<>();
     private Encoding unconditional;
 
     Stage(StageKind kind, ModelManifest.StageSpec spec, ModelManifest.Input input, Model encoder, Model decoder,
-          Precision precision) {
+          Precision precision, NetworkGate gate) {
         this.precision = precision;
+        this.gate = gate;
         this.kind = kind;
         this.spec = spec;
         this.input = input;
@@ -106,8 +108,14 @@ public final class Stage implements AutoCloseable {
         return new Encoding(proj, out);
     }
 
+    /** A forward through the model's gate: the networks stay alive until it returns. */
     private NDList forward(Block block, NDList inputs) {
-        return block.forward(parameters, inputs, false);
+        gate.enter();
+        try {
+            return block.forward(parameters, inputs, false);
+        } finally {
+            gate.exit();
+        }
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.pitiserve.worker.models;
 
 import io.pitiserve.worker.engine.ModelLoadException;
+import io.pitiserve.worker.engine.ModelManifest;
+import io.pitiserve.worker.engine.PitiModel;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +40,9 @@ public final class BundledModels {
      */
     public static final String TINY_MODEL = "tiny-mask";
 
+    /** The trained demo model for sketches, on the same world as {@value #DEFAULT_MODEL}. */
+    public static final String DEMO_SKETCH = "demo-sketch";
+
     private static final String ROOT = "pitiserve/";
 
     private BundledModels() {
@@ -49,6 +54,20 @@ public final class BundledModels {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read bundled example " + name, e);
+        }
+    }
+
+    /** Whether the jar holds bundled model {@code name}. */
+    public static boolean has(String name) {
+        return BundledModels.class.getClassLoader().getResource(ROOT + "models/" + name + "/model.json") != null;
+    }
+
+    /** The model.json of bundled model {@code name}, read without extracting the model. */
+    public static ModelManifest manifest(String name) {
+        try (InputStream in = open(ROOT + "models/" + name + "/model.json")) {
+            return PitiModel.parseManifest(in.readAllBytes(), "bundled model " + name);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read bundled model " + name, e);
         }
     }
 

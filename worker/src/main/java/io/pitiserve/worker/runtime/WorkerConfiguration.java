@@ -7,11 +7,11 @@ import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.TopicSettings;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.storage.S3ObjectStore;
-import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.worker.engine.EngineOptions;
+import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.models.ServedModels;
 import io.pitiserve.worker.engine.Precision;
-import io.pitiserve.worker.models.BundledModels;
 import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaCancellationReader;
@@ -47,6 +47,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
@@ -85,17 +86,39 @@ public class WorkerConfiguration {
         return store;
     }
 
+    /**
+     * Every configured model, checked against the memory budget before any network loads, then loaded;
+     * a model that fails to load closes the ones loaded before it.
+     */
     @Bean(destroyMethod = "close")
-    PitiModel workerModel(WorkerProperties worker, EngineProperties engine, SchedulerProperties scheduler,
-            S3Properties s3) {
+    ServedModels workerModels(WorkerProperties worker, EngineProperties engine, SchedulerProperties scheduler,
+                              S3Properties s3, Topics workerTopics) {
         configureNativeRuntime(intraOpThreads(worker.threads(), scheduler.computeThreads(),
                 Runtime.getRuntime().availableProcessors()));
-        Path directory = modelDirectory(worker, s3, engine.toPrecision());
-        PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true, engine.toPrecision()));
-        log.info("model {}@{} ({} inputs, {} px) loaded from {} on {}", model.manifest().name(),
-                model.manifest().version(), model.manifest().input().kind(), model.manifest().input().size(),
-                directory, worker.device() + " in " + engine.precision());
-        return model;
+        Precision precision = engine.toPrecision();
+        List<Path> directories = ModelSources.directories(worker, s3, precision);
+        List<ModelManifest> manifests = directories.stream().map(PitiModel::readManifest).toList();
+        Map<String, Long> estimates = MemoryBudget.estimates(directories, manifests, precision,
+                scheduler.toSettings(worker.concurrency()));
+        Long budget = MemoryBudget.budget(worker.memoryBudget() == null ? null : worker.memoryBudget().toBytes(),
+                worker.device());
+        MemoryBudget.check(estimates, budget, worker.memoryBudget() != null ? "pitiserve.worker.memory-budget"
+                : "this machine's memory less the JVM heap");
+        List<PitiModel> loaded = new ArrayList<>();
+        try {
+            for (Path directory : directories) {
+                PitiModel model = PitiModel.load(directory, new EngineOptions(worker.device(), true, precision));
+                loaded.add(model);
+                log.info("model {} ({} inputs, {} px, estimated {}) loaded from {} on {}", ServedModels.label(model),
+                        model.manifest().input().kind(), model.manifest().input().size(),
+                        MemoryBudget.megabytes(estimates.get(ServedModels.label(model))), directory,
+                        worker.device() + " in " + engine.precision());
+            }
+            return new ServedModels(loaded, workerTopics);
+        } catch (RuntimeException e) {
+            loaded.forEach(PitiModel::close);
+            throw e;
+        }
     }
 
     @Bean(destroyMethod = "close")
@@ -104,11 +127,12 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    HealthIndicator workerModelHealthIndicator(PitiModel workerModel) {
+    HealthIndicator workerModelHealthIndicator(ServedModels workerModels, WorkerProperties worker) {
         Health health = Health.up()
-                .withDetail("model", workerModel.manifest().name() + "@" + workerModel.manifest().version())
-                .withDetail("task", workerModel.manifest().input().kind())
-                .withDetail("device", workerModel.device().toString())
+                .withDetail("models", workerModels.models().stream().map(ServedModels::label).toList())
+                .withDetail("tasks", workerModels.models().stream().map(m -> m.manifest().input().kind()).toList())
+                .withDetail("lanes", workerModels.lanes())
+                .withDetail("device", worker.device())
                 .build();
         return () -> health;
     }
@@ -162,12 +186,12 @@ public class WorkerConfiguration {
         return new KafkaCancellationReader(consumers, workerTopics.control(), workerEventCodec);
     }
 
-    /** Tags the worker's meters with the model it serves; resolved lazily, once the model is loaded. */
+    /** Tags the worker's meters with the models it serves; resolved lazily, once they are loaded. */
     @Bean
-    static MeterFilter workerModelTagFilter(ObjectProvider<PitiModel> workerModel) {
+    static MeterFilter workerModelTagFilter(ObjectProvider<ServedModels> workerModels) {
         return WorkerMetrics.modelTag(() -> {
-            PitiModel model = workerModel.getIfAvailable();
-            return model == null ? "unknown" : model.manifest().name() + "@" + model.manifest().version();
+            ServedModels models = workerModels.getIfAvailable();
+            return models == null ? "unknown" : models.labels();
         });
     }
 
@@ -182,17 +206,18 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    JobRunner workerJobRunner(PitiModel workerModel, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
+    JobRunner workerJobRunner(ServedModels workerModels, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
                               KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
                               Retrier workerRetrier, WorkerProperties worker, WorkerMetrics workerMetrics) {
         JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
                 worker.cancellationCatchUp());
-        return new JobRunner(workerModel, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
+        return new JobRunner(workerModels, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
                 workerRetrier, settings, workerMetrics.registry(), Clock.systemUTC());
     }
 
     @Bean
-    KafkaRequestConsumer workerRequestConsumer(KafkaProperties kafka, Topics workerTopics, EventCodec workerEventCodec,
+    KafkaRequestConsumer workerRequestConsumer(KafkaProperties kafka, ServedModels workerModels,
+                                               EventCodec workerEventCodec,
                                                JobRunner workerJobRunner, KafkaEventPublisher workerEventPublisher,
                                                Retrier workerRetrier, WorkerProperties worker,
                                                WorkerMetrics workerMetrics) {
@@ -205,47 +230,38 @@ public class WorkerConfiguration {
         config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-requests-" + UUID.randomUUID());
         Supplier<Consumer<byte[], byte[]>> consumers = workerMetrics.observed(() -> new KafkaConsumer<>(config));
-        return new KafkaRequestConsumer(consumers, workerTopics.requests(), workerEventCodec, workerJobRunner,
+        return new KafkaRequestConsumer(consumers, workerModels.byLane(), workerEventCodec, workerJobRunner,
                 workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout());
     }
 
     @Bean
-    @ConditionalOnProperty(name = "pitiserve.kafka.create-topics", havingValue = "true", matchIfMissing = true)
-    KafkaAdmin.NewTopics workerNewTopics(TopicSettings kafka) {
-        return new KafkaAdmin.NewTopics(declaredTopics(kafka).toArray(NewTopic[]::new));
+    ModelAnnouncer workerModelAnnouncer(Producer<byte[], byte[]> workerProducer, Topics workerTopics,
+                                        ServedModels workerModels, WorkerProperties worker) {
+        return new ModelAnnouncer(workerProducer, workerTopics.models(), workerModels, workerId(worker),
+                worker.device(), worker.heartbeatInterval(), Clock.systemUTC());
     }
 
-    /** Every topic the worker creates when missing: exactly the ones it shares with the gateway. */
-    public static List<NewTopic> declaredTopics(TopicSettings settings) {
-        return settings.sharedTopics().stream().map(spec -> {
+    @Bean
+    @ConditionalOnProperty(name = "pitiserve.kafka.create-topics", havingValue = "true", matchIfMissing = true)
+    KafkaAdmin.NewTopics workerNewTopics(TopicSettings kafka, ServedModels workerModels) {
+        List<String> models = workerModels.models().stream().map(m -> m.manifest().name()).toList();
+        return new KafkaAdmin.NewTopics(declaredTopics(kafka, models).toArray(NewTopic[]::new));
+    }
+
+    /**
+     * Every topic the worker creates when missing: the ones it shares with the gateway, exactly as the
+     * gateway declares them, and the request lanes of the models it serves.
+     */
+    public static List<NewTopic> declaredTopics(TopicSettings settings, List<String> models) {
+        List<TopicSettings.TopicSpec> specs = new ArrayList<>(settings.sharedTopics());
+        models.forEach(model -> specs.add(settings.lane(model)));
+        return specs.stream().map(spec -> {
             NewTopic topic = new NewTopic(spec.name(), Optional.of(spec.partitions()),
                     Optional.ofNullable(spec.replicationFactor()));
             return spec.compacted()
                     ? topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))
                     : topic;
         }).toList();
-    }
-
-    /** The model-source directory or S3 download, else model-dir, else the bundled default model. */
-    static Path modelDirectory(WorkerProperties worker, S3Properties s3, Precision precision) {
-        String source = worker.modelSource();
-        if (source != null && !source.isBlank()) {
-            if (!S3ModelSource.Location.isS3(source)) {
-                return Path.of(source);
-            }
-            S3ModelSource.Location location = S3ModelSource.Location.parse(source);
-            S3Settings settings = s3.settings();
-            S3Settings modelBucket = new S3Settings(settings.endpoint(), settings.region(), location.bucket(),
-                    settings.accessKey(), settings.secretKey(), settings.pathStyle());
-            try (S3ObjectStore store = new S3ObjectStore(modelBucket)) {
-                return new S3ModelSource(store, location, worker.s3ModelCacheDir()).fetch(precision);
-            }
-        }
-        if (worker.modelDir() != null) {
-            return worker.modelDir();
-        }
-        return BundledModels.extract(BundledModels.DEFAULT_MODEL,
-                worker.modelCacheDir() != null ? worker.modelCacheDir() : BundledModels.defaultCacheRoot());
     }
 
     private static Map<String, Object> byteConsumerConfig(KafkaProperties kafka) {

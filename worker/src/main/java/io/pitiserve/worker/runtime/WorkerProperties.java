@@ -5,10 +5,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+
+import org.springframework.util.unit.DataSize;
 
 /**
  * How the worker service runs jobs ({@code pitiserve.worker.*}).
  *
+ * @param models               the models this worker serves, each on its own request lane: model directories,
+ *                             {@code s3://<bucket>/<prefix>/} sources or {@code bundled:<name>}; empty for the one
+ *                             of {@code model-source} or {@code model-dir}, else the bundled default model
  * @param modelDir             model directory; null for the bundled default model (or {@code model-source})
  * @param modelSource          where the model comes from: a directory, or {@code s3://<bucket>/<prefix>/}
  *                             holding model.json and the files its sha256 map names (downloaded into the
@@ -30,9 +36,13 @@ import java.time.Duration;
  * @param retryInitialBackoff  first wait after a transient object-store or broker failure
  * @param retryMaxBackoff      longest wait between two tries (transient failures are retried until they pass)
  * @param cancellationCatchUp  how long a job waits for the control topic to be read up to its arrival
+ * @param memoryBudget         memory the served models may take together (checked at load from an estimate per
+ *                             model); null for the machine's memory less the JVM heap on a CPU, unchecked on a GPU
+ * @param heartbeatInterval    how often the worker renews its models' catalogue announcements (the lease is three)
  */
 @ConfigurationProperties("pitiserve.worker")
 public record WorkerProperties(
+        @DefaultValue List<String> models,
         Path modelDir,
         String modelSource,
         Path modelCacheDir,
@@ -46,9 +56,17 @@ public record WorkerProperties(
         @DefaultValue("200ms") Duration pollTimeout,
         @DefaultValue("200ms") Duration retryInitialBackoff,
         @DefaultValue("10s") Duration retryMaxBackoff,
-        @DefaultValue("5s") Duration cancellationCatchUp) {
+        @DefaultValue("5s") Duration cancellationCatchUp,
+        DataSize memoryBudget,
+        @DefaultValue("10s") Duration heartbeatInterval) {
 
     public WorkerProperties {
+        models = models == null ? List.of() : models.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
+        require(models.isEmpty() || (modelDir == null && (modelSource == null || modelSource.isBlank())),
+                "set pitiserve.worker.models, or one of pitiserve.worker.model-source and pitiserve.worker.model-dir,"
+                        + " not both");
+        require(heartbeatInterval.toMillis() >= 100, "pitiserve.worker.heartbeat-interval must be >= 100ms");
+        require(memoryBudget == null || memoryBudget.toBytes() > 0, "pitiserve.worker.memory-budget must be positive");
         require(modelDir == null || modelSource == null || modelSource.isBlank(),
                 "set pitiserve.worker.model-source or pitiserve.worker.model-dir, not both");
         require(concurrency >= 1, "pitiserve.worker.concurrency must be >= 1, got " + concurrency);

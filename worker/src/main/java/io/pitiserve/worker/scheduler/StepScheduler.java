@@ -10,6 +10,7 @@ import io.pitiserve.worker.engine.Stage;
 import io.pitiserve.worker.engine.StageKind;
 import io.pitiserve.worker.engine.Trajectory;
 import io.pitiserve.worker.engine.TranslationCancelledException;
+import io.pitiserve.worker.engine.WorkerStoppingException;
 import io.pitiserve.worker.engine.TranslationResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,7 +161,11 @@ public final class StepScheduler implements AutoCloseable {
         }
     }
 
-    /** Stops both lanes; jobs not finished complete with {@link TranslationCancelledException}. */
+    /**
+     * Stops both lanes after their current step and waits for the compute threads to end; jobs not
+     * finished complete with {@link WorkerStoppingException}. After it returns no forward runs for
+     * this scheduler, so the models it ran may be closed.
+     */
     @Override
     public void close() {
         lock.lock();
@@ -170,15 +175,30 @@ public final class StepScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        // The lanes end after their current step, whose forwards they await: once both are joined no
+        // compute task runs. An interrupt does not cut this short (it is kept for the caller).
+        boolean interrupted = false;
         for (Lane lane : List.of(base, upsampler)) {
-            try {
-                lane.thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            while (lane.thread.isAlive()) {
+                try {
+                    lane.thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (compute != null) {
-            compute.shutdownNow();
+            compute.shutdown();
+            while (!compute.isTerminated()) {
+                try {
+                    compute.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         List<Ticket> left = new ArrayList<>();
         lock.lock();
@@ -191,7 +211,7 @@ public final class StepScheduler implements AutoCloseable {
         }
         for (Ticket ticket : left) {
             ticket.job.close();
-            ticket.result.completeExceptionally(new TranslationCancelledException("the worker is stopping"));
+            ticket.result.completeExceptionally(new WorkerStoppingException("the worker is stopping"));
         }
     }
 
@@ -376,7 +396,7 @@ public final class StepScheduler implements AutoCloseable {
             } finally {
                 for (Batch batch : batches.values()) {
                     for (Ticket ticket : List.copyOf(batch.jobs)) {
-                        fail(ticket, new TranslationCancelledException("the worker is stopping"), true);
+                        fail(ticket, new WorkerStoppingException("the worker is stopping"), true);
                     }
                     batch.steps.close();
                 }
@@ -404,7 +424,7 @@ public final class StepScheduler implements AutoCloseable {
 
         private RuntimeException dropReasonOrStop(Ticket ticket) {
             RuntimeException reason = dropReason(ticket, kind);
-            return reason != null ? reason : new TranslationCancelledException("the worker is stopping");
+            return reason != null ? reason : new WorkerStoppingException("the worker is stopping");
         }
 
         /** Under the lock: takes cancelled or expired jobs out of this lane's queue. */
@@ -473,7 +493,7 @@ public final class StepScheduler implements AutoCloseable {
         private void enter(List<Ticket> entering) {
             List<CompletableFuture<List<Trajectory>>> started = new ArrayList<>();
             for (Ticket ticket : entering) {
-                started.add(kind == StageKind.BASE ? onCompute(ticket.job::startBase)
+                started.add(kind == StageKind.BASE ? onCompute(() -> ticket.spec.model().guarded(ticket.job::startBase))
                         : CompletableFuture.completedFuture(ticket.trajectories));
             }
             for (int k = 0; k < entering.size(); k++) {
@@ -533,7 +553,8 @@ public final class StepScheduler implements AutoCloseable {
                 for (List<Ticket> group : groups) {
                     List<Trajectory> trajectories = new ArrayList<>();
                     group.forEach(ticket -> trajectories.addAll(ticket.trajectories));
-                    runs.add(onCompute(() -> DenoisingStep.run(stage, trajectories, batch.steps, shape)));
+                    runs.add(onCompute(() -> batch.model.guarded(
+                            () -> DenoisingStep.run(stage, trajectories, batch.steps, shape))));
                 }
                 List<Ticket> failed = new ArrayList<>();
                 RuntimeException failure = null;
@@ -634,7 +655,7 @@ public final class StepScheduler implements AutoCloseable {
             if (kind == StageKind.BASE) {
                 List<Trajectory> next;
                 try {
-                    next = ticket.job.startUpsampler(ticket.trajectories);
+                    next = ticket.spec.model().guarded(() -> ticket.job.startUpsampler(ticket.trajectories));
                 } catch (RuntimeException e) {
                     fail(ticket, e, true);
                     return;
@@ -652,7 +673,7 @@ public final class StepScheduler implements AutoCloseable {
             }
             TranslationResult result;
             try {
-                result = ticket.job.finish(ticket.trajectories, ticket.forwardNanos);
+                result = ticket.spec.model().guarded(() -> ticket.job.finish(ticket.trajectories, ticket.forwardNanos));
             } catch (RuntimeException e) {
                 fail(ticket, e, true);
                 return;

@@ -189,7 +189,7 @@ class ObjectStoreOutageIT {
         EncodedEvent event = codec.encode(request, null);
         RecordHeaders headers = new RecordHeaders();
         event.headers().forEach(headers::add);
-        producer.send(new ProducerRecord<>("pitiserve.requests", null, event.key(), event.value(), headers)).get();
+        producer.send(new ProducerRecord<>(io.pitiserve.common.events.Topics.defaults().lane("micro-mask"), null, event.key(), event.value(), headers)).get();
     }
 
     private List<JobEvent> eventsOf(TopicTap events, String jobId) {

@@ -66,8 +66,8 @@ class S3ModelSourceIT {
 
     @Test
     void aModelSourceInS3IsDownloadedIntoTheCacheAndLoads() {
-        Path directory = WorkerConfiguration.modelDirectory(worker("s3://" + MODEL_BUCKET + "/models/mask/test/"),
-                s3Properties(), Precision.FP32);
+        Path directory = ModelSources.directory("s3://" + MODEL_BUCKET + "/models/mask/test/",
+                worker("s3://" + MODEL_BUCKET + "/models/mask/test/"), s3Properties(), Precision.FP32);
 
         assertThat(directory.getParent()).isEqualTo(cache.resolve("s3"));
         assertThat(directory.getFileName().toString()).matches("[0-9a-f]{64}");
@@ -213,9 +213,9 @@ class S3ModelSourceIT {
     }
 
     private WorkerProperties worker(String modelSource) {
-        return new WorkerProperties(null, modelSource, cache, "cpu", 0, 1, "pitiserve-worker", null,
+        return new WorkerProperties(List.of(), null, modelSource, cache, "cpu", 0, 1, "pitiserve-worker", null,
                 Duration.ofMillis(250), Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofMillis(200),
-                Duration.ofSeconds(10), Duration.ofSeconds(5));
+                Duration.ofSeconds(10), Duration.ofSeconds(5), null, Duration.ofSeconds(10));
     }
 
     private static S3Properties s3Properties() {

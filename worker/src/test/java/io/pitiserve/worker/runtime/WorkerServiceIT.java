@@ -10,6 +10,9 @@ import io.pitiserve.common.events.TranslationFailed;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationProgress;
 import io.pitiserve.common.events.TranslationRequested;
+import io.pitiserve.common.catalogue.CatalogueCodec;
+import io.pitiserve.common.catalogue.ModelAnnouncement;
+import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.events.UnreadableEventException;
@@ -19,6 +22,7 @@ import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
 import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import io.pitiserve.worker.models.ServedModels;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -71,7 +75,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The worker service end to end: a real embedded KRaft broker, a real S3 server (s3proxy) in this JVM
- * and the micro model; requests go in on the requests topic, events come out on the events topic.
+ * and the micro model; requests go in on the model's request lane, events come out on the events topic.
  */
 @SpringBootTest(classes = WorkerApplication.class, properties = {
         "spring.main.banner-mode=off",
@@ -96,6 +100,8 @@ class WorkerServiceIT {
     private static final String BUCKET = "pitiserve-worker-it";
     private static final String TENANT = "acme";
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** The request lane of the micro model the worker serves. */
+    private static final String LANE = Topics.defaults().lane("micro-mask");
 
     private static S3Proxy s3proxy;
     private static TopicTap events;
@@ -112,6 +118,8 @@ class WorkerServiceIT {
     private MeterRegistry meters;
     @Autowired
     private JobRunner runner;
+    @Autowired
+    private ServedModels models;
     @Autowired
     private KafkaEventPublisher publisher;
     @Autowired
@@ -264,7 +272,7 @@ class WorkerServiceIT {
         String nextJob = newJobId();
         publishRequest(request(nextJob, storeInput(nextJob, maskPng()), params("5", "3", false)), 0);
         awaitTerminal(nextJob, TranslationSucceeded.class);
-        await().atMost(WAIT).until(() -> committed(new TopicPartition("pitiserve.requests", 0)) > badRecord.offset());
+        await().atMost(WAIT).until(() -> committed(new TopicPartition(LANE, 0)) > badRecord.offset());
     }
 
     @Test
@@ -283,7 +291,7 @@ class WorkerServiceIT {
     @Test
     void garbageOnTheRequestsTopicGoesToTheDeadLetterTopicWithItsReasonAndTheNextJobStillRuns() throws Exception {
         byte[] garbage = ("garbage-" + newJobId()).getBytes(StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>("pitiserve.requests", 1, null, garbage)).get();
+        producer.send(new ProducerRecord<>(LANE, 1, null, garbage)).get();
 
         ConsumerRecord<byte[], byte[]> letter = await().atMost(WAIT).until(() -> deadLetters.records().stream()
                 .filter(r -> java.util.Arrays.equals(r.value(), garbage)).findFirst().orElse(null), r -> r != null);
@@ -313,7 +321,7 @@ class WorkerServiceIT {
         TranslationParams onTime = withDeadline(params("5", "3", false), 0, Instant.now().plusSeconds(600));
         publishRequest(request(nextJob, storeInput(nextJob, maskPng()), onTime), 0);
         awaitTerminal(nextJob, TranslationSucceeded.class);
-        await().atMost(WAIT).until(() -> committed(new TopicPartition("pitiserve.requests", 0)) > lateRecord.offset());
+        await().atMost(WAIT).until(() -> committed(new TopicPartition(LANE, 0)) > lateRecord.offset());
     }
 
     private static TranslationParams withDeadline(TranslationParams p, int priority, Instant deadline) {
@@ -420,6 +428,60 @@ class WorkerServiceIT {
         assertThat(eventsOf(shortJob)).filteredOn(TranslationStarted.class::isInstance).hasSize(1);
     }
 
+    @Test
+    void theWorkerAnnouncesItsModelOnTheCatalogueUnderALease() throws Exception {
+        try (TopicTap catalogue = new TopicTap(broker.getBrokersAsString(), Topics.defaults().models())) {
+            ConsumerRecord<byte[], byte[]> record = await().atMost(WAIT).until(() -> catalogue.records().stream()
+                    .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("micro-mask/worker-it"))
+                    .reduce((first, second) -> second).orElse(null), java.util.Objects::nonNull);
+
+            ModelAnnouncement announcement = CatalogueCodec.fromJson(record.value());
+            assertThat(announcement.model()).isEqualTo("micro-mask");
+            assertThat(announcement.task()).isEqualTo("mask");
+            assertThat(announcement.worker()).isEqualTo("worker-it");
+            assertThat(announcement.defaults().baseSteps()).isNotBlank();
+            assertThat(announcement.leaseUntil()).isAfter(announcement.announcedAt());
+        }
+    }
+
+    @Test
+    void aBurstOnOneModelsLaneDoesNotHoldBackTheOtherLanesJob() throws Exception {
+        String burstLane = createTopic("it.fair.burst.requests");
+        String otherLane = createTopic("it.fair.other.requests");
+        List<String> burst = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String id = newJobId();
+            burst.add(id);
+            publish(burstLane, 0, codec.encode(request(id, storeInput(id, maskPng()), params("3", "2", false)), null));
+        }
+        String other = newJobId();
+        publish(otherLane, 0, codec.encode(request(other, storeInput(other, maskPng()), params("3", "2", false)), null));
+
+        // One job at a time, every record of both lanes fetched at once: the order of starts is the lanes'.
+        KafkaRequestConsumer consumer = consumer(List.of(burstLane, otherLane), "it-fair", 1,
+                Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10));
+        consumer.start();
+        try {
+            awaitTerminal(other, TranslationSucceeded.class);
+            for (String id : burst) {
+                awaitTerminal(id, TranslationSucceeded.class);
+            }
+        } finally {
+            consumer.stop();
+        }
+        List<String> starts = new ArrayList<>(burst);
+        starts.add(other);
+        Map<String, Instant> startedAt = new java.util.HashMap<>();
+        for (String id : starts) {
+            startedAt.put(id, eventsOf(id).stream().filter(TranslationStarted.class::isInstance).findFirst()
+                    .orElseThrow().time());
+        }
+        starts.sort(java.util.Comparator.comparing(startedAt::get));
+        // Taken in turn, the other lane's job starts second, third at worst (a first poll may see one lane
+        // only); behind the burst it would have been seventh.
+        assertThat(starts.indexOf(other)).isLessThanOrEqualTo(2);
+    }
+
     // --- helpers ---
 
     /** A requests topic of one partition, for a consumer of the test's own. */
@@ -438,6 +500,12 @@ class WorkerServiceIT {
 
     /** A requests consumer on {@code topic} in {@code group} with {@code concurrency} jobs in flight. */
     private KafkaRequestConsumer consumer(String topic, String group, int concurrency, Map<String, Object> extra) {
+        return consumer(List.of(topic), group, concurrency, extra);
+    }
+
+    /** A requests consumer of {@code topics} (each a lane of the micro model) in {@code group}. */
+    private KafkaRequestConsumer consumer(List<String> topics, String group, int concurrency,
+                                          Map<String, Object> extra) {
         Map<String, Object> config = new java.util.HashMap<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
@@ -446,7 +514,9 @@ class WorkerServiceIT {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
         config.putAll(extra);
-        return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), topic, codec, runner, publisher, retrier,
+        Map<String, io.pitiserve.worker.engine.PitiModel> lanes = new java.util.LinkedHashMap<>();
+        topics.forEach(topic -> lanes.put(topic, models.models().get(0)));
+        return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), lanes, codec, runner, publisher, retrier,
                 concurrency, Duration.ofMillis(100), Duration.ofMillis(300));
     }
 
@@ -467,7 +537,7 @@ class WorkerServiceIT {
     }
 
     private RecordMetadata publishRequest(TranslationRequested request, Integer partition) throws Exception {
-        return publish("pitiserve.requests", partition, codec.encode(request, null));
+        return publish(LANE, partition, codec.encode(request, null));
     }
 
     private void publishCancellation(String jobId) throws Exception {

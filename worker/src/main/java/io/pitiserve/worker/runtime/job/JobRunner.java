@@ -23,9 +23,11 @@ import io.pitiserve.worker.engine.Guidance;
 import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.TranslationCancelledException;
+import io.pitiserve.worker.engine.WorkerStoppingException;
 import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.TranslationRequest;
 import io.pitiserve.worker.engine.TranslationResult;
+import io.pitiserve.worker.models.ServedModels;
 import io.pitiserve.worker.scheduler.DeadlineExceededException;
 import io.pitiserve.worker.scheduler.JobSpec;
 import io.pitiserve.worker.scheduler.StepScheduler;
@@ -89,7 +91,7 @@ public final class JobRunner {
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
     private static final int MAX_SAMPLES = 4;
 
-    private final PitiModel model;
+    private final ServedModels models;
     private final StepScheduler scheduler;
     private final ObjectStore store;
     private final EventSink events;
@@ -102,9 +104,9 @@ public final class JobRunner {
     /** The delivery of each job id in flight on this worker; a later one waits for it. */
     private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
-    public JobRunner(PitiModel model, StepScheduler scheduler, ObjectStore store, EventSink events, CancelledJobs cancellations,
+    public JobRunner(ServedModels models, StepScheduler scheduler, ObjectStore store, EventSink events, CancelledJobs cancellations,
                      Retrier retrier, Settings settings, MeterRegistry meters, Clock clock) {
-        this.model = model;
+        this.models = models;
         this.scheduler = scheduler;
         this.store = store;
         this.events = events;
@@ -115,24 +117,21 @@ public final class JobRunner {
         this.clock = clock;
     }
 
-    /** The model label carried by Succeeded events: {@code name@version}. */
-    public String modelLabel() {
-        ModelManifest manifest = model.manifest();
-        return manifest.name() + "@" + manifest.version();
-    }
-
     /**
      * Runs one delivery.
      *
+     * @param model         the model of the request lane the record came from, which runs the job; null when
+     *                      the lane is not one this worker serves (the job fails with {@code unknown_model})
      * @param receivedNanos {@link System#nanoTime()} when the consumer received the record
      * @param abandoned     becomes true when the consumer gives the job up
      */
-    public JobOutcome run(TranslationRequested request, String traceparent, long receivedNanos, BooleanSupplier abandoned) {
+    public JobOutcome run(TranslationRequested request, PitiModel model, String traceparent, long receivedNanos,
+                          BooleanSupplier abandoned) {
         MDC.put(MDC_JOB_ID, request.jobId());
         long started = System.nanoTime();
         JobOutcome outcome = JobOutcome.ABANDONED;
         try {
-            outcome = runDelivery(request, traceparent, receivedNanos, abandoned);
+            outcome = runDelivery(request, model, traceparent, receivedNanos, abandoned);
             return outcome;
         } catch (JobAbandonedException e) {
             log.info("job given up without an outcome, it will be delivered again: {}", e.getMessage());
@@ -145,8 +144,8 @@ public final class JobRunner {
         }
     }
 
-    private JobOutcome runDelivery(TranslationRequested request, String traceparent, long receivedNanos,
-                                   BooleanSupplier abandoned) {
+    private JobOutcome runDelivery(TranslationRequested request, PitiModel model, String traceparent,
+                                   long receivedNanos, BooleanSupplier abandoned) {
         String jobId = request.jobId();
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<Void> earlier = inFlight.put(jobId, done);
@@ -158,7 +157,7 @@ public final class JobRunner {
                 log.info("job already running on this worker; this delivery waits for that one to end");
                 awaitEarlier(earlier, abandoned);
             }
-            return readAndRun(request, traceparent, receivedNanos, abandoned);
+            return readAndRun(request, model, traceparent, receivedNanos, abandoned);
         } finally {
             inFlight.remove(jobId, done);
             done.complete(null);
@@ -183,8 +182,8 @@ public final class JobRunner {
         }
     }
 
-    private JobOutcome readAndRun(TranslationRequested request, String traceparent, long receivedNanos,
-                                  BooleanSupplier abandoned) {
+    private JobOutcome readAndRun(TranslationRequested request, PitiModel model, String traceparent,
+                                  long receivedNanos, BooleanSupplier abandoned) {
         String jobId = request.jobId();
         // The control topic catch-up and the look for a manifest are independent reads: overlap them.
         CompletableFuture<Boolean> caughtUp = CompletableFuture.supplyAsync(
@@ -197,14 +196,15 @@ public final class JobRunner {
                 () -> retrier.call("reading input " + request.inputKey(), () -> readInput(request.inputKey()),
                         readUnneeded)), RESULT_WRITERS);
         try {
-            return decideAndRun(request, traceparent, caughtUp, input, abandoned);
+            return decideAndRun(request, model, traceparent, caughtUp, input, abandoned);
         } finally {
             delivered.set(true);
         }
     }
 
-    private JobOutcome decideAndRun(TranslationRequested request, String traceparent, CompletableFuture<Boolean> caughtUp,
-                                  CompletableFuture<Optional<byte[]>> input, BooleanSupplier abandoned) {
+    private JobOutcome decideAndRun(TranslationRequested request, PitiModel model, String traceparent,
+                                    CompletableFuture<Boolean> caughtUp, CompletableFuture<Optional<byte[]>> input,
+                                    BooleanSupplier abandoned) {
         String jobId = request.jobId();
         Optional<TranslationSucceeded> finished = finishedBefore(jobId, abandoned);
         if (finished.isPresent()) {
@@ -239,11 +239,15 @@ public final class JobRunner {
         log.info("job started (attempt {}), input {}", attempt, request.inputKey());
         JobOutcome outcome;
         try {
-            TranslationSucceeded succeeded = translate(request, traceparent, startedAt, input, abandoned);
+            TranslationSucceeded succeeded = translate(request, model, traceparent, startedAt, input, abandoned);
             started.run();
             publish(succeeded, traceparent, abandoned);
+            models.jobFinished(model.manifest().name(), succeeded.timings().get("total"));
             log.info("job succeeded in {} ms", succeeded.timings().get("total"));
             outcome = JobOutcome.SUCCEEDED;
+        } catch (WorkerStoppingException e) {
+            // Stopped by this worker's shutdown, not by anyone's cancellation: no outcome here, it runs again.
+            throw new JobAbandonedException(e.getMessage());
         } catch (TranslationCancelledException e) {
             if (abandoned.getAsBoolean()) {
                 throw new JobAbandonedException(e.getMessage());
@@ -310,15 +314,16 @@ public final class JobRunner {
                 traceparent, abandoned);
     }
 
-    private TranslationSucceeded translate(TranslationRequested request, String traceparent, Instant startedAt,
-                                           CompletableFuture<Optional<byte[]>> reading, BooleanSupplier abandoned) {
+    private TranslationSucceeded translate(TranslationRequested request, PitiModel model, String traceparent,
+                                           Instant startedAt, CompletableFuture<Optional<byte[]>> reading,
+                                           BooleanSupplier abandoned) {
         String jobId = request.jobId();
         long t0 = System.nanoTime();
         TranslationParams params = request.params();
         if (params == null) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
         }
-        InputKind task = taskOf(params);
+        InputKind task = taskOf(params, model);
         byte[] input = joined(reading).orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
                         "input object " + request.inputKey() + " does not exist"));
         if (request.inputSha256() != null && !request.inputSha256().isBlank()
@@ -329,7 +334,7 @@ public final class JobRunner {
         long t1 = System.nanoTime();
         ModelManifest manifest = model.manifest();
         ConditionImage condition = task.preprocessor(InputLimits.DEFAULT, manifest.input().size()).prepare(input);
-        TranslationRequest engineRequest = engineRequest(params, condition);
+        TranslationRequest engineRequest = engineRequest(params, condition, model);
         long t2 = System.nanoTime();
 
         // Progress is told on a scheduler thread shared by every job in the batch: a send that blocks
@@ -399,7 +404,7 @@ public final class JobRunner {
 
         String manifestKey = ResultKeys.manifest(jobId);
         TranslationSucceeded succeeded = new TranslationSucceeded(jobId, request.tenant(), clock.instant(),
-                List.copyOf(results), manifestKey, modelLabel(), engineRequest.seed(), timings, condition.notes(),
+                List.copyOf(results), manifestKey, ServedModels.label(model), engineRequest.seed(), timings, condition.notes(),
                 params.metadata() == null ? Map.of() : params.metadata());
         byte[] manifestJson = EventCodec.toJson(succeeded);
         // Written last: its presence means every result object is complete.
@@ -478,7 +483,7 @@ public final class JobRunner {
         return new TranslationSucceeded.ResultImage(kind, index, key, png.length, sha256(png), size, size);
     }
 
-    private InputKind taskOf(TranslationParams params) {
+    private static InputKind taskOf(TranslationParams params, PitiModel model) {
         if (params.task() == null || params.task().isBlank()) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "params.task is required (mask, sketch or depth)");
         }
@@ -488,21 +493,27 @@ public final class JobRunner {
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
         }
-        ModelManifest manifest = model.manifest();
-        if (!task.wireName().equals(manifest.input().kind())) {
-            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "this worker serves " + manifest.input().kind()
-                    + " models only (" + modelLabel() + "); no model for task " + task.wireName());
+        if (model == null) {
+            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "the job arrived on a lane this worker does not serve");
         }
-        String model = params.model();
-        if (model != null && !model.isBlank() && !model.equals(manifest.version()) && !model.equals(manifest.name())
-                && !model.equals(modelLabel())) {
-            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "model '" + model + "' is not served here; this worker has "
-                    + modelLabel());
+        ModelManifest manifest = model.manifest();
+        String label = ServedModels.label(model);
+        if (!task.wireName().equals(manifest.input().kind())) {
+            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "the lane of " + label + " serves " + manifest.input().kind()
+                    + " inputs; no model here for task " + task.wireName());
+        }
+        String asked = params.model();
+        if (asked != null && !asked.isBlank() && !asked.equals(manifest.version()) && !asked.equals(manifest.name())
+                && !asked.equals(label)) {
+            // The lane is the model's; a version other than the one loaded (say, during a roll-out) is refused.
+            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "model '" + asked + "' is not served on this lane; its"
+                    + " workers have " + label);
         }
         return task;
     }
 
-    private TranslationRequest engineRequest(TranslationParams params, ConditionImage condition) {
+    private static TranslationRequest engineRequest(TranslationParams params, ConditionImage condition,
+                                                    PitiModel model) {
         ModelManifest manifest = model.manifest();
         // Absent numbers arrive as 0: they mean the default.
         int samples = params.numSamples() == 0 ? 1 : params.numSamples();

@@ -4,6 +4,7 @@ import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.events.UnreadableEventException;
+import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.runtime.job.JobAbandonedException;
 import io.pitiserve.worker.runtime.job.JobOutcome;
 import io.pitiserve.worker.runtime.job.JobRunner;
@@ -28,6 +29,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,10 +45,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * The requests topic loop, on its own thread: polls continuously, hands jobs to an executor of
- * {@code concurrency} threads, pauses every partition while the executor is full (so polling, and
- * with it group membership, never stops), and commits per partition only the contiguous prefix of
- * finished offsets.
+ * The request lanes' loop, on its own thread: polls the lanes of every model the worker serves
+ * continuously, hands jobs to an executor of {@code concurrency} threads, and commits per partition
+ * only the contiguous prefix of finished offsets.
+ *
+ * <p>Each lane has its own backlog of polled records, and a free slot takes the next record of the
+ * lanes in turn, so a burst on one model's lane cannot hold back another's jobs by more than one job
+ * per lane. A lane with a backlog is paused, and every lane while the executor is full, so polling,
+ * and with it group membership, never stops.
  *
  * <p>Unreadable records (and events that do not belong here) are copied to the dead-letter topic
  * with the reason in a header; their offsets then count as finished. On revocation and on shutdown
@@ -68,7 +74,8 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
     }
 
     private final Supplier<Consumer<byte[], byte[]>> consumers;
-    private final String topic;
+    private final Map<String, PitiModel> models;
+    private final List<String> lanes;
     private final EventCodec codec;
     private final JobRunner runner;
     private final KafkaEventPublisher publisher;
@@ -79,7 +86,9 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
 
     private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
-    private final Deque<ConsumerRecord<byte[], byte[]>> backlog = new ArrayDeque<>();
+    /** Polled records not yet started, per lane, in the order the lanes are taken in turn. */
+    private final Map<String, Deque<ConsumerRecord<byte[], byte[]>>> backlogs = new LinkedHashMap<>();
+    private int nextLane;
     private final AtomicInteger busy = new AtomicInteger();
     private final AtomicInteger threadIds = new AtomicInteger();
     private final ExecutorService jobs;
@@ -87,11 +96,15 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
     private volatile boolean running;
     private Thread thread;
 
-    public KafkaRequestConsumer(Supplier<Consumer<byte[], byte[]>> consumers, String topic, EventCodec codec,
+    /** @param lanes the topics to consume, each with the model that runs its jobs */
+    public KafkaRequestConsumer(Supplier<Consumer<byte[], byte[]>> consumers, Map<String, PitiModel> lanes,
+                                EventCodec codec,
                                 JobRunner runner, KafkaEventPublisher publisher, Retrier retrier, int concurrency,
                                 Duration pollTimeout, Duration drainTimeout) {
         this.consumers = consumers;
-        this.topic = topic;
+        this.models = Map.copyOf(lanes);
+        this.lanes = List.copyOf(lanes.keySet());
+        this.lanes.forEach(lane -> backlogs.put(lane, new ArrayDeque<>()));
         this.codec = codec;
         this.runner = runner;
         this.publisher = publisher;
@@ -147,20 +160,20 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
 
     private void loop() {
         try (Consumer<byte[], byte[]> consumer = consumers.get()) {
-            consumer.subscribe(List.of(topic), new Rebalance(consumer));
+            consumer.subscribe(lanes, new Rebalance(consumer));
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                     offsets.computeIfAbsent(partition, p -> new PartitionOffsets()).received(record.offset());
-                    backlog.add(record);
+                    backlogs.get(record.topic()).add(record);
                 }
                 dispatch();
                 commit(consumer, offsets.keySet(), false);
                 pauseWhileFull(consumer);
             }
             log.info("worker stopping: waiting up to {} for {} job(s) in flight", drainTimeout, busy.get());
-            backlog.clear();
+            backlogs.values().forEach(Deque::clear);
             drain(new HashSet<>(inFlight.keySet()));
             commit(consumer, offsets.keySet(), true);
         } catch (KafkaException e) {
@@ -174,9 +187,24 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
         }
     }
 
+    /** The next polled record of the lanes in turn, or null when no lane has one. */
+    private ConsumerRecord<byte[], byte[]> nextRecord() {
+        for (int i = 0; i < lanes.size(); i++) {
+            String lane = lanes.get(nextLane);
+            nextLane = (nextLane + 1) % lanes.size();
+            ConsumerRecord<byte[], byte[]> record = backlogs.get(lane).poll();
+            if (record != null) {
+                return record;
+            }
+        }
+        return null;
+    }
+
     private void dispatch() {
-        while (!backlog.isEmpty() && busy.get() < concurrency) {
-            ConsumerRecord<byte[], byte[]> record = backlog.poll();
+        ConsumerRecord<byte[], byte[]> next;
+        while (busy.get() < concurrency && (next = nextRecord()) != null) {
+            ConsumerRecord<byte[], byte[]> record = next;
+            String lane = record.topic();
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
             PartitionOffsets tracker = offsets.get(partition);
             if (tracker == null) {
@@ -194,7 +222,8 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
                 continue;
             }
             if (!(event instanceof TranslationRequested request)) {
-                deadLetter(record, partition, tracker, "a " + event.type() + " event does not belong on " + topic);
+                deadLetter(record, partition, tracker, "a " + event.type() + " event does not belong on "
+                        + record.topic());
                 continue;
             }
             String traceparent = EventCodec.traceparent(headers);
@@ -204,7 +233,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
             jobs.execute(() -> {
                 JobOutcome outcome = null;
                 try {
-                    outcome = runner.run(request, traceparent, receivedNanos, job.abandoned()::get);
+                    outcome = runner.run(request, models.get(lane), traceparent, receivedNanos, job.abandoned()::get);
                 } catch (RuntimeException e) {
                     // The runner turns every failure into an event; reaching here is a bug. Commit anyway so
                     // that one broken job does not hold back its whole partition.
@@ -313,12 +342,31 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
         }
     }
 
+    /** Pauses every lane while the executor is full, else the lanes that have a backlog; resumes the others. */
     private void pauseWhileFull(Consumer<byte[], byte[]> consumer) {
-        if (!backlog.isEmpty() || busy.get() >= concurrency) {
-            consumer.pause(consumer.assignment());
-        } else if (!consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
+        boolean full = busy.get() >= concurrency;
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        Set<TopicPartition> paused = consumer.paused();
+        for (TopicPartition partition : consumer.assignment()) {
+            boolean hold = full || !backlogs.get(partition.topic()).isEmpty();
+            if (hold && !paused.contains(partition)) {
+                pause.add(partition);
+            } else if (!hold && paused.contains(partition)) {
+                resume.add(partition);
+            }
         }
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+    }
+
+    private void forgetBacklog(Collection<TopicPartition> partitions) {
+        backlogs.values().forEach(backlog -> backlog.removeIf(
+                record -> partitions.contains(new TopicPartition(record.topic(), record.partition()))));
     }
 
     private static Map<String, byte[]> headers(ConsumerRecord<byte[], byte[]> record) {
@@ -351,7 +399,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
                 return;
             }
             log.info("revoked {}: draining in-flight jobs", partitions);
-            backlog.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            forgetBacklog(partitions);
             drain(partitions);
             commit(consumer, partitions, true);
             forget(partitions);
@@ -360,7 +408,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             log.warn("lost {}: abandoning their in-flight jobs uncommitted", partitions);
-            backlog.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            forgetBacklog(partitions);
             for (TopicPartition partition : partitions) {
                 inFlight.getOrDefault(partition, Set.of()).forEach(InFlight::abandon);
             }

@@ -1,0 +1,135 @@
+package io.pitiserve.worker.runtime;
+
+import io.pitiserve.common.catalogue.CatalogueCodec;
+import io.pitiserve.common.catalogue.ModelAnnouncement;
+import io.pitiserve.worker.engine.ModelManifest;
+import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.models.ServedModels;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Announces every model this worker serves on the catalogue topic once it takes jobs, renews the
+ * announcements every heartbeat under a lease of {@value #LEASE_HEARTBEATS} heartbeats, and
+ * withdraws them with tombstones when it stops taking jobs. A worker that dies without stopping
+ * drops out of the catalogue when its lease ends.
+ */
+public final class ModelAnnouncer implements SmartLifecycle {
+
+    /** Starts after the requests consumer (the worker takes jobs before it says so) and stops before it. */
+    public static final int PHASE = Integer.MAX_VALUE - 500;
+    /** Heartbeats an announcement holds for: one lost heartbeat does not drop a worker. */
+    static final int LEASE_HEARTBEATS = 3;
+
+    private static final Logger log = LoggerFactory.getLogger(ModelAnnouncer.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final String topic;
+    private final ServedModels models;
+    private final String workerId;
+    private final String device;
+    private final Duration heartbeat;
+    private final Clock clock;
+    private ScheduledExecutorService timer;
+    private volatile boolean running;
+
+    public ModelAnnouncer(Producer<byte[], byte[]> producer, String topic, ServedModels models, String workerId,
+                          String device, Duration heartbeat, Clock clock) {
+        this.producer = producer;
+        this.topic = topic;
+        this.models = models;
+        this.workerId = workerId;
+        this.device = device;
+        this.heartbeat = heartbeat;
+        this.clock = clock;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        timer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "pitiserve-model-announcer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.scheduleWithFixedDelay(this::announce, 0, heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("announcing {} on {} every {}", models.labels(), topic, heartbeat);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (timer != null) {
+            timer.shutdownNow();
+            try {
+                timer.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (PitiModel model : models.models()) {
+            send(ModelAnnouncement.key(model.manifest().name(), workerId), null);
+        }
+        producer.flush();
+        log.info("withdrew {} from the catalogue", models.labels());
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** One heartbeat: every model's announcement, renewed. */
+    void announce() {
+        Instant now = clock.instant();
+        for (PitiModel model : models.models()) {
+            ModelAnnouncement announcement = announcement(model, now);
+            send(announcement.key(), CatalogueCodec.toJson(announcement));
+        }
+    }
+
+    ModelAnnouncement announcement(PitiModel model, Instant now) {
+        ModelManifest manifest = model.manifest();
+        ModelManifest.StageSpec base = manifest.stages().base();
+        ModelManifest.StageSpec upsampler = manifest.stages().upsampler();
+        return new ModelAnnouncement(workerId, manifest.name(), manifest.version(), manifest.input().kind(),
+                manifest.input().size(), new ModelAnnouncement.Resolution(base.resolution(), upsampler.resolution()),
+                new ModelAnnouncement.Defaults(defaultSampler(manifest), base.respacing(), upsampler.respacing(),
+                        manifest.guidance().mode(), manifest.guidance().scale()),
+                model.precision().label(), device, now, now.plus(heartbeat.multipliedBy(LEASE_HEARTBEATS)),
+                models.typicalJobMs(manifest.name()));
+    }
+
+    private static String defaultSampler(ModelManifest manifest) {
+        return "ddpm";
+    }
+
+    private void send(String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), (metadata, e) -> {
+                if (e != null) {
+                    log.warn("catalogue record {} not written: {}", key, e.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            // The next heartbeat tries again; a lapsed lease only hides this worker for a while.
+            log.warn("catalogue record {} not handed to the producer: {}", key, e.getMessage());
+        }
+    }
+}
