@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -68,6 +69,8 @@ public final class ChaosBenchmark {
     public static final int SIGTERM_EXIT = 143;
     private static final Duration EXIT_WAIT = Duration.ofMinutes(3);
     private static final Duration BUSY_WAIT = Duration.ofMinutes(5);
+    private static final int MOMENT_ATTEMPTS = 5;
+    private static final Duration PROBE_WAIT = Duration.ofMinutes(2);
 
     /**
      * @param workerJar       the worker's executable jar
@@ -339,6 +342,7 @@ public final class ChaosBenchmark {
         private final Map<String, String> workerOverrides;
         private final List<String> accepted = Collections.synchronizedList(new ArrayList<>());
         private final AtomicInteger refused = new AtomicInteger();
+        private final AtomicLong seeds = new AtomicLong();
         private final AtomicBoolean feeding = new AtomicBoolean(true);
         private final AtomicReference<RuntimeException> feedFailure = new AtomicReference<>();
         private final List<WorkerProcess> running = new ArrayList<>();
@@ -454,9 +458,16 @@ public final class ChaosBenchmark {
          */
         private Round stopWorker(int number, boolean term) {
             WorkerProcess worker = running.get((number - 1) % running.size());
-            boolean busy = awaitQuietly(worker.name() + " starts a job", BUSY_WAIT,
-                    () -> !recorder.inFlightOn(worker.name()).isEmpty() || !worker.alive());
-            pause(randomDelay());
+            boolean busy = false;
+            // The random moment falls inside a job: if that job ended first, wait for the next one.
+            for (int attempt = 0; attempt < MOMENT_ATTEMPTS && !busy; attempt++) {
+                if (!awaitQuietly(worker.name() + " runs a job", BUSY_WAIT,
+                        () -> !recorder.inFlightOn(worker.name()).isEmpty() || !worker.alive())) {
+                    break;
+                }
+                pause(randomDelay());
+                busy = !recorder.inFlightOn(worker.name()).isEmpty();
+            }
             if (!worker.alive()) {
                 throw new IllegalStateException("worker " + worker.name() + " exited by itself with "
                         + worker.exitCode() + "; see " + worker.log());
@@ -475,7 +486,7 @@ public final class ChaosBenchmark {
             running.set(running.indexOf(worker), startWorker());
             return new Round(number, term ? "worker SIGTERM" : "worker SIGKILL", worker.name(), onWorker, exit,
                     exitMillis, crashed(worker), String.format("%s; exit %d after %.1f s",
-                    busy ? "running a job" : "no job started within " + BUSY_WAIT.toMinutes() + " min", exit,
+                    busy ? "running a job" : "idle (no job at " + MOMENT_ATTEMPTS + " random moments)", exit,
                     exitMillis / 1000.0));
         }
 
@@ -485,11 +496,13 @@ public final class ChaosBenchmark {
             int inFlight = inFlight();
             long begin = System.nanoTime();
             cluster.killBroker();
+            Probe probe = new Probe();
             pause(options.brokerDown());
             cluster.startKafka();
             long backMillis = (System.nanoTime() - begin) / 1_000_000;
             return new Round(number, "broker SIGKILL", "kafka", inFlight, 137, backMillis, false,
-                    String.format("answering again %.1f s after the kill", backMillis / 1000.0));
+                    String.format("answering again %.1f s after the kill; a submission while down: %s",
+                            backMillis / 1000.0, probe.answer()));
         }
 
         /** SIGSTOP to the S3 server for the outage, then SIGCONT. */
@@ -498,11 +511,13 @@ public final class ChaosBenchmark {
             int inFlight = inFlight();
             long finishedBefore = recorder.finishedCount();
             cluster.stopS3();
+            Probe probe = new Probe();
             pause(options.s3Outage());
+            long ended = recorder.finishedCount() - finishedBefore;
             cluster.continueS3();
             return new Round(number, "S3 SIGSTOP", "s3", inFlight, -1, options.s3Outage().toMillis(), false,
-                    String.format("stopped %d s, %d job(s) ended meanwhile", options.s3Outage().toSeconds(),
-                            recorder.finishedCount() - finishedBefore));
+                    String.format("stopped %d s, %d job(s) ended meanwhile; a submission while stopped: %s",
+                            options.s3Outage().toSeconds(), ended, probe.answer()));
         }
 
         /** The receiver refuses connections or answers 500 to half the requests for {@code duration}. */
@@ -522,6 +537,53 @@ public final class ChaosBenchmark {
                     duration.toMillis(), false, mode == Mode.REFUSE
                     ? String.format("not listening %d s", duration.toSeconds())
                     : String.format("%d requests, %d answered 500", during.size(), failed));
+        }
+
+        /**
+         * One submission made just after a fault began, apart from the feeder (whose queue is
+         * usually full then); a 202 joins the accepted jobs like any other.
+         */
+        private final class Probe {
+            private final long begin = System.nanoTime();
+            private final AtomicReference<String> answer = new AtomicReference<>();
+            private final Thread thread;
+
+            Probe() {
+                thread = new Thread(() -> {
+                    try {
+                        accepted.add(submit(new TranslationClient(cluster.apiUrl(), credentials.apiKey())));
+                        answer.set(String.format("202 after %.1f s", seconds()));
+                    } catch (RuntimeException e) {
+                        refused.incrementAndGet();
+                        answer.set(String.format("refused after %.1f s (%s)", seconds(), e.getMessage()));
+                    }
+                }, "chaos-probe");
+                thread.start();
+            }
+
+            private double seconds() {
+                return (System.nanoTime() - begin) / 1e9;
+            }
+
+            /** Waits for the answer (the fault is over by now). */
+            String answer() {
+                try {
+                    thread.join(PROBE_WAIT.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return answer.get() == null ? "no answer within " + PROBE_WAIT.toSeconds() + " s" : answer.get();
+            }
+        }
+
+        /** Submits one job with the receiver as its webhook; its id. */
+        private String submit(TranslationClient client) {
+            ObjectNode params = Benchmark.JSON.createObjectNode().put("task", "mask")
+                    .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps())
+                    .put("seed", seeds.getAndIncrement());
+            params.putObject("webhook").put("url", receiver.url().toString());
+            return client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params).path("id")
+                    .asString();
         }
 
         private Duration randomDelay() {
@@ -553,21 +615,15 @@ public final class ChaosBenchmark {
         }
 
         private void feed() {
-            byte[] mask = BundledModels.example("mask.png");
             TranslationClient client = new TranslationClient(cluster.apiUrl(), credentials.apiKey());
-            long seed = 0;
             try {
                 while (feeding.get()) {
                     if (inFlight() >= options.queueDepth()) {
                         TimeUnit.MILLISECONDS.sleep(20);
                         continue;
                     }
-                    ObjectNode params = Benchmark.JSON.createObjectNode().put("task", "mask")
-                            .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps())
-                            .put("seed", seed++);
-                    params.putObject("webhook").put("url", receiver.url().toString());
                     try {
-                        accepted.add(client.submit(mask, "mask.png", "image/png", params).path("id").asString());
+                        accepted.add(submit(client));
                     } catch (RuntimeException e) {
                         // A fault is on: the gateway refused or did not answer; try again shortly.
                         refused.incrementAndGet();

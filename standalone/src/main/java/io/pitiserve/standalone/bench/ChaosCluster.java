@@ -245,16 +245,25 @@ final class ChaosCluster implements AutoCloseable {
                 if (answer.statusCode() == 200) {
                     return true;
                 }
-                TimeUnit.MILLISECONDS.sleep(500);
-                return false;
+                return pauseThenFalse();
             } catch (IOException e) {
                 // not listening yet
-                return false;
+                return pauseThenFalse();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);
             }
         });
+    }
+
+    private static boolean pauseThenFalse() {
+        try {
+            TimeUnit.MILLISECONDS.sleep(500);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private static void signal(WorkerProcess process, String signal) {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -36,6 +37,7 @@ public final class ChaosWebhookReceiver implements AutoCloseable {
     private final List<Received> received = new ArrayList<>();
     private final int port;
     private HttpServer server;
+    private ExecutorService executor;
     private Mode mode = Mode.ACCEPT;
 
     ChaosWebhookReceiver(long seed) {
@@ -55,8 +57,7 @@ public final class ChaosWebhookReceiver implements AutoCloseable {
     /** Switches behaviour; REFUSE closes the listening socket, leaving it binds the same port again. */
     synchronized void mode(Mode next) {
         if (next == Mode.REFUSE && server != null) {
-            server.stop(0);
-            server = null;
+            stopListening();
         } else if (next != Mode.REFUSE && server == null) {
             server = listen(port);
         }
@@ -71,11 +72,12 @@ public final class ChaosWebhookReceiver implements AutoCloseable {
         try {
             HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", onPort), 64);
             http.createContext("/hooks/chaos", this::handle);
-            http.setExecutor(Executors.newFixedThreadPool(4, runnable -> {
+            executor = Executors.newFixedThreadPool(4, runnable -> {
                 Thread thread = new Thread(runnable, "chaos-webhook-receiver");
                 thread.setDaemon(true);
                 return thread;
-            }));
+            });
+            http.setExecutor(executor);
             http.start();
             return http;
         } catch (IOException e) {
@@ -106,11 +108,16 @@ public final class ChaosWebhookReceiver implements AutoCloseable {
         exchange.close();
     }
 
+    private void stopListening() {
+        server.stop(0);
+        executor.shutdown();
+        server = null;
+    }
+
     @Override
     public synchronized void close() {
         if (server != null) {
-            server.stop(0);
-            server = null;
+            stopListening();
         }
     }
 }

@@ -44,7 +44,7 @@ class ChaosIT {
         deleteRecursively(DATA_DIR);
         ChaosBenchmark bench = new ChaosBenchmark(new ChaosBenchmark.Options(WORKER_JAR, GATEWAY_JAR, MICRO_MODEL,
                 2, 0, 1, 1, Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(5),
-                Duration.ofSeconds(10), "1s,2s,4s,8s", Duration.ofSeconds(4), 3, "30", "4", Duration.ofSeconds(20),
+                Duration.ofSeconds(10), "1s,2s,4s,8s", Duration.ofSeconds(2), 3, "30", "4", Duration.ofSeconds(20),
                 15L));
         result = bench.play(DATA_DIR, Map.of(), System.err);
         bench.printReport(result, System.out);
@@ -56,6 +56,7 @@ class ChaosIT {
                 .containsExactly("worker SIGKILL", "broker SIGKILL", "S3 SIGSTOP", "webhook refuse", "webhook 500s");
         Round kill = result.rounds().get(0);
         assertThat(kill.note()).startsWith("running a job");
+        assertThat(kill.jobsInFlight()).as("jobs on the worker at the SIGKILL").isPositive();
         assertThat(kill.crashed()).isFalse();
     }
 
