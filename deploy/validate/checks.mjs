@@ -10,6 +10,7 @@ import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1";
 import { PrometheusRule, ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { podContainers, splitImage } from "./kustomize.mjs";
+import { MODEL_LABEL, deploymentName, laneTopic } from "./lanes.mjs";
 
 const MODELS = {
   "v1/ConfigMap": ConfigMap,
@@ -79,9 +80,11 @@ export function seconds(duration) {
 /**
  * How the rendered objects fit together, and the worker rules of docs/SCALING.md.
  *
- * @param options.gpu whether the overlay runs workers on NVIDIA GPUs
+ * @param options.gpu     whether the overlay runs workers on NVIDIA GPUs
+ * @param options.models  the model list (deploy/k8s/models.yaml): one lane each
+ * @param options.overlay the overlay's name, which picks each model's source
  */
-export function checkManifests(docs, { gpu = false } = {}) {
+export function checkManifests(docs, { gpu = false, models = [], overlay = undefined } = {}) {
   const problems = [];
   const deployments = of(docs, "Deployment");
   const configMaps = of(docs, "ConfigMap");
@@ -168,85 +171,7 @@ export function checkManifests(docs, { gpu = false } = {}) {
     targeted.set(name, id(scaler));
   }
 
-  const worker = deployments.find((d) => d.metadata.name === "pitiserve-worker");
-  const scaled = of(docs, "ScaledObject").find((s) => s.spec?.scaleTargetRef?.name === "pitiserve-worker");
-  if (!worker || !scaled) {
-    problems.push("the worker Deployment and its ScaledObject must both be rendered");
-    return problems;
-  }
-  const container = worker.spec.template.spec.containers.find((c) => c.name === "worker");
-  const env = envOf(container, configMaps);
-  const partitions = Number(env.PITISERVE_KAFKA_REQUEST_PARTITIONS ?? 48);
-  const concurrency = Number(env.PITISERVE_WORKER_CONCURRENCY ?? 1);
-  const drain = seconds(env.PITISERVE_WORKER_DRAIN_TIMEOUT ?? "30s");
-  const grace = worker.spec.template.spec.terminationGracePeriodSeconds ?? 30;
-  const trigger = (scaled.spec.triggers ?? []).find((t) => t.type === "kafka");
-  const meta = trigger?.metadata ?? {};
-
-  if (scaled.spec.maxReplicaCount > partitions) {
-    problems.push(`ScaledObject: maxReplicaCount ${scaled.spec.maxReplicaCount} exceeds the ${partitions} request partitions`);
-  }
-  if (scaled.spec.minReplicaCount !== 0) {
-    problems.push(`ScaledObject: minReplicaCount should be 0 (scale to zero), is ${scaled.spec.minReplicaCount}`);
-  }
-  if (!trigger) {
-    problems.push("ScaledObject: no kafka trigger");
-  } else {
-    const prefix = env.PITISERVE_KAFKA_TOPIC_PREFIX ?? "pitiserve.";
-    if (meta.topic !== `${prefix}requests`) {
-      problems.push(`ScaledObject: trigger topic ${meta.topic} is not the requests topic ${prefix}requests`);
-    }
-    if (meta.consumerGroup !== (env.PITISERVE_WORKER_GROUP_ID ?? "pitiserve-worker")) {
-      problems.push(`ScaledObject: consumerGroup ${meta.consumerGroup} is not the workers' group`);
-    }
-    if (meta.bootstrapServers !== env.SPRING_KAFKA_BOOTSTRAP_SERVERS) {
-      problems.push(`ScaledObject: bootstrapServers ${meta.bootstrapServers} differ from the workers' ${env.SPRING_KAFKA_BOOTSTRAP_SERVERS}`);
-    }
-    if (Number(meta.lagThreshold) !== 2 * concurrency) {
-      problems.push(`ScaledObject: lagThreshold ${meta.lagThreshold} should be 2 x PITISERVE_WORKER_CONCURRENCY (${2 * concurrency})`);
-    }
-    if (String(meta.activationLagThreshold) !== "0") {
-      problems.push("ScaledObject: activationLagThreshold must be 0, or a lone job never wakes a fleet at zero");
-    }
-    if (String(meta.allowIdleConsumers) !== "false") {
-      problems.push("ScaledObject: allowIdleConsumers must be false (no more consumers than partitions)");
-    }
-  }
-  const scaleDown = scaled.spec.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown;
-  if (!scaleDown || (scaleDown.stabilizationWindowSeconds ?? 0) < 300) {
-    problems.push("ScaledObject: scale-down needs a stabilization window of at least 300 s");
-  }
-  if (!(drain > 0) || grace < drain + 15) {
-    problems.push(`worker: terminationGracePeriodSeconds ${grace} must exceed PITISERVE_WORKER_DRAIN_TIMEOUT (${env.PITISERVE_WORKER_DRAIN_TIMEOUT}) by at least 15 s`);
-  }
-  if (drain >= MAX_POLL_INTERVAL_SECONDS) {
-    problems.push(`worker: PITISERVE_WORKER_DRAIN_TIMEOUT ${drain} s must stay below max.poll.interval.ms (${MAX_POLL_INTERVAL_SECONDS} s)`);
-  }
-  if (!container.lifecycle?.preStop) {
-    problems.push("worker: no preStop hook to stop intake");
-  }
-  const limits = container.resources?.limits ?? {};
-  const device = env.PITISERVE_WORKER_DEVICE ?? "cpu";
-  const pod = worker.spec.template.spec;
-  if (gpu) {
-    if (String(limits["nvidia.com/gpu"] ?? "") !== "1") {
-      problems.push("worker (gpu): needs limits nvidia.com/gpu: 1");
-    }
-    if (!device.startsWith("gpu")) {
-      problems.push(`worker (gpu): PITISERVE_WORKER_DEVICE is ${device}`);
-    }
-    if (!(pod.tolerations ?? []).some((t) => t.key === "nvidia.com/gpu")) {
-      problems.push("worker (gpu): no toleration for the nvidia.com/gpu taint");
-    }
-    if (!pod.nodeSelector || Object.keys(pod.nodeSelector).length === 0) {
-      problems.push("worker (gpu): no nodeSelector for GPU nodes");
-    }
-    if (!splitImage(container.image).tag?.includes("cu128")) {
-      problems.push(`worker (gpu): image ${container.image} is not the CUDA 12.8 build`);
-    }
-  } else if (limits["nvidia.com/gpu"] !== undefined || device !== "cpu") {
-    problems.push("worker (cpu): asks for a GPU");
-  }
+  problems.push(...checkLanes(docs, { gpu, models, overlay }));
   for (const map of configMaps.filter((c) => c.metadata?.labels?.grafana_dashboard)) {
     for (const [file, text] of Object.entries(map.data ?? {})) {
       try {
@@ -267,6 +192,185 @@ export function checkManifests(docs, { gpu = false } = {}) {
         }
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * The request lanes: per listed model exactly one worker Deployment (serving that model's source),
+ * one PodDisruptionBudget and one ScaledObject on the model's own topic; no worker outside a lane;
+ * the gateway declares every model; and each lane keeps the worker and KEDA rules of docs/SCALING.md.
+ */
+export function checkLanes(docs, { gpu = false, models = [], overlay = undefined } = {}) {
+  const problems = [];
+  const configMaps = of(docs, "ConfigMap");
+  const workers = of(docs, "Deployment").filter((d) => d.metadata?.labels?.["app.kubernetes.io/component"] === "worker");
+  const scaledObjects = of(docs, "ScaledObject");
+  const budgets = of(docs, "PodDisruptionBudget");
+  const listed = new Set(models.map((m) => m.name));
+  if (models.length === 0) {
+    problems.push("no models given: the lanes cannot be checked");
+  }
+  for (const d of workers) {
+    const model = d.metadata.labels?.[MODEL_LABEL];
+    if (!listed.has(model)) {
+      problems.push(`${id(d)}: a worker outside the lanes of models.yaml (${MODEL_LABEL}: ${model})`);
+    }
+  }
+  const topics = new Map();
+  for (const scaled of scaledObjects) {
+    const topic = (scaled.spec?.triggers ?? []).find((t) => t.type === "kafka")?.metadata?.topic;
+    if (topics.has(topic)) {
+      problems.push(`${id(scaled)}: topic ${topic} is scaled by ${topics.get(topic)} too`);
+    }
+    topics.set(topic, id(scaled));
+  }
+
+  for (const m of models) {
+    const name = deploymentName(m.name);
+    const lane = workers.filter((d) => d.metadata.labels?.[MODEL_LABEL] === m.name);
+    if (lane.length !== 1 || lane[0].metadata.name !== name) {
+      problems.push(`lane ${m.name}: needs exactly one worker Deployment ${name}, found ${lane.map(id).join(", ") || "none"}`);
+      continue;
+    }
+    const worker = lane[0];
+    const scalers = scaledObjects.filter((s) => s.spec?.scaleTargetRef?.name === name);
+    if (scalers.length !== 1) {
+      problems.push(`lane ${m.name}: needs exactly one ScaledObject with scaleTargetRef ${name}, found ${scalers.length}`);
+      continue;
+    }
+    const scaled = scalers[0];
+    if (scaled.spec.scaleTargetRef.kind !== "Deployment") {
+      problems.push(`${id(scaled)}: scaleTargetRef kind ${scaled.spec.scaleTargetRef.kind} is not Deployment`);
+    }
+    const podLabels = worker.spec?.template?.metadata?.labels ?? {};
+    if (!budgets.some((b) => matches(b.spec?.selector?.matchLabels, podLabels)
+        && b.spec.selector.matchLabels[MODEL_LABEL] === m.name)) {
+      problems.push(`lane ${m.name}: no PodDisruptionBudget selects its workers`);
+    }
+    const container = worker.spec.template.spec.containers.find((c) => c.name === "worker");
+    if (!container) {
+      problems.push(`${id(worker)}: no container named worker`);
+      continue;
+    }
+    const env = envOf(container, configMaps);
+    const source = m.overlays?.[overlay]?.source ?? m.source;
+    if (env.PITISERVE_WORKER_MODELS !== source) {
+      problems.push(`${id(worker)}: PITISERVE_WORKER_MODELS is '${env.PITISERVE_WORKER_MODELS}', the lane's model source is '${source}'`);
+    }
+    problems.push(...checkLane(m.name, worker, container, env, scaled, gpu));
+  }
+  problems.push(...checkDeclaredModels(docs, models));
+  return problems;
+}
+
+function checkLane(model, worker, container, env, scaled, gpu) {
+  const problems = [];
+  const where = `lane ${model}`;
+  const partitions = Number(env.PITISERVE_KAFKA_REQUEST_PARTITIONS ?? 48);
+  const concurrency = Number(env.PITISERVE_WORKER_CONCURRENCY ?? 1);
+  const drain = seconds(env.PITISERVE_WORKER_DRAIN_TIMEOUT ?? "30s");
+  const pod = worker.spec.template.spec;
+  const grace = pod.terminationGracePeriodSeconds ?? 30;
+  const trigger = (scaled.spec.triggers ?? []).find((t) => t.type === "kafka");
+  const meta = trigger?.metadata ?? {};
+
+  if (scaled.spec.maxReplicaCount > partitions) {
+    problems.push(`${where}: maxReplicaCount ${scaled.spec.maxReplicaCount} exceeds the ${partitions} request partitions`);
+  }
+  if (scaled.spec.minReplicaCount !== 0) {
+    problems.push(`${where}: minReplicaCount should be 0 (scale to zero), is ${scaled.spec.minReplicaCount}`);
+  }
+  if (!(scaled.spec.pollingInterval > 0) || !(scaled.spec.cooldownPeriod > 0)) {
+    problems.push(`${where}: pollingInterval and cooldownPeriod must be set (${scaled.spec.pollingInterval}, ${scaled.spec.cooldownPeriod})`);
+  }
+  if (!trigger) {
+    problems.push(`${where}: no kafka trigger`);
+  } else {
+    const topic = laneTopic(model, env.PITISERVE_KAFKA_TOPIC_PREFIX ?? "pitiserve.");
+    if (meta.topic !== topic) {
+      problems.push(`${where}: trigger topic ${meta.topic} is not the lane's requests topic ${topic}`);
+    }
+    if (meta.consumerGroup !== (env.PITISERVE_WORKER_GROUP_ID ?? "pitiserve-worker")) {
+      problems.push(`${where}: consumerGroup ${meta.consumerGroup} is not the workers' group`);
+    }
+    if (meta.bootstrapServers !== env.SPRING_KAFKA_BOOTSTRAP_SERVERS) {
+      problems.push(`${where}: bootstrapServers ${meta.bootstrapServers} differ from the workers' ${env.SPRING_KAFKA_BOOTSTRAP_SERVERS}`);
+    }
+    if (Number(meta.lagThreshold) !== 2 * concurrency) {
+      problems.push(`${where}: lagThreshold ${meta.lagThreshold} should be 2 x PITISERVE_WORKER_CONCURRENCY (${2 * concurrency})`);
+    }
+    if (String(meta.activationLagThreshold) !== "0") {
+      problems.push(`${where}: activationLagThreshold must be 0, or a lone job never wakes a lane at zero`);
+    }
+    if (String(meta.allowIdleConsumers) !== "false") {
+      problems.push(`${where}: allowIdleConsumers must be false (no more consumers than partitions)`);
+    }
+  }
+  const scaleDown = scaled.spec.advanced?.horizontalPodAutoscalerConfig?.behavior?.scaleDown;
+  if (!scaleDown || (scaleDown.stabilizationWindowSeconds ?? 0) < 300) {
+    problems.push(`${where}: scale-down needs a stabilization window of at least 300 s`);
+  }
+  if (!(drain > 0) || grace < drain + 15) {
+    problems.push(`${where}: terminationGracePeriodSeconds ${grace} must exceed PITISERVE_WORKER_DRAIN_TIMEOUT (${env.PITISERVE_WORKER_DRAIN_TIMEOUT}) by at least 15 s`);
+  }
+  if (drain >= MAX_POLL_INTERVAL_SECONDS) {
+    problems.push(`${where}: PITISERVE_WORKER_DRAIN_TIMEOUT ${drain} s must stay below max.poll.interval.ms (${MAX_POLL_INTERVAL_SECONDS} s)`);
+  }
+  if (!container.lifecycle?.preStop) {
+    problems.push(`${where}: no preStop hook to stop intake`);
+  }
+  const limits = container.resources?.limits ?? {};
+  const device = env.PITISERVE_WORKER_DEVICE ?? "cpu";
+  if (gpu) {
+    if (String(limits["nvidia.com/gpu"] ?? "") !== "1") {
+      problems.push(`${where} (gpu): needs limits nvidia.com/gpu: 1`);
+    }
+    if (!device.startsWith("gpu")) {
+      problems.push(`${where} (gpu): PITISERVE_WORKER_DEVICE is ${device}`);
+    }
+    if (!(pod.tolerations ?? []).some((t) => t.key === "nvidia.com/gpu")) {
+      problems.push(`${where} (gpu): no toleration for the nvidia.com/gpu taint`);
+    }
+    if (!pod.nodeSelector || Object.keys(pod.nodeSelector).length === 0) {
+      problems.push(`${where} (gpu): no nodeSelector for GPU nodes`);
+    }
+    if (!splitImage(container.image).tag?.includes("cu128")) {
+      problems.push(`${where} (gpu): image ${container.image} is not the CUDA 12.8 build`);
+    }
+  } else if (limits["nvidia.com/gpu"] !== undefined || device !== "cpu") {
+    problems.push(`${where} (cpu): asks for a GPU`);
+  }
+  return problems;
+}
+
+/** The gateway's pitiserve.gateway.models[i]: every listed model once, with its task and default. */
+function checkDeclaredModels(docs, models) {
+  const problems = [];
+  const gateway = of(docs, "Deployment").find((d) => d.metadata.name === "pitiserve-gateway");
+  const container = gateway?.spec?.template?.spec?.containers?.find((c) => c.name === "gateway");
+  if (!container) {
+    return ["the gateway Deployment is not rendered"];
+  }
+  const env = envOf(container, of(docs, "ConfigMap"));
+  const declared = [];
+  for (let i = 0; env[`PITISERVE_GATEWAY_MODELS_${i}_NAME`] !== undefined; i++) {
+    declared.push({
+      name: env[`PITISERVE_GATEWAY_MODELS_${i}_NAME`],
+      task: env[`PITISERVE_GATEWAY_MODELS_${i}_TASK`],
+      default: env[`PITISERVE_GATEWAY_MODELS_${i}_DEFAULT_MODEL`] === "true",
+    });
+  }
+  for (const m of models) {
+    const found = declared.filter((d) => d.name === m.name);
+    if (found.length !== 1) {
+      problems.push(`gateway: declares model ${m.name} ${found.length} times; a lane needs exactly one declaration`);
+    } else if (found[0].task !== m.task || found[0].default !== Boolean(m.default)) {
+      problems.push(`gateway: model ${m.name} is declared as task ${found[0].task} default ${found[0].default}, models.yaml says ${m.task} ${Boolean(m.default)}`);
+    }
+  }
+  for (const d of declared.filter((d) => !models.some((m) => m.name === d.name))) {
+    problems.push(`gateway: declares model ${d.name}, which has no lane`);
   }
   return problems;
 }
@@ -312,6 +416,7 @@ export function knownEnvironment(repoRoot) {
       walk(main);
     }
   }
+  const all = sources.join("\n");
   for (const text of sources) {
     for (const match of text.matchAll(/getenv\("([A-Z0-9_]+)"\)/g)) {
       names.add(match[1]);
@@ -319,16 +424,19 @@ export function knownEnvironment(repoRoot) {
     for (const match of text.matchAll(/@ConfigurationProperties\("([a-z0-9.-]+)"\)\s*public record (\w+)\s*\(/g)) {
       const prefix = match[1].toUpperCase().replaceAll(/[.-]/g, "_");
       for (const [component, type] of recordComponents(text, match.index + match[0].length)) {
-        addComponent(names, `${prefix}_${snake(component)}`, type, text);
+        addComponent(names, `${prefix}_${snake(component)}`, type, text, all);
       }
     }
   }
   return names;
 }
 
-function addComponent(names, name, type, text) {
+/** A component's names; a list of records is looked up in its own file first, then in every source. */
+function addComponent(names, name, type, text, all = text) {
   const element = /^List<(\w+)>$/.exec(type)?.[1];
-  const nested = element && new RegExp(`record ${element}\\s*\\(`).exec(text);
+  const pattern = element && new RegExp(`record ${element}\\s*\\(`);
+  const home = pattern && (pattern.test(text) ? text : all);
+  const nested = pattern && pattern.exec(home);
   if (!nested) {
     names.add(name);
     if (element) {
@@ -336,8 +444,8 @@ function addComponent(names, name, type, text) {
     }
     return;
   }
-  for (const [component, inner] of recordComponents(text, nested.index + nested[0].length)) {
-    addComponent(names, `${name}_0_${snake(component)}`, inner, text);
+  for (const [component, inner] of recordComponents(home, nested.index + nested[0].length)) {
+    addComponent(names, `${name}_0_${snake(component)}`, inner, home, all);
   }
 }
 
@@ -384,9 +492,10 @@ export const PLATFORM_ENVIRONMENT = [
   /^TORCH_CPP_LOG_LEVEL$/, /^MALLOC_ARENA_MAX$/,
 ];
 
-/** Variables set by the deploy files that nothing reads. */
+/** Variables set by the deploy files that nothing reads (list elements: any index reads as index 0). */
 export function unknownEnvironment(names, known) {
-  return [...names].filter((name) => !known.has(name) && !PLATFORM_ENVIRONMENT.some((p) => p.test(name))).sort();
+  const isKnown = (name) => known.has(name) || known.has(name.replaceAll(/_\d+(?=_|$)/g, "_0"));
+  return [...names].filter((name) => !isKnown(name) && !PLATFORM_ENVIRONMENT.some((p) => p.test(name))).sort();
 }
 
 /**

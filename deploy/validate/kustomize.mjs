@@ -1,7 +1,8 @@
 // Renders piti-serve's Kustomize overlays: with `kubectl kustomize` when kubectl is on the PATH,
 // otherwise with the small renderer below. The renderer knows only what deploy/k8s uses -
-// resources (files and directories), namespace, patches (strategic-merge files for built-in kinds,
-// inline JSON 6902 with a kind/name target), images (newName/newTag) and configMapGenerator
+// resources (files and directories), namespace, patches (files of strategic-merge patches - JSON
+// merge patches for custom resources - and inline JSON 6902 patches, each by name or by a target of
+// kind, name and equality labelSelector), images (newName/newTag) and configMapGenerator
 // (files, labels, disableNameSuffixHash) - and refuses anything else, so a kustomization that
 // outgrows it fails here instead of rendering wrongly. deploy.test.mjs checks that both agree
 // wherever kubectl exists.
@@ -106,28 +107,62 @@ function generateConfigMap(dir, generator, file) {
 }
 
 function applyPatch(dir, docs, patch, file) {
-  if (patch.path && !patch.target) {
-    const body = yaml.load(fs.readFileSync(path.join(dir, patch.path), "utf8"));
-    const doc = find(docs, body.kind, body.metadata.name, file);
-    if (!isBuiltIn(doc)) {
-      throw new Error(`${file}: strategic merge of ${doc.kind} is not built in; use a JSON 6902 patch`);
+  if (patch.path) {
+    // A file of one or more strategic-merge patches; with a target, each applies to every object the
+    // target selects (its own name ignored), else to the object it names.
+    const bodies = yaml.loadAll(fs.readFileSync(path.join(dir, patch.path), "utf8")).filter((b) => b != null);
+    if (patch.target && bodies.length !== 1) {
+      throw new Error(`${file}: a targeted patch file must hold exactly one patch (${patch.path})`);
     }
-    const merged = strategicMerge(doc, body);
-    return docs.map((d) => (d === doc ? merged : d));
+    for (const body of bodies) {
+      const targets = patch.target ? select(docs, patch.target, file) : [find(docs, body.kind, body.metadata.name, file)];
+      for (const doc of targets) {
+        const merged = mergePatch(doc, { ...body, metadata: { ...body.metadata, name: doc.metadata.name } });
+        docs = docs.map((d) => (d === doc ? merged : d));
+      }
+    }
+    return docs;
   }
   if (patch.target && patch.patch) {
-    const doc = find(docs, patch.target.kind, patch.target.name, file);
     const ops = yaml.load(patch.patch);
     if (!Array.isArray(ops)) {
-      throw new Error(`${file}: the inline patch for ${patch.target.kind}/${patch.target.name} is not a JSON 6902 list`);
+      throw new Error(`${file}: the inline patch for ${JSON.stringify(patch.target)} is not a JSON 6902 list`);
     }
-    const patched = structuredClone(doc);
-    for (const op of ops) {
-      applyOperation(patched, op, file);
+    for (const doc of select(docs, patch.target, file)) {
+      const patched = structuredClone(doc);
+      for (const op of ops) {
+        applyOperation(patched, op, file);
+      }
+      docs = docs.map((d) => (d === doc ? patched : d));
     }
-    return docs.map((d) => (d === doc ? patched : d));
+    return docs;
   }
   throw new Error(`${file}: a patch needs either a path or a target with an inline patch`);
+}
+
+const TARGET_FIELDS = new Set(["kind", "name", "labelSelector"]);
+
+/** The objects a patch target selects: kind, name and an equality labelSelector (a=b,c=d). */
+function select(docs, target, file) {
+  for (const key of Object.keys(target)) {
+    if (!TARGET_FIELDS.has(key)) {
+      throw new Error(`${file}: the built-in renderer does not support patch targets by '${key}'`);
+    }
+  }
+  const labels = Object.fromEntries((target.labelSelector ?? "").split(",").filter(Boolean).map((term) => {
+    const match = /^\s*([^=!\s]+)\s*==?\s*([^=\s]*)\s*$/.exec(term);
+    if (!match) {
+      throw new Error(`${file}: the built-in renderer knows only equality label selectors, not '${term}'`);
+    }
+    return [match[1], match[2]];
+  }));
+  const selected = docs.filter((d) => (!target.kind || d.kind === target.kind)
+    && (!target.name || d.metadata?.name === target.name)
+    && Object.entries(labels).every(([k, v]) => d.metadata?.labels?.[k] === v));
+  if (selected.length === 0) {
+    throw new Error(`${file}: nothing to patch: no object matches ${JSON.stringify(target)}`);
+  }
+  return selected;
 }
 
 function find(docs, kind, name, file) {
@@ -138,14 +173,19 @@ function find(docs, kind, name, file) {
   return doc;
 }
 
+/** Strategic merge for built-in kinds; JSON merge patch (RFC 7386: lists replaced) for the rest, as kustomize does. */
+function mergePatch(doc, body) {
+  return strategicMerge(doc, body, "", isBuiltIn(doc) ? MERGE_KEYS : {});
+}
+
 function isBuiltIn(doc) {
   const group = doc.apiVersion.includes("/") ? doc.apiVersion.split("/")[0] : "";
   return ["", "apps", "batch", "policy", "autoscaling", "networking.k8s.io"].includes(group);
 }
 
-function strategicMerge(target, patch, key = "") {
+function strategicMerge(target, patch, key = "", mergeKeys = MERGE_KEYS) {
   if (Array.isArray(patch)) {
-    const mergeKey = MERGE_KEYS[key];
+    const mergeKey = mergeKeys[key];
     if (!mergeKey || !Array.isArray(target)) {
       return structuredClone(patch);
     }
@@ -153,7 +193,7 @@ function strategicMerge(target, patch, key = "") {
     for (const item of patch) {
       const at = result.findIndex((existing) => existing[mergeKey] === item[mergeKey]);
       if (at >= 0) {
-        result[at] = strategicMerge(result[at], item);
+        result[at] = strategicMerge(result[at], item, "", mergeKeys);
       } else {
         result.push(structuredClone(item));
       }
@@ -167,7 +207,7 @@ function strategicMerge(target, patch, key = "") {
       if (value === null) {
         delete result[name];
       } else {
-        result[name] = strategicMerge(result[name], value, name);
+        result[name] = strategicMerge(result[name], value, name, mergeKeys);
       }
     }
     return result;

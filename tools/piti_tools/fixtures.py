@@ -29,7 +29,7 @@ from .config import ModelConfig, load_config
 from .export import export_model
 from .networks import StageNetwork, build_stage, randomize_
 from .preprocess import coco_classes, labels_to_rgb, mask_ref, sketch_ref
-from .reference import RespacedSchedule, TorchStageModel, quantise, sample_stage
+from .reference import RespacedSchedule, TorchStageModel, quantise, sample_stage, spacing_of
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_DIR = "worker/src/main/resources/pitiserve/models/tiny-mask"
@@ -172,7 +172,22 @@ CASES: tuple[ParityCase, ...] = (
                "two stages with quantised hand-off"),
     ParityCase("pipeline-ddim-eta05-normalized-b2", "micro-sketch", 2, "ddim", 0.5, "normalized", 1.3, "ddim8",
                "ddim3", ("base", "upsampler"), "two stages, DDIM eta 0.5, two samples"),
+    ParityCase("base-dpmpp2m-cfg-10", "micro-mask", 1, "dpmpp_2m", 0.0, "cfg", 1.3, "10", None, ("base",),
+               "DPM-Solver++(2M), steps uniform in t, guided"),
+    ParityCase("base-dpmpp2m-logsnr-normalized-4-b2", "micro-sketch", 2, "dpmpp_2m_logsnr", 0.0, "normalized", 1.4,
+               "4", None, ("base",), "DPM-Solver++(2M), log-SNR steps, normalized guidance, two samples"),
+    ParityCase("upsampler-dpmpp2m-karras-6", "micro-mask", 1, "dpmpp_2m_karras", 0.0, "cfg", 1.3, None, "6",
+               ("upsampler",), "DPM-Solver++(2M), Karras steps, upsampler alone from a given low_res"),
+    ParityCase("base-dpmpp2m-sde-normalized-8-b2", "micro-mask", 2, "dpmpp_2m_sde", 0.0, "normalized", 1.3, "8", None,
+               ("base",), "SDE-DPM-Solver++(2M): fresh noise at every step, two samples"),
+    ParityCase("pipeline-dpmpp2m-cfg-b2", "micro-mask", 2, "dpmpp_2m", 0.0, "cfg", 1.3, "8", "8",
+               ("base", "upsampler"), "DPM-Solver++(2M), both stages with quantised hand-off, two samples"),
 )
+
+
+def draws(case: ParityCase, sched: RespacedSchedule) -> int:
+    """Noise rows a case records: the start and one per step, or the start alone for DPM-Solver++."""
+    return 1 if case.sampler.startswith("dpmpp_2m") and case.sampler != "dpmpp_2m_sde" else sched.steps + 1
 
 
 def run_case(case: ParityCase, stages: dict[str, StageNetwork], cfg: ModelConfig) -> dict[str, np.ndarray]:
@@ -186,8 +201,8 @@ def run_case(case: ParityCase, stages: dict[str, StageNetwork], cfg: ModelConfig
     if "base" in case.stages:
         s = cfg.base
         assert case.base_respacing is not None
-        sched = RespacedSchedule.create(s.schedule, case.base_respacing)
-        noise = rng.standard_normal((sched.steps + 1, b, 3, s.resolution, s.resolution), dtype=np.float32)
+        sched = RespacedSchedule.create(s.schedule, case.base_respacing, spacing_of(case.sampler))
+        noise = rng.standard_normal((draws(case, sched), b, 3, s.resolution, s.resolution), dtype=np.float32)
         files["noise/base.npy"] = noise
         model = TorchStageModel(stages["base"], ref)
         x = sample_stage(model, sched, noise, s.noise_scale, case.sampler, case.eta, s.guided,
@@ -203,8 +218,8 @@ def run_case(case: ParityCase, stages: dict[str, StageNetwork], cfg: ModelConfig
             smooth = np.repeat(np.repeat(smooth, 4, axis=2), 4, axis=3)
             low_res = quantise(smooth + rng.normal(0, 0.1, smooth.shape).astype(np.float32))
             files["low_res.npy"] = low_res
-        sched = RespacedSchedule.create(s.schedule, case.sr_respacing)
-        noise = rng.standard_normal((sched.steps + 1, b, 3, s.resolution, s.resolution), dtype=np.float32)
+        sched = RespacedSchedule.create(s.schedule, case.sr_respacing, spacing_of(case.sampler))
+        noise = rng.standard_normal((draws(case, sched), b, 3, s.resolution, s.resolution), dtype=np.float32)
         files["noise/upsampler.npy"] = noise
         model = TorchStageModel(stages["upsampler"], ref, low_res)
         x = sample_stage(model, sched, noise, s.noise_scale, case.sampler, case.eta, s.guided,

@@ -3,9 +3,14 @@
     cd tools && /usr/bin/python3 -m piti_tools.quality --model ../worker/src/main/resources/pitiserve/models/demo-mask
 
 For N held-out scenes of the world (seeds from ``world.HELD_OUT_FROM``, never
-seen in training), the colour-coded mask is translated with the exported
-model files (TorchScript, the files the worker's engine loads) and the
-sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
+seen in training), the colour-coded mask is translated, then scored. With
+``--engine-jar ../worker/target/pitiserve-worker.jar`` (and ``--images DIR``)
+the product translates: one JVM per setting runs ``translate --input-dir``
+over the masks (mask i with seed ``--seed + i``), writing
+``DIR/engine-<setting>/<i>.png`` and its own wall and CPU seconds. Without it,
+the exported model files (TorchScript, the files the engine loads) run under
+the sampler of ``piti_tools.reference`` (parity-tested against the engine;
+its noise is numpy's, so its images differ from the engine's). Then:
 
 * mIoU: every output pixel is classified by ``PixelClassifier``, a Gaussian
   model of per-pixel colour and texture statistics fitted on real world
@@ -18,14 +23,22 @@ sampler of ``piti_tools.reference`` (parity-tested against the engine), then:
 * sec_per_image: wall time of translation per image (both stages, one
   process, ``--threads`` intra-op threads; shards add up their seconds),
   and cpu_sec_per_image, the process's CPU time per image, the figure to
-  compare when other work shares the machine.
+  compare when other work shares the machine;
+* evaluations: decoder calls per image (base + upsampler; a guided base call
+  runs two rows), and released_gflop, what they cost at PITI's released
+  sizes (``RELEASED_GFLOP`` per call, the base doubled when guided).
+
+Adding a task (e.g. sketches) means another scorer next to ``score`` and a
+source of held-out inputs next to ``scene``; translation, timing and the
+table do not depend on the task.
 
 Prints a table (per-class IoU and the summary of each setting) and, as its
 LAST line, one JSON object with at least ``miou``, ``fd`` and
 ``sec_per_image`` (of the first setting). ``--settings`` runs several
 settings over the same masks and noise, e.g.
-``ddpm:100:cfg:1.3,ddim:25:cfg:1.3:fast27`` (sampler:base steps:guidance:
-scale[:upsampler steps]; default: the model's own respacings and guidance).
+``ddpm:100:cfg:1.3,dpmpp_2m:12:cfg:1.3:8`` (sampler:base steps:guidance:
+scale[:upsampler steps]; default: the model's own sampler, respacings and
+guidance).
 ``--real`` scores the real images themselves (the classifier's ceiling).
 ``--shard I/K --images DIR`` splits the translation over K processes;
 ``--score --images DIR`` then scores their images. With ``--images``
@@ -59,7 +72,7 @@ from scipy import linalg, ndimage
 from .config import ScheduleConfig
 from .native import keep_freed_memory
 from .preprocess import mask_ref
-from .reference import F32, RespacedSchedule, quantise, sample_stage, to_uint8
+from .reference import F32, RespacedSchedule, quantise, sample_stage, space_timesteps, spacing_of, to_uint8
 from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
 
 CLASSIFIER_SEEDS_FROM = 500_000
@@ -243,13 +256,31 @@ class Setting:
         if len(parts) not in (4, 5):
             raise ValueError(f"setting {text!r}: sampler:base_steps:guidance:scale[:sr_steps]")
         sampler, steps, mode, scale = parts[:4]
-        if sampler not in ("ddpm", "ddim") or mode not in ("cfg", "normalized"):
-            raise ValueError(f"setting {text!r}: sampler ddpm|ddim, guidance cfg|normalized")
+        if sampler not in SAMPLERS or mode not in ("cfg", "normalized"):
+            raise ValueError(f"setting {text!r}: sampler {'|'.join(SAMPLERS)}, guidance cfg|normalized")
         respacing = f"ddim{steps}" if sampler == "ddim" and steps.isdigit() else steps
         return Setting(sampler, respacing, mode, float(scale), parts[4] if len(parts) == 5 else "fast27")
 
     def label(self) -> str:
         return f"{self.sampler} {self.base_steps} {self.mode} {self.scale:g} (sr {self.sr_steps})"
+
+    def evaluations(self, model_dir: Path) -> tuple[int, int, bool]:
+        """Decoder calls per image of each stage, and whether the base calls are guided (two rows)."""
+        meta = json.loads((model_dir / "model.json").read_text())
+        stages = meta["stages"]
+        base = len(space_timesteps(int(stages["base"]["schedule"]["steps"]), self.base_steps))
+        sr = len(space_timesteps(int(stages["upsampler"]["schedule"]["steps"]), self.sr_steps))
+        return base, sr, bool(stages["base"]["guided"]) and self.scale != 1.0
+
+
+SAMPLERS = ("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras", "dpmpp_2m_sde")
+# Forward cost of one decoder call per image at PITI's released sizes (64 px base, 256 px upsampler);
+# a guided base call runs two rows.
+RELEASED_GFLOP = {"base": 230.0, "upsampler": 1272.0}
+
+
+def released_gflop(base_calls: int, sr_calls: int, guided: bool) -> float:
+    return base_calls * RELEASED_GFLOP["base"] * (2 if guided else 1) + sr_calls * RELEASED_GFLOP["upsampler"]
 
 
 def schedule_of(stage: dict) -> ScheduleConfig:
@@ -263,8 +294,8 @@ def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], sett
     not depend on chunking or sharding."""
     meta = json.loads((model_dir / "model.json").read_text())
     base, sr = meta["stages"]["base"], meta["stages"]["upsampler"]
-    base_sched = RespacedSchedule.create(schedule_of(base), setting.base_steps)
-    sr_sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps)
+    base_sched = RespacedSchedule.create(schedule_of(base), setting.base_steps, spacing_of(setting.sampler))
+    sr_sched = RespacedSchedule.create(schedule_of(sr), setting.sr_steps, spacing_of(setting.sampler))
     out: list[np.ndarray] = []
     for start in range(0, len(masks), chunk):
         group = masks[start : start + chunk]
@@ -283,10 +314,38 @@ def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], sett
     return out
 
 
+def translate_with_engine(jar: Path, model_dir: Path, masks: dict[int, np.ndarray], setting: Setting, seed: int,
+                          folder: Path, threads: int) -> dict:
+    """Translates ``masks`` (index -> colour mask) with the Java engine, one JVM for all of them
+    (``translate --input-dir``); mask i gets the engine's seed ``seed + i``. Writes
+    ``folder/<i>.png`` and returns the engine's timing line (images, seconds, cpu_seconds)."""
+    import subprocess
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory(prefix="quality-masks-") as tmp:
+        for i, mask in masks.items():
+            Image.fromarray(mask, "RGB").save(Path(tmp) / f"{i}.png")
+        command = ["java", "-jar", str(jar), "translate", "--model", str(model_dir), "--input-dir", tmp,
+                   "--out", str(folder), "--seed", str(seed), "--sampler", setting.sampler,
+                   "--base-steps", setting.base_steps, "--sr-steps", setting.sr_steps,
+                   "--guidance", setting.mode, "--guidance-scale", repr(setting.scale),
+                   "--eta", repr(setting.eta), "--threads", str(threads), "--quiet"]
+        env = dict(os.environ)
+        env.setdefault("MALLOC_ARENA_MAX", "1")  # docs/ENGINE.md: one heap for the JVM's native memory
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"engine translate failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def default_setting(model_dir: Path) -> str:
     meta = json.loads((model_dir / "model.json").read_text())
     st = meta["stages"]
-    return f"ddpm:{st['base']['respacing']}:{meta['guidance']['mode']}:{meta['guidance']['scale']}:{st['upsampler']['respacing']}"
+    sampler = meta.get("sampler", "ddpm")
+    return (f"{sampler}:{st['base']['respacing']}:{meta['guidance']['mode']}:{meta['guidance']['scale']}:"
+            f"{st['upsampler']['respacing']}")
 
 
 def slug(label: str) -> str:
@@ -305,6 +364,17 @@ def _save(folder: Path, indices: list[int], images: list[np.ndarray]) -> None:
 
     for i, img in zip(indices, images):
         Image.fromarray(img).save(folder / f"{i}.png")
+
+
+def _recorded_timing(folder: Path) -> tuple[float, Optional[float]]:
+    """Wall and CPU seconds per image of the translation runs recorded in ``folder`` (all shards)."""
+    timing = [json.loads(f.read_text()) for f in sorted(folder.glob("seconds-*.json"))]
+    seconds = sum(t["seconds"] for t in timing) / max(1, sum(t["images"] for t in timing))
+    cpu_timed = [t for t in timing if "cpu_seconds" in t]
+    cpu = None
+    if cpu_timed:  # on a shared machine CPU seconds per image are the comparable figure
+        cpu = sum(t["cpu_seconds"] for t in cpu_timed) / max(1, sum(t["images"] for t in cpu_timed))
+    return seconds, cpu
 
 
 def _load(folder: Path, n: int) -> list[np.ndarray]:
@@ -332,14 +402,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shard", default="0/1", help="I/K: translate masks I, I+K, ... only (needs --images); "
                    "then score all shards' images with --score")
     p.add_argument("--score", action="store_true", help="score the images of --images instead of translating")
+    p.add_argument("--engine-jar", help="translate with the Java engine (pitiserve-worker.jar translate --input-dir) "
+                   "instead of the reference sampler; needs --images")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     keep_freed_memory()
     shard, shards = (int(v) for v in a.shard.split("/"))
     if not a.real and not a.model:
         p.error("give --model DIR, or --real")
-    if (shards > 1 or a.score) and not a.images:
-        p.error("--shard and --score need --images DIR")
+    if (shards > 1 or a.score or a.engine_jar) and not a.images:
+        p.error("--shard, --score and --engine-jar need --images DIR")
     settings_text = a.settings or ("" if a.real else default_setting(Path(a.model)))
     settings = [None] if a.real else [Setting.parse(s) for s in settings_text.split(",")]
     labels_file = Path(a.images) / "cache" / f"labels-{a.n}.npy" if a.images else None
@@ -352,18 +424,31 @@ def main(argv: list[str] | None = None) -> int:
     real_patches = np.zeros(0)
     for setting in settings:
         label = "real images" if setting is None else setting.label()
-        folder = Path(a.images) / slug(label) if a.images else None
+        # the engine's images and the reference sampler's live apart (same noise seed, different draws)
+        folder = Path(a.images) / (("engine-" if a.engine_jar else "") + slug(label)) if a.images else None
         seconds, cpu_per_image = 0.0, None
         if setting is None:
             images = [s.image for s in scenes]
         elif a.score:
             assert folder is not None
             images = _load(folder, a.n)
-            timing = [json.loads(f.read_text()) for f in sorted(folder.glob("seconds-*.json"))]
-            seconds = sum(t["seconds"] for t in timing) / max(1, sum(t["images"] for t in timing))
-            cpu_timed = [t for t in timing if "cpu_seconds" in t]
-            if cpu_timed:  # on a shared machine CPU seconds per image are the comparable figure
-                cpu_per_image = sum(t["cpu_seconds"] for t in cpu_timed) / max(1, sum(t["images"] for t in cpu_timed))
+            seconds, cpu_per_image = _recorded_timing(folder)
+        elif a.engine_jar:
+            assert folder is not None
+            folder.mkdir(parents=True, exist_ok=True)
+            mine = [i for i in range(a.n) if i % shards == shard and not (folder / f"{i}.png").exists()]
+            if mine:
+                timing = translate_with_engine(Path(a.engine_jar), Path(a.model), {i: scenes[i].mask for i in mine},
+                                               setting, a.seed, folder, a.threads)
+                stamp = time.strftime("%Y%m%dT%H%M%S")
+                (folder / f"seconds-{shard}of{shards}-{stamp}.json").write_text(json.dumps(
+                    {"images": timing["images"], "seconds": timing["seconds"], "cpu_seconds": timing["cpu_seconds"],
+                     "threads": a.threads}))
+            print(f"{label}: shard {shard}/{shards}: {len(mine)} images translated by the engine", file=sys.stderr)
+            if shards > 1:
+                continue
+            images = _load(folder, a.n)
+            seconds, cpu_per_image = _recorded_timing(folder)
         else:
             mine = [i for i in range(a.n) if i % shards == shard]
             if folder is not None:  # resumable: images already there (same index, same noise) are kept
@@ -402,7 +487,10 @@ def main(argv: list[str] | None = None) -> int:
                     np.save(patches_file, real_patches)
                     np.save(cache / f"labels-{a.n}.npy", np.stack([s.labels for s in scenes]))
         iou, fd = score(images, scenes, clf, real_patches)
+        base_calls, sr_calls, guided = (0, 0, False) if setting is None else setting.evaluations(Path(a.model))
         rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
+                     "evaluations": base_calls + sr_calls, "base_calls": base_calls, "sr_calls": sr_calls,
+                     "released_gflop": released_gflop(base_calls, sr_calls, guided),
                      "sec_per_image": round(seconds, 3),
                      "cpu_sec_per_image": None if cpu_per_image is None else round(cpu_per_image, 3),
                      "per_class": {n: round(float(v), 3) for n, v in zip(CLASS_NAMES, iou.per_class())}})
@@ -411,17 +499,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     names = " ".join(f"{n[:6]:>6}" for n in CLASS_NAMES)
     print(f"bench quality: {a.n} held-out masks, model {a.model or '-'}, {a.threads} thread(s) per process")
-    print(f"{'setting':<40} {'mIoU':>6} {'FD':>8} {'s/img':>7} {'cpu s':>7}  {names}")
+    print(f"{'setting':<48} {'mIoU':>6} {'FD':>8} {'evals':>5} {'GFLOP':>7} {'s/img':>7} {'cpu s':>7}  {names}")
     for r in rows:
         per = " ".join(f"{v:6.3f}" for v in r["per_class"].values())
         cpu = "-" if r["cpu_sec_per_image"] is None else f"{r['cpu_sec_per_image']:.2f}"
-        print(f"{r['setting']:<40} {r['miou']:6.3f} {r['fd']:8.2f} {r['sec_per_image']:7.2f} {cpu:>7}  {per}")
+        print(f"{r['setting']:<48} {r['miou']:6.3f} {r['fd']:8.2f} {r['evaluations']:>5} {r['released_gflop']:7.0f} "
+              f"{r['sec_per_image']:7.2f} {cpu:>7}  {per}")
     first = rows[0]
-    summary = {"miou": first["miou"], "fd": first["fd"], "sec_per_image": first["sec_per_image"],
+    summary = {"miou": first["miou"], "fd": first["fd"], "evaluations": first["evaluations"],
+               "released_gflop": first["released_gflop"], "sec_per_image": first["sec_per_image"],
                "cpu_sec_per_image": first["cpu_sec_per_image"], "n": a.n,
                "setting": first["setting"], "model": a.model, "threads": a.threads}
     if len(rows) > 1:
-        keys = ("setting", "miou", "fd", "sec_per_image", "cpu_sec_per_image")
+        keys = ("setting", "miou", "fd", "evaluations", "released_gflop", "sec_per_image", "cpu_sec_per_image")
         summary["settings"] = [{k: r[k] for k in keys} for r in rows]
     print(json.dumps(summary))
     return 0

@@ -3,7 +3,10 @@
 Implements SAMPLING.md sections 3-6: respacing, cosine/linear schedules,
 DDPM with learned-range variance and clipping, DDIM with eta, classifier-free
 (cfg) and normalized guidance, and the two-stage pipeline with the
-reference's quantisation. Schedule tables are float64 and cast to float32
+reference's quantisation; and DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++:
+Fast Solver for Guided Sampling of Diffusion Probabilistic Models",
+Algorithm 2) with its steps placed uniformly in t, uniformly in log-SNR or
+at Karras et al.'s (2022, eq. 5) noise levels. Schedule tables are float64 and cast to float32
 where used; all per-pixel maths is on float32 arrays. Networks are called
 only for their outputs (eager torch, see ``TorchStageModel``). Noise comes in
 the noise-file layout of docs/MODEL_FORMAT.md: row 0 the initial draw, row j
@@ -80,6 +83,56 @@ def space_timesteps(num_steps: int, spec: str) -> list[int]:
     return sorted(set(kept))
 
 
+SPACINGS = ("uniform", "logsnr", "karras")
+KARRAS_RHO = 7.0
+
+
+def spacing_of(sampler: str) -> str:
+    """The spacing a sampler's wire name asks for: ``dpmpp_2m_logsnr`` -> logsnr, ``..._karras``
+    -> karras, anything else -> uniform (the respacing's own timesteps)."""
+    for spacing in SPACINGS[1:]:
+        if sampler.endswith("_" + spacing):
+            return spacing
+    return "uniform"
+
+
+def half_log_snr(abar: np.ndarray) -> np.ndarray:
+    """lambda = log(alpha / sigma) with alpha^2 = abar, sigma^2 = 1 - abar (float64)."""
+    abar = np.asarray(abar, dtype=np.float64)
+    return 0.5 * (np.log(abar) - np.log1p(-abar))
+
+
+def spaced_timesteps(schedule: ScheduleConfig, spec: str, spacing: str = "uniform") -> list[int]:
+    """Kept original timesteps (sorted). ``uniform``: those of ``spec``. ``logsnr`` / ``karras``: as
+    many as ``spec`` keeps, at targets from the noisiest timestep (T-1) to timestep 0 that are
+    evenly spaced in lambda, or are Karras' sigma_j = (smax^(1/rho) + j/(N-1) (smin^(1/rho) -
+    smax^(1/rho)))^rho with sigma = exp(-lambda), rho = 7; each target takes the timestep of the
+    nearest lambda, and a target whose timestep is taken (or would leave too few below it) takes
+    the largest timestep still free below the previous one."""
+    uniform = space_timesteps(schedule.steps, spec)
+    if spacing == "uniform":
+        return uniform
+    if spacing not in SPACINGS:
+        raise ValueError(f"unknown spacing {spacing!r}")
+    n = len(uniform)
+    lam = half_log_snr(np.cumprod(1.0 - base_betas(schedule)))
+    lam_max, lam_min = lam[0], lam[-1]  # timestep 0 is the cleanest
+    fractions = np.linspace(0.0, 1.0, n) if n > 1 else np.zeros(1)
+    if spacing == "logsnr":
+        targets = lam_min + fractions * (lam_max - lam_min)
+    else:
+        s_max, s_min = np.exp(-lam_min), np.exp(-lam_max)
+        sigmas = (s_max ** (1 / KARRAS_RHO) + fractions * (s_min ** (1 / KARRAS_RHO) - s_max ** (1 / KARRAS_RHO))) ** KARRAS_RHO
+        targets = -np.log(sigmas)
+    chosen: list[int] = []
+    for j, target in enumerate(targets):
+        t = int(np.argmin(np.abs(lam - target)))
+        if chosen:
+            t = min(t, chosen[-1] - 1)
+        chosen.append(max(t, n - 1 - j))
+    return sorted(chosen)
+
+
 @dataclass(frozen=True)
 class RespacedSchedule:
     """Per kept step i (float64 tables, SAMPLING.md section 4)."""
@@ -101,9 +154,9 @@ class RespacedSchedule:
         return len(self.timesteps)
 
     @staticmethod
-    def create(schedule: ScheduleConfig, spec: str) -> "RespacedSchedule":
+    def create(schedule: ScheduleConfig, spec: str, spacing: str = "uniform") -> "RespacedSchedule":
         orig_abar = np.cumprod(1.0 - base_betas(schedule))
-        kept = space_timesteps(schedule.steps, spec)
+        kept = spaced_timesteps(schedule, spec, spacing)
         betas, last = [], 1.0
         for t in kept:
             betas.append(1.0 - orig_abar[t] / last)
@@ -171,6 +224,66 @@ def ddim_step(
         return mean.astype(F32)
     assert z is not None
     return (mean + F32(sigma) * z).astype(F32)
+
+
+def dpmpp_2m_step(
+    s: RespacedSchedule, i: int, x: np.ndarray, eps: np.ndarray, x0_prev: Optional[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """DPM-Solver++(2M), one step from s = step i to t = step i - 1 (abar_prev[i]; 1 at i = 0).
+
+    The data prediction is the clipped x0 of the (guided) eps. With alpha = sqrt(abar),
+    sigma = sqrt(1 - abar), lambda = log(alpha / sigma) and h = lambda_t - lambda_s:
+
+        first step (no x0_prev):  x_t = sigma_t / sigma_s x_s - alpha_t (e^-h - 1) x0
+        later steps:              D = (1 + 1/(2r)) x0 - 1/(2r) x0_prev,  r = h_prev / h,
+                                  h_prev = lambda_s - lambda_u (u: the step before s)
+                                  x_t = sigma_t / sigma_s x_s - alpha_t (e^-h - 1) D
+        last step (abar_t = 1):   x_t = x0
+
+    Returns (x_t, x0): the caller hands x0 to the next step as its x0_prev.
+    """
+    x0 = predict_x0(s, i, x, eps)
+    if i == 0:
+        return x0, x0
+    lam_s = float(half_log_snr(s.abar[i]))
+    lam_t = float(half_log_snr(s.abar_prev[i]))
+    h = lam_t - lam_s
+    alpha_t, sigma_t, sigma_s = math.sqrt(s.abar_prev[i]), math.sqrt(1 - s.abar_prev[i]), math.sqrt(1 - s.abar[i])
+    decay = F32(sigma_t / sigma_s)
+    gain = F32(-alpha_t * math.expm1(-h))
+    if x0_prev is None:
+        return (decay * x + gain * x0).astype(F32), x0
+    r = (lam_s - float(half_log_snr(s.abar[i + 1]))) / h
+    d = F32(1 + 1 / (2 * r)) * x0 - F32(1 / (2 * r)) * x0_prev
+    return (decay * x + gain * d).astype(F32), x0
+
+
+def dpmpp_2m_sde_step(
+    s: RespacedSchedule, i: int, x: np.ndarray, eps: np.ndarray, x0_prev: Optional[np.ndarray],
+    z: Optional[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """SDE-DPM-Solver++(2M) (Lu et al. 2022, the stochastic variant), one step from s = step i to t:
+
+        x_t = sigma_t / sigma_s e^-h x_s + alpha_t (1 - e^-2h) D + sigma_t sqrt(1 - e^-2h) z
+
+    with D as in ``dpmpp_2m_step`` (x0 on the first step) and x0 returned at the last step.
+    """
+    x0 = predict_x0(s, i, x, eps)
+    if i == 0:
+        return x0, x0
+    lam_s = float(half_log_snr(s.abar[i]))
+    h = float(half_log_snr(s.abar_prev[i])) - lam_s
+    alpha_t, sigma_t, sigma_s = math.sqrt(s.abar_prev[i]), math.sqrt(1 - s.abar_prev[i]), math.sqrt(1 - s.abar[i])
+    decay = F32(sigma_t / sigma_s * math.exp(-h))
+    gain = F32(-alpha_t * math.expm1(-2 * h))
+    std = F32(sigma_t * math.sqrt(-math.expm1(-2 * h)))
+    if x0_prev is None:
+        d = x0
+    else:
+        r = (lam_s - float(half_log_snr(s.abar[i + 1]))) / h
+        d = F32(1 + 1 / (2 * r)) * x0 - F32(1 / (2 * r)) * x0_prev
+    assert z is not None
+    return (decay * x + gain * d + std * z).astype(F32), x0
 
 
 # --------------------------------------------------------------------------
@@ -242,21 +355,29 @@ def sample_stage(
     mode: str = "cfg",
     on_step: Optional[Callable[[int, np.ndarray], None]] = None,
 ) -> np.ndarray:
-    """Runs one stage from noise [K+1, B, 3, H, W]; returns the final x."""
+    """Runs one stage from noise [K+1, B, 3, H, W]; returns the final x. For a dpmpp_2m sampler,
+    ``schedule`` must already be placed by its spacing (``RespacedSchedule.create(..., spacing_of(
+    sampler))``); it reads row 0 of the noise only (the solver draws none), which may be all there is."""
     k = schedule.steps
-    if noise.shape[0] != k + 1:
-        raise ValueError(f"noise has {noise.shape[0]} rows, need {k + 1}")
+    rows = 1 if sampler.startswith("dpmpp_2m") and sampler != "dpmpp_2m_sde" else k + 1
+    if noise.shape[0] < rows:
+        raise ValueError(f"noise has {noise.shape[0]} rows, need {rows}")
     x = (F32(noise_scale) * noise[0].astype(F32)).astype(F32)
+    x0_prev: Optional[np.ndarray] = None
     for j in range(1, k + 1):
         i = k - j
         t = np.full((x.shape[0],), float(schedule.timesteps[i]), dtype=F32)
         eps_c, eps_u, v = model(x, t, guided)
         eps = guide(eps_c, eps_u, scale, mode) if guided and eps_u is not None else eps_c
-        z = noise[j].astype(F32)
+        z = noise[j].astype(F32) if rows > 1 else None
         if sampler == "ddpm":
             x = ddpm_step(schedule, i, x, eps, v, z)
         elif sampler == "ddim":
             x = ddim_step(schedule, i, x, eps, eta, z)
+        elif sampler == "dpmpp_2m_sde":
+            x, x0_prev = dpmpp_2m_sde_step(schedule, i, x, eps, x0_prev, z)
+        elif sampler.startswith("dpmpp_2m"):  # the spacing suffix only placed the schedule's steps
+            x, x0_prev = dpmpp_2m_step(schedule, i, x, eps, x0_prev)
         else:
             raise ValueError(f"unknown sampler {sampler!r}")
         if on_step is not None:

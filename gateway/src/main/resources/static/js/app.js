@@ -502,7 +502,7 @@ function params() {
   if (base) p.base_steps = base;
   const sr = $('sr-steps').value.trim();
   if (sr) p.sr_steps = sr;
-  p.sampler = $('sampler').value;
+  if ($('sampler').value) p.sampler = $('sampler').value;
   p.num_samples = Number($('samples').value);
   if ($('model').value) p.model = $('model').value;
   return p;

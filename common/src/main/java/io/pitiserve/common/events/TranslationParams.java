@@ -15,7 +15,8 @@ import java.util.Map;
  * @param guidance      cfg or normalized
  * @param baseSteps     respacing of the base stage, null for the model's default
  * @param srSteps       respacing of the upsampler, null for the model's default
- * @param sampler       ddpm or ddim
+ * @param sampler       ddpm, ddim, dpmpp_2m, dpmpp_2m_logsnr, dpmpp_2m_karras or dpmpp_2m_sde; null for the
+ *                      model's default
  * @param eta           DDIM eta (0 = deterministic)
  * @param seed          fixes all of the job's noise
  * @param returnBase    whether the 64 px base images are kept too

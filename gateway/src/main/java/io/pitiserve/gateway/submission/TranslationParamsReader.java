@@ -96,7 +96,10 @@ public class TranslationParamsReader {
         String guidance = oneOf(params, "guidance", "cfg", List.of("cfg", "normalized"));
         String baseSteps = respacing(params, "base_steps");
         String srSteps = respacing(params, "sr_steps");
-        String sampler = oneOf(params, "sampler", "ddpm", List.of("ddpm", "ddim"));
+        String sampler = params.hasNonNull("sampler")  // absent: the model's default sampler (model.json)
+                ? oneOf(params, "sampler", null, List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras",
+                        "dpmpp_2m_sde"))
+                : null;
         double eta = number(params, "eta", 0, 0, 1);
         long seed = integer(params, "seed", defaultSeed, 0, Long.MAX_VALUE);
         boolean returnBase = bool(params, "return_base", false);

@@ -33,8 +33,14 @@ class TranslationParamsReaderTest {
     void onlyATaskIsNeededAndEveryOtherParameterGetsItsDefault() {
         TranslationParams params = read("{\"task\": \"Mask\"}");
 
-        assertThat(params).isEqualTo(new TranslationParams("mask", null, 1, 1.3, "cfg", null, null, "ddpm", 0.0, 99L,
+        assertThat(params).isEqualTo(new TranslationParams("mask", null, 1, 1.3, "cfg", null, null, null, 0.0, 99L,
                 false, null, Map.of()));
+    }
+
+    @Test
+    void theSolverIsASamplerWithItsSpacingInTheName() {
+        assertThat(read("{\"task\": \"mask\", \"sampler\": \"DPMPP_2M_Karras\"}").sampler()).isEqualTo("dpmpp_2m_karras");
+        assertThat(read("{\"task\": \"mask\", \"sampler\": \"dpmpp_2m\"}").sampler()).isEqualTo("dpmpp_2m");
     }
 
     @Test

@@ -37,8 +37,10 @@ import java.util.stream.Collectors;
  *   <li>forward: the base decoder alone at batch 1 (median of {@code --steps} calls);</li>
  *   <li>overhead: one {@link DenoisingStep} of a single unguided trajectory minus its own decoder
  *       call (stacking, coefficients, noise, update, native memory scoping), median of
- *       {@code --steps} steps after 100 warm-up steps;</li>
- *   <li>images/s: whole jobs (both stages) with 1, 4 and 8 samples;</li>
+ *       {@code --steps} steps after 100 warm-up steps, for DDPM and for DPM-Solver++(2M), whose
+ *       extra host work (its x0 history) is their difference;</li>
+ *   <li>images/s: whole jobs (both stages) with 1, 4 and 8 samples, sampler {@code --sampler}
+ *       (default ddpm);</li>
  *   <li>with {@code --released DIR}: one decoder call of released-size networks.</li>
  * </ul>
  */
@@ -48,7 +50,7 @@ final class EngineBenchmark {
     private static final int OVERHEAD_WARM_UP = 100;
 
     private static final Set<String> OPTIONS = Set.of("model", "threads", "steps", "base-steps", "sr-steps", "released", "device",
-            "precision");
+            "precision", "sampler");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -78,26 +80,32 @@ final class EngineBenchmark {
             Stage base = model.base();
             err.println("warming up ...");
             double forwardMs = median(timeForward(model, base, 1, steps));
-            double[] overheads = timeStepOverhead(model, base, steps);
-            double overheadMs = median(overheads);
+            double overheadMs = median(timeStepOverhead(model, base, steps, new Sampler.Ddpm()));
             double overheadPct = 100 * overheadMs / forwardMs;
+            // the multistep solver's own host work: its x0 history read and written at every step
+            double solverMs = median(timeStepOverhead(model, base, steps, Sampler.of("dpmpp_2m", 0)));
+            double solverPct = 100 * solverMs / forwardMs;
             double guidedForwardMs = median(timeForward(model, base, 2, Math.max(10, steps / 4)));
             Map<Integer, Double> imagesPerSecond = new LinkedHashMap<>();
-            translate(model, 1, baseSteps, srSteps);
+            Sampler sampler = Sampler.of(options.string("sampler", "ddpm"), 0);
+            translate(model, 1, baseSteps, srSteps, sampler);
             for (int batch : new int[] {1, 4, 8}) {
                 long started = System.nanoTime();
-                translate(model, batch, baseSteps, srSteps);
+                translate(model, batch, baseSteps, srSteps, sampler);
                 imagesPerSecond.put(batch, batch / ((System.nanoTime() - started) / 1e9));
             }
 
-            out.printf(Locale.ROOT, "engine benchmark: model %s, %s, %s, threads %d, jobs with base %s + upsampler %s%n",
+            out.printf(Locale.ROOT, "engine benchmark: model %s, %s, %s, threads %d, jobs with %s, base %s + upsampler %s%n",
                     model.manifest().name(), engineOptions.device(), engineOptions.precision().label(), threads,
-                    baseSteps, srSteps);
+                    sampler.label(), baseSteps, srSteps);
             out.printf(Locale.ROOT, "%-44s %12s%n", "measure", "value");
             row("base decoder forward, batch 1 (ms)", forwardMs);
             row("base decoder forward, batch 2 = guided (ms)", guidedForwardMs);
-            row("engine overhead per step (ms)", overheadMs);
-            row("engine overhead per step (% of forward)", overheadPct);
+            row("engine overhead per step, ddpm (ms)", overheadMs);
+            row("engine overhead per step, ddpm (% of forward)", overheadPct);
+            row("engine overhead per step, dpmpp_2m (ms)", solverMs);
+            row("engine overhead per step, dpmpp_2m (% of fwd)", solverPct);
+            row("dpmpp_2m minus ddpm (% of forward)", solverPct - overheadPct);
             for (Map.Entry<Integer, Double> entry : imagesPerSecond.entrySet()) {
                 row("images/s, " + entry.getKey() + " sample(s) per job", entry.getValue());
             }
@@ -109,6 +117,9 @@ final class EngineBenchmark {
             json.put("forward_guided_ms", round(guidedForwardMs));
             json.put("overhead_ms", round(overheadMs));
             json.put("overhead_pct", round(overheadPct));
+            json.put("overhead_dpmpp_2m_ms", round(solverMs));
+            json.put("overhead_dpmpp_2m_pct", round(solverPct));
+            json.put("sampler", sampler.label());
             json.put("images_per_s_b1", round(imagesPerSecond.get(1)));
             json.put("images_per_s_b4", round(imagesPerSecond.get(4)));
             json.put("images_per_s_b8", round(imagesPerSecond.get(8)));
@@ -172,7 +183,7 @@ final class EngineBenchmark {
      * {@link #OVERHEAD_WARM_UP} steps that let the JIT compile the step's host code as a serving
      * worker, which runs it continuously, has it; trajectories of 1000 steps follow one another.
      */
-    private static double[] timeStepOverhead(PitiModel model, Stage stage, int steps) {
+    private static double[] timeStepOverhead(PitiModel model, Stage stage, int steps, Sampler sampler) {
         double[] overheads = new double[steps];
         RespacedSchedule schedule = stage.schedule("1000");
         try (NDManager job = NDManager.newBaseManager(model.device())) {
@@ -181,7 +192,7 @@ final class EngineBenchmark {
             Trajectory trajectory = null;
             for (int k = -OVERHEAD_WARM_UP; k < steps; k++) {
                 if (trajectory == null || trajectory.finished()) {
-                    trajectory = Trajectory.start(stage, schedule, new Sampler.Ddpm(), Guidance.NONE, encoding, null,
+                    trajectory = Trajectory.start(stage, schedule, sampler, Guidance.NONE, encoding, null,
                             null, new SeededNoise(1, 0, k));
                 }
                 DenoisingStep.Timing timing = DenoisingStep.run(stage, List.of(trajectory), job);
@@ -193,13 +204,13 @@ final class EngineBenchmark {
         return overheads;
     }
 
-    private static void translate(PitiModel model, int samples, String baseSteps, String srSteps) {
+    private static void translate(PitiModel model, int samples, String baseSteps, String srSteps, Sampler sampler) {
         int size = model.manifest().input().size();
         int channels = model.manifest().input().channels();
         float[] ref = new float[channels * size * size];
         Arrays.fill(ref, -0.5f);
         new TranslationEngine(model).translate(new TranslationRequest(ref, channels, size, samples, 7, baseSteps, srSteps,
-                new Sampler.Ddpm(), new Guidance(Guidance.Mode.CFG, 1.3), null, false));
+                sampler, new Guidance(Guidance.Mode.CFG, 1.3), null, false));
     }
 
     private static double median(double[] values) {

@@ -23,8 +23,11 @@ public final class WorkerCommand {
               translate   translate one input with a model directory and write PNGs
                           [--model DIR] [--task mask|sketch|depth] [--input FILE] --out DIR
                           [--seed N] [--num-samples N] [--guidance-scale X] [--guidance cfg|normalized]
-                          [--base-steps S] [--sr-steps S] [--sampler ddpm|ddim] [--eta X]
+                          [--base-steps S] [--sr-steps S] [--eta X]
+                          [--sampler ddpm|ddim|dpmpp_2m|dpmpp_2m_logsnr|dpmpp_2m_karras|dpmpp_2m_sde]
                           [--noise DIR] [--save-base] [--device cpu|gpu] [--threads N] [--quiet]
+                          [--input-dir DIR]  every DIR/*.png as its own job (seed + N for N.png),
+                                             outputs OUT/<name>.png, existing ones skipped
                           [--precision fp32|bf16|fp16]   networks' number type (fp16: GPU only)
                           without --model and --input: the bundled model and example mask
               serve       run the worker service: consume translation requests from Kafka, write
@@ -33,9 +36,9 @@ public final class WorkerCommand {
                           environment, e.g. PITISERVE_WORKER_MODEL_DIR)
               bench engine
                           engine cost on the bundled tiny model: decoder forward, per-step
-                          overhead, images/s at batch 1, 4, 8
+                          overhead (ddpm and dpmpp_2m), images/s at batch 1, 4, 8
                           [--model DIR] [--threads N] [--steps N] [--base-steps S] [--sr-steps S]
-                          [--device cpu|gpu] [--precision fp32|bf16|fp16]
+                          [--device cpu|gpu] [--precision fp32|bf16|fp16] [--sampler NAME]
                           [--released DIR]   also time a released-size model directory
             """;
 

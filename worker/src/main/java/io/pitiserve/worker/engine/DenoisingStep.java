@@ -209,7 +209,17 @@ public final class DenoisingStep {
         float cEps = (float) c[Sampler.C];
         float[] x = trajectory.latent();
         int length = x.length;
-        if (cEps != 0f) {
+        float[] history = trajectory.previousX0();
+        if (history != null) {
+            // Multistep: this step's x0 replaces the previous one once it has been used.
+            float p = (float) c[Sampler.P];
+            for (int k = 0; k < length; k++) {
+                float xk = x[k];
+                float x0 = Math.min(1f, Math.max(-1f, r1 * xk - r2 * eps[epsOffset + k]));
+                next[k] = a * x0 + b * xk + p * history[k];
+                history[k] = x0;
+            }
+        } else if (cEps != 0f) {
             // DDIM: the eps implied by the clipped x0.
             for (int k = 0; k < length; k++) {
                 float xk = x[k];

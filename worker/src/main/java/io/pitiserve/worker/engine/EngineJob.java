@@ -8,6 +8,7 @@ import io.pitiserve.worker.engine.noise.FileNoise;
 import io.pitiserve.worker.engine.noise.NoiseSource;
 import io.pitiserve.worker.engine.noise.SeededNoise;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
+import io.pitiserve.worker.engine.schedule.Spacing;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,8 +59,9 @@ public final class EngineJob implements AutoCloseable {
         }
         Stage base = model.base();
         Stage upsampler = model.upsampler();
-        RespacedSchedule baseSchedule = base.schedule(orDefault(request.baseRespacing(), base));
-        RespacedSchedule srSchedule = upsampler.schedule(orDefault(request.srRespacing(), upsampler));
+        Spacing spacing = request.sampler().spacing();
+        RespacedSchedule baseSchedule = base.schedule(orDefault(request.baseRespacing(), base), spacing);
+        RespacedSchedule srSchedule = upsampler.schedule(orDefault(request.srRespacing(), upsampler), spacing);
         checkRecordedNoise(request, StageKind.BASE, base, baseSchedule);
         checkRecordedNoise(request, StageKind.UPSAMPLER, upsampler, srSchedule);
         return new EngineJob(model, request, baseSchedule, srSchedule);
@@ -184,12 +186,12 @@ public final class EngineJob implements AutoCloseable {
         NpyArray array = request.noise().forStage(kind);
         long[] shape = array.shape();
         int size = stage.resolution();
-        long[] expected = {schedule.length() + 1, request.numSamples(), 3, size, size};
+        long[] expected = {request.sampler().draws(schedule.length()), request.numSamples(), 3, size, size};
         boolean fits = shape.length == 5 && shape[0] >= expected[0] && shape[1] >= expected[1]
                 && shape[2] == 3 && shape[3] == size && shape[4] == size;
         if (!fits) {
             throw new IllegalArgumentException(kind.label() + " noise has shape " + Arrays.toString(shape)
-                    + ", this job needs " + Arrays.toString(expected) + " (draws = steps + 1, samples, 3, H, W)");
+                    + ", this job needs " + Arrays.toString(expected) + " (draws = steps + 1, or 1 for " + request.sampler().label() + ", samples, 3, H, W)");
         }
     }
 }

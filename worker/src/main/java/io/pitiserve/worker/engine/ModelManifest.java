@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * The {@code model.json} of a model directory (docs/MODEL_FORMAT.md): what the networks expect and
- * the defaults of the model's sampling.
+ * the defaults of the model's sampling: guidance, the sampler (a wire name of {@link Sampler#NAMES},
+ * {@code ddpm} when absent) and each stage's respacing (its default step count).
  */
 public record ModelManifest(
         int format,
@@ -19,6 +20,7 @@ public record ModelManifest(
         String description,
         Input input,
         GuidanceDefaults guidance,
+        String sampler,
         Stages stages,
         Map<String, String> sha256) {
 
@@ -35,6 +37,14 @@ public record ModelManifest(
         }
         if (version == null) {
             version = "unversioned";
+        }
+        if (sampler == null) {
+            sampler = "ddpm";
+        }
+        try {
+            Sampler.of(sampler, 0);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model.json: sampler: " + e.getMessage());
         }
     }
 

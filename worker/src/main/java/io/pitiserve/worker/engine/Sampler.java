@@ -1,17 +1,22 @@
 package io.pitiserve.worker.engine;
 
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
+import io.pitiserve.worker.engine.schedule.Spacing;
+
+import java.util.List;
 
 /**
  * How one denoising step turns the network's prediction into the next latent.
  *
- * <p>Every sampler is expressed with the same six per-sample coefficients so that one update loop
- * update serves a batch whose samples use different samplers and sit at different steps:
+ * <p>Every sampler is expressed with the same seven per-sample coefficients so that one update
+ * loop serves a batch whose samples use different samplers and sit at different steps:
  * <pre>
  *   x0   = clamp(sqrt(1/abar) x - sqrt(1/abar - 1) eps, -1, 1)
  *   eps' = (sqrt(1/abar) x - x0) / sqrt(1/abar - 1)
- *   x    = A x0 + B x + C eps' + D exp((frac E + (1 - frac) F) / 2) z,   frac = (v + 1) / 2
+ *   x    = A x0 + B x + C eps' + P x0_prev + D exp((frac E + (1 - frac) F) / 2) z,   frac = (v + 1) / 2
  * </pre>
+ * where {@code x0_prev} is the x0 of the same trajectory's previous step (multistep samplers keep
+ * it; {@link #keepsX0}).
  */
 public sealed interface Sampler {
 
@@ -22,19 +27,47 @@ public sealed interface Sampler {
     int D = 3;
     int E = 4;
     int F = 5;
-    int COUNT = 6;
+    int P = 6;
+    int COUNT = 7;
+
+    /** The wire names {@link #of} accepts. */
+    List<String> NAMES = List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras", "dpmpp_2m_sde");
 
     /** The coefficients of step {@code i} (respaced index, counting down to 0). */
     double[] coefficients(RespacedSchedule schedule, int i);
 
     String label();
 
-    /** Parses {@code ddpm} or {@code ddim} (with {@code eta}). */
+    /** Where the steps sit on the original timesteps; the respacing string gives their number. */
+    default Spacing spacing() {
+        return Spacing.UNIFORM;
+    }
+
+    /** Noise draws a trajectory of {@code steps} steps reads: the start and one per step, or only the start. */
+    default int draws(int steps) {
+        return steps + 1;
+    }
+
+    /** Whether a trajectory keeps each step's x0 for the next one (the {@link #P} term). */
+    default boolean keepsX0() {
+        return false;
+    }
+
+    /**
+     * Parses a wire name of {@link #NAMES}; {@code eta} is DDIM's (the others ignore it).
+     * {@code dpmpp_2m} places its steps uniformly in t (the respacing's own timesteps), the
+     * {@code _logsnr} and {@code _karras} forms by noise level (see {@link Spacing}).
+     */
     static Sampler of(String name, double eta) {
         return switch (name) {
             case "ddpm" -> new Ddpm();
             case "ddim" -> new Ddim(eta);
-            default -> throw new IllegalArgumentException("unknown sampler '" + name + "' (expected ddpm or ddim)");
+            case "dpmpp_2m" -> new DpmSolver2M(Spacing.UNIFORM);
+            case "dpmpp_2m_logsnr" -> new DpmSolver2M(Spacing.LOG_SNR);
+            case "dpmpp_2m_karras" -> new DpmSolver2M(Spacing.KARRAS);
+            case "dpmpp_2m_sde" -> new DpmSolver2MSde();
+            default -> throw new IllegalArgumentException(
+                    "unknown sampler '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
         };
     }
 
@@ -86,6 +119,114 @@ public sealed interface Sampler {
         @Override
         public String label() {
             return "ddim";
+        }
+    }
+
+    /**
+     * DPM-Solver++(2M) (Lu et al. 2022, multistep second order, data prediction) on the clipped x0
+     * of the guided eps. With {@code alpha = sqrt(abar)}, {@code sigma = sqrt(1 - abar)},
+     * {@code lambda = log(alpha / sigma)}, a step from s (index i) to t (index i - 1), the step
+     * before it at u (index i + 1), {@code h = lambda_t - lambda_s} and {@code r = (lambda_s -
+     * lambda_u) / h}:
+     * <pre>
+     *   D   = (1 + 1/(2r)) x0 - 1/(2r) x0_prev          (D = x0 on a trajectory's first step)
+     *   x_t = sigma_t / sigma_s x_s - alpha_t (exp(-h) - 1) D
+     * </pre>
+     * and the last step (to abar = 1) returns x0. Deterministic: no noise is drawn.
+     */
+    record DpmSolver2M(Spacing spacing) implements Sampler {
+        public DpmSolver2M {
+            if (spacing == null) {
+                throw new IllegalArgumentException("spacing is required");
+            }
+        }
+
+        @Override
+        public double[] coefficients(RespacedSchedule s, int i) {
+            double[] c = new double[COUNT];
+            if (i == 0) {
+                c[A] = 1;
+                return c;
+            }
+            double abarS = s.alphaBar(i);
+            double abarT = s.alphaBarPrev(i);
+            double lambdaS = Spacing.logSnr(abarS);
+            double h = Spacing.logSnr(abarT) - lambdaS;
+            double alphaT = Math.sqrt(abarT);
+            double phi = -alphaT * Math.expm1(-h);
+            c[B] = Math.sqrt((1 - abarT) / (1 - abarS));
+            if (i == s.length() - 1) {
+                c[A] = phi;
+                return c;
+            }
+            double r = (lambdaS - Spacing.logSnr(s.alphaBar(i + 1))) / h;
+            c[A] = phi * (1 + 1 / (2 * r));
+            c[P] = -phi / (2 * r);
+            return c;
+        }
+
+        @Override
+        public String label() {
+            return spacing == Spacing.UNIFORM ? "dpmpp_2m" : "dpmpp_2m_" + spacing.label();
+        }
+
+        @Override
+        public boolean keepsX0() {
+            return true;
+        }
+
+        @Override
+        public int draws(int steps) {
+            return 1;
+        }
+    }
+
+    /**
+     * SDE-DPM-Solver++(2M) (Lu et al. 2022, its stochastic multistep variant): the same data
+     * prediction {@code D} as {@link DpmSolver2M}, with fresh noise at every step:
+     * <pre>
+     *   x_t = sigma_t / sigma_s exp(-h) x_s + alpha_t (1 - exp(-2h)) D + sigma_t sqrt(1 - exp(-2h)) z
+     * </pre>
+     * the last step (to abar = 1) returning x0. Steps uniform in t (the respacing's own).
+     */
+    record DpmSolver2MSde() implements Sampler {
+
+        @Override
+        public double[] coefficients(RespacedSchedule s, int i) {
+            double[] c = new double[COUNT];
+            if (i == 0) {
+                c[A] = 1;
+                return c;
+            }
+            double abarS = s.alphaBar(i);
+            double abarT = s.alphaBarPrev(i);
+            double lambdaS = Spacing.logSnr(abarS);
+            double h = Spacing.logSnr(abarT) - lambdaS;
+            double sigmaT = Math.sqrt(1 - abarT);
+            double gain = -Math.sqrt(abarT) * Math.expm1(-2 * h);
+            c[B] = sigmaT / Math.sqrt(1 - abarS) * Math.exp(-h);
+            double std = sigmaT * Math.sqrt(-Math.expm1(-2 * h));
+            c[D] = 1;
+            c[E] = 2 * Math.log(std);
+            c[F] = c[E];
+            if (i == s.length() - 1) {
+                c[A] = gain;
+                return c;
+            }
+            double r = (lambdaS - Spacing.logSnr(s.alphaBar(i + 1))) / h;
+            c[A] = gain * (1 + 1 / (2 * r));
+            c[P] = -gain / (2 * r);
+            return c;
+        }
+
+        @Override
+        public String label() {
+            return "dpmpp_2m_sde";
+        }
+
+        @Override
+        public boolean keepsX0() {
+            return true;
         }
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import io.pitiserve.worker.engine.schedule.BetaSchedule;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
+import io.pitiserve.worker.engine.schedule.Spacing;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,7 +65,13 @@ public final class Stage implements AutoCloseable {
 
     /** The respaced schedule for {@code respacing}, cached per string. */
     public RespacedSchedule schedule(String respacing) {
-        return schedules.computeIfAbsent(respacing, r -> RespacedSchedule.of(betaSchedule, r));
+        return schedule(respacing, Spacing.UNIFORM);
+    }
+
+    /** As many steps as {@code respacing} keeps, placed by {@code spacing}; cached per pair. */
+    public RespacedSchedule schedule(String respacing, Spacing spacing) {
+        return schedules.computeIfAbsent(spacing.label() + ":" + respacing,
+                key -> RespacedSchedule.of(betaSchedule, respacing, spacing));
     }
 
     /**

@@ -23,6 +23,7 @@ public final class Trajectory {
     private final NoiseSource noise;
     private float[] latent;
     private float[] spare;
+    private final float[] previousX0;
     private int stepsTaken;
 
     private Trajectory(Stage stage, RespacedSchedule schedule, Sampler sampler, Guidance guidance,
@@ -38,6 +39,7 @@ public final class Trajectory {
         this.noise = noise;
         this.latent = latent;
         this.spare = new float[latent.length];
+        this.previousX0 = sampler.keepsX0() ? new float[latent.length] : null;
     }
 
     /**
@@ -135,6 +137,15 @@ public final class Trajectory {
     /** Where the next step writes its result; the latent stays untouched until {@link #advance}. */
     float[] spare() {
         return spare;
+    }
+
+    /**
+     * The clipped x0 of this trajectory's last step, for a multistep sampler's next one (its own
+     * solver history, whatever shares its batch); null for samplers that keep none. The step
+     * overwrites it with its own x0 as it writes {@link #spare}.
+     */
+    float[] previousX0() {
+        return previousX0;
     }
 
     /** Makes the result the next step wrote into {@link #spare} the latent. */

@@ -14,8 +14,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A step over a group of trajectories that differ in everything (position, sampler, guidance mode
- * and scale, input) gives every member what it gets when stepped alone.
+ * A step over a group of trajectories that differ in everything (position, sampler, step spacing,
+ * guidance mode and scale, input) gives every member what it gets when stepped alone: multistep
+ * solvers keep their own history whatever shares their decoder calls.
  */
 class GroupStepTest {
 
@@ -45,7 +46,11 @@ class GroupStepTest {
             new Spec("10", new Sampler.Ddpm(), new Guidance(Guidance.Mode.CFG, 1.3), -0.5f, 1),
             new Spec("ddim8", new Sampler.Ddim(0.5), new Guidance(Guidance.Mode.NORMALIZED, 2.0), 0.25f, 2),
             new Spec("fast27", new Sampler.Ddpm(), Guidance.NONE, 0.75f, 3),
-            new Spec("5,3", new Sampler.Ddim(0.0), new Guidance(Guidance.Mode.CFG, 3.0), -0.9f, 4));
+            new Spec("5,3", new Sampler.Ddim(0.0), new Guidance(Guidance.Mode.CFG, 3.0), -0.9f, 4),
+            new Spec("8", Sampler.of("dpmpp_2m", 0), new Guidance(Guidance.Mode.CFG, 1.3), 0.1f, 5),
+            new Spec("6", Sampler.of("dpmpp_2m_karras", 0), new Guidance(Guidance.Mode.NORMALIZED, 1.4), -0.2f, 6),
+            new Spec("12", Sampler.of("dpmpp_2m_logsnr", 0), Guidance.NONE, 0.5f, 7),
+            new Spec("7", Sampler.of("dpmpp_2m_sde", 0), new Guidance(Guidance.Mode.CFG, 2.0), 0.3f, 8));
 
     @Test
     void aMixedGroupGivesEveryTrajectoryItsOwnResult() {
@@ -95,7 +100,8 @@ class GroupStepTest {
         int size = model.manifest().input().size();
         NDArray ref = manager.full(new Shape(1, 3, size, size), spec.fill());
         Stage base = model.base();
-        return Trajectory.start(base, base.schedule(spec.respacing()), spec.sampler(), spec.guidance(),
+        return Trajectory.start(base, base.schedule(spec.respacing(), spec.sampler().spacing()), spec.sampler(),
+                spec.guidance(),
                 base.encode(ref), base.unconditional(manager), null, new SeededNoise(spec.seed(), 0, 0));
     }
 

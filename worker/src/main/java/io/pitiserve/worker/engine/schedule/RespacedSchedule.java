@@ -68,7 +68,26 @@ public final class RespacedSchedule {
 
     /** The schedule of {@code respacing} (see {@link Respacing}) over {@code schedule}. */
     public static RespacedSchedule of(BetaSchedule schedule, String respacing) {
-        return new RespacedSchedule(Respacing.keptSteps(respacing, schedule.steps()), schedule.betas());
+        return of(schedule, respacing, Spacing.UNIFORM);
+    }
+
+    /**
+     * The schedule of as many steps as {@code respacing} keeps, placed by {@code spacing} (the
+     * respacing's own timesteps for {@link Spacing#UNIFORM}).
+     */
+    public static RespacedSchedule of(BetaSchedule schedule, String respacing, Spacing spacing) {
+        double[] betas = schedule.betas();
+        int[] uniform = Respacing.keptSteps(respacing, schedule.steps());
+        if (spacing == Spacing.UNIFORM) {
+            return new RespacedSchedule(uniform, betas);
+        }
+        double[] alphaBar = new double[betas.length];
+        double product = 1.0;
+        for (int t = 0; t < betas.length; t++) {
+            product *= 1.0 - betas[t];
+            alphaBar[t] = product;
+        }
+        return new RespacedSchedule(spacing.place(uniform, alphaBar), betas);
     }
 
     /** Number of sampling steps K. */

@@ -526,7 +526,8 @@ public final class JobRunner {
                     ? manifest.guidance().mode() : params.guidance();
             double scale = params.guidanceScale() == 0 ? manifest.guidance().scale() : params.guidanceScale();
             Guidance guidance = new Guidance(Guidance.Mode.of(mode), scale);
-            String samplerName = params.sampler() == null || params.sampler().isBlank() ? "ddpm" : params.sampler();
+            String samplerName = params.sampler() == null || params.sampler().isBlank()
+                    ? manifest.sampler() : params.sampler();
             Sampler sampler = Sampler.of(samplerName, params.eta());
             String baseSteps = blankToNull(params.baseSteps());
             String srSteps = blankToNull(params.srSteps());
