@@ -7,7 +7,7 @@ Writes (relative to the repository root):
   worker/src/test/resources/fixtures/models/micro-{mask,sketch}/
   worker/src/test/resources/fixtures/parity/<case>/ + index.json
   common/src/test/resources/fixtures/preprocess/
-  worker/src/main/resources/pitiserve/examples/mask.png
+  worker/src/main/resources/pitiserve/examples/mask.png, sketch.png
 Every random number comes from a fixed seed.
 """
 from __future__ import annotations
@@ -37,6 +37,9 @@ MICRO_DIR = "worker/src/test/resources/fixtures/models"
 PARITY_DIR = "worker/src/test/resources/fixtures/parity"
 PREPROCESS_DIR = "common/src/test/resources/fixtures/preprocess"
 EXAMPLE_MASK = "worker/src/main/resources/pitiserve/examples/mask.png"
+EXAMPLE_SKETCH = "worker/src/main/resources/pitiserve/examples/sketch.png"
+# a held-out scene of the demo world (mountains, a river, trees, clouds) whose edge map is the example sketch
+EXAMPLE_SKETCH_SEED = 1_000_509
 
 MODELS = {"tiny-mask": "tiny-mask", "micro-mask": "micro-mask", "micro-sketch": "micro-sketch"}
 
@@ -329,6 +332,17 @@ def write_example(root: Path, log: Any = print) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rgb, "RGB").save(path, optimize=True)
     log(f"  example {path}")
+    path = root / EXAMPLE_SKETCH
+    Image.fromarray(example_sketch(), "L").save(path, optimize=True)
+    log(f"  example {path}")
+
+
+def example_sketch() -> np.ndarray:
+    """The edge map of a held-out demo-world scene, white on black (``piti_tools.sketches``)."""
+    from .world import HELD_OUT_FROM, scene
+
+    assert EXAMPLE_SKETCH_SEED >= HELD_OUT_FROM
+    return scene(EXAMPLE_SKETCH_SEED).sketch
 
 
 # --------------------------------------------------------------------------

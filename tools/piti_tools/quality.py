@@ -1,12 +1,14 @@
-"""``bench quality``: how well a mask model draws the demo world.
+"""``bench quality``: how well a mask or sketch model draws the demo world.
 
     cd tools && /usr/bin/python3 -m piti_tools.quality --model ../worker/src/main/resources/pitiserve/models/demo-mask
 
 For N held-out scenes of the world (seeds from ``world.HELD_OUT_FROM``, never
-seen in training), the colour-coded mask is translated, then scored. With
+seen in training), the model's input (the task of its model.json: the
+colour-coded mask, or the sketch, the edge map of the scene's render made by
+``piti_tools.sketches``) is translated, then scored. With
 ``--engine-jar ../worker/target/pitiserve-worker.jar`` (and ``--images DIR``)
 the product translates: one JVM per setting runs ``translate --input-dir``
-over the masks (mask i with seed ``--seed + i``), writing
+over the inputs (input i with seed ``--seed + i``), writing
 ``DIR/engine-<setting>/<i>.png`` and its own wall and CPU seconds. Without it,
 the exported model files (TorchScript, the files the engine loads) run under
 the sampler of ``piti_tools.reference`` (parity-tested against the engine;
@@ -15,7 +17,8 @@ its noise is numpy's, so its images differ from the engine's). Then:
 * mIoU: every output pixel is classified by ``PixelClassifier``, a Gaussian
   model of per-pixel colour and texture statistics fitted on real world
   images of a third seed range (it knows nothing of the generator's code or
-  of the network), and compared with the input mask; intersections and
+  of the network), and compared with the scene's mask (for a sketch model the
+  mask behind the sketch, which the model never sees); intersections and
   unions are summed over all images, then averaged over the classes;
 * fd: Frechet distance between per-patch statistics (16 x 16 patches: mean
   and std of R, G, B, mean absolute horizontal and vertical luminance
@@ -71,9 +74,9 @@ from scipy import linalg, ndimage
 
 from .config import ScheduleConfig
 from .native import keep_freed_memory
-from .preprocess import mask_ref
 from .reference import F32, RespacedSchedule, quantise, sample_stage, space_timesteps, spacing_of, to_uint8
-from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, resize_nearest, scene
+from .sketches import condition_ref
+from .world import CLASS_NAMES, HELD_OUT_FROM, Scene, class_ids, scene
 
 CLASSIFIER_SEEDS_FROM = 500_000
 FEATURES = 11  # fitting range: disjoint from training (0..) and held-out (1e6..)
@@ -300,7 +303,7 @@ def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], sett
     for start in range(0, len(masks), chunk):
         group = masks[start : start + chunk]
         rngs = [np.random.default_rng([seed, i]) for i in indices[start : start + chunk]]
-        ref = np.stack([mask_ref(resize_nearest(m, meta["input"]["size"])) for m in group]).astype(F32)
+        ref = np.stack([condition_ref(meta["task"], m, meta["input"]["size"]) for m in group]).astype(F32)
         r = base["resolution"]
         noise = np.stack([g.standard_normal((base_sched.steps + 1, 3, r, r), dtype=np.float32) for g in rngs], 1)
         x = sample_stage(TracedStage(model_dir, "base", ref), base_sched, noise, base["noise_scale"],
@@ -314,20 +317,22 @@ def translate(model_dir: Path, masks: list[np.ndarray], indices: list[int], sett
     return out
 
 
-def translate_with_engine(jar: Path, model_dir: Path, masks: dict[int, np.ndarray], setting: Setting, seed: int,
+def translate_with_engine(jar: Path, model_dir: Path, inputs: dict[int, np.ndarray], setting: Setting, seed: int,
                           folder: Path, threads: int) -> dict:
-    """Translates ``masks`` (index -> colour mask) with the Java engine, one JVM for all of them
-    (``translate --input-dir``); mask i gets the engine's seed ``seed + i``. Writes
-    ``folder/<i>.png`` and returns the engine's timing line (images, seconds, cpu_seconds)."""
+    """Translates ``inputs`` (index -> colour mask or sketch, the model's task) with the Java engine,
+    one JVM for all of them (``translate --input-dir``); input i gets the engine's seed ``seed + i``.
+    Writes ``folder/<i>.png`` and returns the engine's timing line (images, seconds, cpu_seconds)."""
     import subprocess
     import tempfile
 
     from PIL import Image
 
-    with tempfile.TemporaryDirectory(prefix="quality-masks-") as tmp:
-        for i, mask in masks.items():
-            Image.fromarray(mask, "RGB").save(Path(tmp) / f"{i}.png")
-        command = ["java", "-jar", str(jar), "translate", "--model", str(model_dir), "--input-dir", tmp,
+    task = json.loads((model_dir / "model.json").read_text())["task"]
+    with tempfile.TemporaryDirectory(prefix="quality-inputs-") as tmp:
+        for i, condition in inputs.items():
+            Image.fromarray(condition).save(Path(tmp) / f"{i}.png")
+        command = ["java", "-jar", str(jar), "translate", "--model", str(model_dir), "--task", task,
+                   "--input-dir", tmp,
                    "--out", str(folder), "--seed", str(seed), "--sampler", setting.sampler,
                    "--base-steps", setting.base_steps, "--sr-steps", setting.sr_steps,
                    "--guidance", setting.mode, "--guidance-scale", repr(setting.scale),
@@ -388,7 +393,7 @@ def _load(folder: Path, n: int) -> list[np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask model on the demo world")
+    p = argparse.ArgumentParser(description="bench quality: mIoU and patch FD of a mask or sketch model on the demo world")
     p.add_argument("--model", help="exported model directory (model.json + TorchScript files)")
     p.add_argument("--n", type=int, default=100, help="held-out masks (>= 100 for a reported number)")
     p.add_argument("--settings", help="comma-separated sampler:steps:guidance:scale[:sr] (default: the model's)")
@@ -438,8 +443,10 @@ def main(argv: list[str] | None = None) -> int:
             folder.mkdir(parents=True, exist_ok=True)
             mine = [i for i in range(a.n) if i % shards == shard and not (folder / f"{i}.png").exists()]
             if mine:
-                timing = translate_with_engine(Path(a.engine_jar), Path(a.model), {i: scenes[i].mask for i in mine},
-                                               setting, a.seed, folder, a.threads)
+                task = json.loads((Path(a.model) / "model.json").read_text())["task"]
+                timing = translate_with_engine(Path(a.engine_jar), Path(a.model),
+                                               {i: scenes[i].condition(task) for i in mine}, setting, a.seed, folder,
+                                               a.threads)
                 stamp = time.strftime("%Y%m%dT%H%M%S")
                 (folder / f"seconds-{shard}of{shards}-{stamp}.json").write_text(json.dumps(
                     {"images": timing["images"], "seconds": timing["seconds"], "cpu_seconds": timing["cpu_seconds"],
@@ -458,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
             images = []
             for start in range(0, len(mine), a.chunk):
                 part = mine[start : start + a.chunk]
-                done = translate(Path(a.model), [scenes[i].mask for i in part], part, setting, a.seed, a.chunk)
+                task = json.loads((Path(a.model) / "model.json").read_text())["task"]
+                done = translate(Path(a.model), [scenes[i].condition(task) for i in part], part, setting, a.seed,
+                                 a.chunk)
                 images += done
                 if folder is not None:
                     _save(folder, part, done)

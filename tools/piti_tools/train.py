@@ -2,11 +2,15 @@
 
     cd tools && nice -n 15 /usr/bin/python3 -m piti_tools.train --stage base --run runs/demo-mask
     cd tools && nice -n 15 /usr/bin/python3 -m piti_tools.train --stage upsampler --run runs/demo-mask
+    cd tools && nice -n 15 /usr/bin/python3 -m piti_tools.train --config demo-sketch --stage base --run runs/demo-sketch
 
 The recipe of PITI, in small:
 
 * base: 64 px images (box-filtered from the 256 px world images), the
-  colour-coded 256 px mask as ``ref``; condition dropout (``--p-uncond``,
+  condition as ``ref``: for a mask model the colour-coded mask, for a sketch
+  model the distance map of the render's edge map (``piti_tools.sketches``),
+  both resized (nearest) to the config's input size as the engine does;
+  condition dropout (``--p-uncond``,
   0.2): the ref is replaced by the all-ones unconditional ref, so that
   classifier-free guidance works at sampling time;
 * upsampler: 64 x 64 windows of the 256 px image (``--crop``), conditioned on
@@ -42,6 +46,7 @@ from .config import StageConfig, load_config
 from .native import keep_freed_memory
 from .networks import StageNetwork, build_stage
 from .preprocess import labels_to_rgb
+from .sketches import sketch, sketch_condition
 from .reference import base_betas
 from .world import HELD_OUT_FROM, SIZE, downsample, resize_nearest, scene
 
@@ -83,9 +88,15 @@ def quantise_t(x: torch.Tensor) -> torch.Tensor:
 class Batches:
     """The batch of step k, a pure function of (seed, k)."""
 
-    def __init__(self, data: dict[str, np.ndarray], cfg: StageConfig, batch: int, seed: int, p_uncond: float, crop: int):
+    def __init__(self, data: dict[str, np.ndarray], cfg: StageConfig, batch: int, seed: int, p_uncond: float, crop: int,
+                 kind: str = "mask"):
         self.labels, self.images = data["labels"], data["images"]
         self.cfg, self.batch, self.seed, self.p_uncond, self.crop = cfg, batch, seed, p_uncond, crop
+        if kind not in ("mask", "sketch"):
+            raise ValueError(f"cannot train a {kind} model on the demo world")
+        self.kind = kind
+        # a sketch model's condition: the edge map of each 256 px render (flipped with its image before the resize)
+        self.sketches = np.stack([sketch(im) for im in self.images]) if kind == "sketch" else None
         self.small = np.stack([downsample(im, SIZE // 64) for im in self.images]) if cfg.is_upsampler else None
         if not cfg.is_upsampler:
             self.small = np.stack([downsample(im, SIZE // cfg.resolution) for im in self.images])
@@ -94,8 +105,7 @@ class Batches:
         rng = np.random.default_rng([self.seed, step])
         idx = rng.integers(0, len(self.labels), self.batch)
         flip = rng.random(self.batch) < 0.5
-        lab = np.stack([self.labels[i][:, ::-1] if f else self.labels[i] for i, f in zip(idx, flip)])
-        ref = to_unit(labels_to_rgb(resize_nearest(lab, self.cfg.encoder.ref_size)))
+        ref = self._condition(idx, flip)
         if not self.cfg.is_upsampler:
             drop = rng.random(self.batch) < self.p_uncond
             ref[drop] = 1.0
@@ -120,6 +130,14 @@ class Batches:
         else:
             out["x0"] = torch.from_numpy(to_unit(small))
         return out
+
+    def _condition(self, idx: np.ndarray, flip: np.ndarray) -> np.ndarray:
+        size = self.cfg.encoder.ref_size
+        if self.kind == "sketch":
+            sk = [self.sketches[i][:, ::-1] if f else self.sketches[i] for i, f in zip(idx, flip)]
+            return np.stack([sketch_condition(s, size) for s in sk])
+        lab = np.stack([self.labels[i][:, ::-1] if f else self.labels[i] for i, f in zip(idx, flip)])
+        return to_unit(labels_to_rgb(resize_nearest(lab, size)))
 
     def _x_shape(self) -> tuple[int, int]:
         return (self.crop, self.crop) if self.cfg.is_upsampler else (self.cfg.resolution, self.cfg.resolution)
@@ -261,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"resumed {a.stage} at step {start}")
     else:
         log(f"new {a.stage}: {sum(q.numel() for q in stage.parameters())} parameters, {steps} steps, batch {batch}")
-    batches = Batches(data, scfg, batch, a.seed + (0 if a.stage == "base" else 1), a.p_uncond, a.crop)
+    batches = Batches(data, scfg, batch, a.seed + (0 if a.stage == "base" else 1), a.p_uncond, a.crop, cfg.input_kind)
     diff = Diffusion(scfg)
     csv_path = run / f"{a.stage}-loss.csv"
     if start == 0 and csv_path.exists():

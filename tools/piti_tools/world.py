@@ -16,8 +16,9 @@ winding river; trees stand on the ground, clouds float in the sky.
 
     cd tools && /usr/bin/python3 -m piti_tools.world --out /tmp/world --count 8
 
-writes ``<seed>_mask.png`` (colour-coded), ``<seed>_labels.png`` (ids) and
-``<seed>_image.png``.
+writes ``<seed>_mask.png`` (colour-coded), ``<seed>_labels.png`` (ids),
+``<seed>_image.png`` and ``<seed>_sketch.png`` (its edge map, white on black:
+``piti_tools.sketches``).
 """
 from __future__ import annotations
 
@@ -52,6 +53,19 @@ class Scene:
     def mask(self) -> np.ndarray:
         """The colour-coded mask [256, 256, 3] uint8."""
         return labels_to_rgb(self.labels)
+
+    @property
+    def sketch(self) -> np.ndarray:
+        """The edge map of the image, as PITI makes its sketches [256, 256] uint8 (255 on edges, 0 elsewhere)."""
+        from .sketches import sketch  # sketches uses this module's resize
+
+        return sketch(self.image)
+
+    def condition(self, task: str) -> np.ndarray:
+        """The 256 px input a model of ``task`` translates back into this scene: its mask or its sketch."""
+        if task not in ("mask", "sketch"):
+            raise ValueError(f"no demo-world input for task {task!r}")
+        return self.sketch if task == "sketch" else self.mask
 
 
 # --------------------------------------------------------------------------
@@ -297,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         Image.fromarray(s.mask, "RGB").save(out / f"{seed}_mask.png")
         Image.fromarray(s.labels, "L").save(out / f"{seed}_labels.png")
         Image.fromarray(s.image, "RGB").save(out / f"{seed}_image.png")
+        Image.fromarray(s.sketch, "L").save(out / f"{seed}_sketch.png")
     print(f"{a.count} scenes in {out}")
     return 0
 

@@ -212,15 +212,17 @@ def test_a_resumed_quality_run_translates_only_the_missing_masks_and_draws_the_s
     from pathlib import Path
 
     model = str(Path(__file__).resolve().parents[2] / "worker/src/main/resources/pitiserve/models/tiny-mask")
-    args = ["--model", model, "--n", "3", "--chunk", "2", "--settings", "ddpm:3:cfg:1.3:2", "--images", str(tmp_path)]
+    # One mask per call in both runs: a mask's noise depends on the seed and its index only, but a batch of
+    # two and a batch of one run different kernels, and the tiny random-weight model amplifies their
+    # last-bit differences (up to 13/255 seen on an AVX2-only EPYC) beyond the pixel rounding checked here.
+    args = ["--model", model, "--n", "3", "--chunk", "1", "--settings", "ddpm:3:cfg:1.3:2", "--images", str(tmp_path)]
     assert quality.main(args) == 0
     folder = tmp_path / "ddpm_3_cfg_1.3_sr2"
     before = quality._load(folder, 3)[1].astype(int)
     (folder / "1.png").unlink()
     stamp = (folder / "0.png").stat().st_mtime_ns
     assert quality.main(args) == 0
-    # mask 1's noise depends on the seed and its index only; translated alone instead of in a
-    # batch of two, a pixel may round the other way
+    # translated again alone, as before: a pixel may round the other way at most
     diff = np.abs(quality._load(folder, 3)[1].astype(int) - before)
     assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
     assert (folder / "0.png").stat().st_mtime_ns == stamp, "images already there are not translated again"

@@ -159,3 +159,14 @@ def test_example_mask_uses_only_palette_colours():
     assert rgb.shape == (256, 256, 3)
     palette = {c for _, c in coco_classes().values()}
     assert {tuple(p) for p in rgb.reshape(-1, 3).tolist()} <= palette
+
+
+def test_example_sketch_is_the_white_on_black_edge_map_of_a_held_out_scene():
+    from PIL import Image
+
+    from piti_tools import world
+
+    img = Image.open(ROOT / fx.EXAMPLE_SKETCH)
+    assert img.mode == "L" and img.size == (256, 256)
+    assert fx.EXAMPLE_SKETCH_SEED >= world.HELD_OUT_FROM
+    np.testing.assert_array_equal(np.asarray(img), world.scene(fx.EXAMPLE_SKETCH_SEED).sketch)

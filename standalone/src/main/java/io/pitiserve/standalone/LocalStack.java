@@ -223,6 +223,10 @@ public final class LocalStack implements AutoCloseable {
         props.put("pitiserve.gateway.tenants[0].name", TENANT);
         props.put("pitiserve.gateway.tenants[0].api-key-sha256", credentials.apiKeySha256());
         props.put("pitiserve.gateway.tenants[0].webhook-secret", credentials.webhookSecret());
+        // The one local tenant is the machine's owner: no request rate or jobs-in-flight quota to speak of
+        // (the benches queue thousands of jobs); the step limits and the job cost ceiling stay.
+        props.put("pitiserve.gateway.quotas.tenants." + TENANT + ".requests", "1000000");
+        props.put("pitiserve.gateway.quotas.tenants." + TENANT + ".max-jobs-in-flight", "1000000");
         props.put("pitiserve.gateway.state-dir", settings.dataDir().resolve("gateway").toString());
         // Tomcat's base directory with the rest of the data, not a new one in /tmp on every start.
         props.put("server.tomcat.basedir", settings.dataDir().resolve("tomcat").toString());

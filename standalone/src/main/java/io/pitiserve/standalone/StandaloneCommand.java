@@ -21,6 +21,7 @@ import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.ChaosBenchmark;
 import io.pitiserve.standalone.bench.FleetBenchmark;
+import io.pitiserve.standalone.bench.EdgeBenchmark;
 import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
@@ -64,10 +65,15 @@ public final class StandaloneCommand {
                       worker serving both): jobs/s and latency per model under a steady mixed
                       load, then how much a burst of mask jobs slows the sketch jobs
               bench chaos
-                      worker PROCESSES under a stream of jobs are stopped at random moments,
-                      --terms rounds with SIGTERM then --kills with SIGKILL, each replaced by a
-                      fresh one; checks every accepted job ended in exactly one terminal outcome
-                      and every SIGTERM exited 143 without a JVM crash (exit 1 if not)
+                      S3 server, broker, gateway and workers each as a PROCESS under a stream of
+                      jobs with webhooks: workers stopped with SIGTERM and SIGKILL, the broker
+                      SIGKILLed and restarted, S3 stopped, the webhook receiver refusing then
+                      failing half the time; checks every accepted job ended in exactly one
+                      terminal outcome, none lost, one webhook-id per job across retries, every
+                      SIGTERM exited 143 without a JVM crash (exit 1 if not)
+              bench edge
+                      the stack as for pipeline; GET /v1/models probes on new connections, idle
+                      and then while --hostile slow or unauthenticated connections are held open
               bench webhooks
                       the same with the worker paused; jobs with a webhook to a local receiver
                       whose succeeded events the bench publishes; prints completion-to-delivery
@@ -120,10 +126,21 @@ public final class StandaloneCommand {
               --burst N                 mask jobs submitted at once in the burst phase (20)
 
             options of bench chaos (and --worker-jar, --queue-depth (4) as for scaleout):
+              --gateway-jar FILE        the gateway's jar (gateway/target/pitiserve-gateway.jar)
               --workers N               worker processes at once (2)
-              --terms N / --kills N     SIGTERM rounds (20) and SIGKILL rounds (5)
-              --max-delay-ms N          each stop comes uniformly within this after the last (8000)
+              --terms N / --kills N     worker SIGTERM rounds (4) and SIGKILL rounds (6)
+              --broker-kills N          broker SIGKILL rounds (2), each down --broker-down-s (5)
+              --s3-outage-s N           S3 server stopped (SIGSTOP) this long (30; 0: never)
+              --webhook-refuse-s N      receiver refuses connections this long (20; 0: never)
+              --webhook-flaky-s N       then answers 500 to half the requests this long (40)
+              --webhook-retries LIST    the gateway's webhook retry schedule (1s,2s,5s,10s,20s,30s,60s)
+              --max-delay-ms N          each fault comes uniformly within this once its worker
+                                        runs a job, or after the last fault (8000)
               --seed N                  seed of the random moments (the time)
+
+            options of bench edge:
+              --hostile N               connections held open in the second round (500)
+              --probes N                timed probes per round (200)
 
             options of bench webhooks:
               --deliveries N            jobs completed at once (1000)
@@ -162,13 +179,15 @@ public final class StandaloneCommand {
     static final Set<String> DEMO_OPTIONS = Set.of("out", "task", "input", "base-steps", "sr-steps", "num-samples", "seed",
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
+    static final Set<String> EDGE_BENCH_OPTIONS = Set.of("hostile", "probes");
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb", "warm-up");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
     static final Set<String> WEBHOOK_BENCH_OPTIONS = Set.of("deliveries", "latency-samples");
     static final Set<String> FLEET_BENCH_OPTIONS = Set.of("jobs", "concurrency", "burst", "base-steps", "sr-steps");
-    static final Set<String> CHAOS_BENCH_OPTIONS = Set.of("worker-jar", "workers", "terms", "kills", "max-delay-ms",
-            "queue-depth", "seed", "base-steps", "sr-steps");
+    static final Set<String> CHAOS_BENCH_OPTIONS = Set.of("worker-jar", "gateway-jar", "workers", "terms", "kills",
+            "broker-kills", "broker-down-s", "s3-outage-s", "webhook-refuse-s", "webhook-flaky-s", "webhook-retries",
+            "max-delay-ms", "queue-depth", "seed", "base-steps", "sr-steps");
     static final Set<String> BATCHING_BENCH_OPTIONS = Set.of("model", "levels", "headline", "min-jobs", "think-ms",
             "base-steps", "sr-steps", "threads", "modes", "request-batch", "request-calls", "batch-wait-ms", "max-jobs",
             "base-rows", "sr-rows", "jobs");
@@ -251,10 +270,11 @@ public final class StandaloneCommand {
             case "gateway" -> options.addAll(GATEWAY_BENCH_OPTIONS);
             case "scaleout" -> options.addAll(SCALEOUT_BENCH_OPTIONS);
             case "webhooks" -> options.addAll(WEBHOOK_BENCH_OPTIONS);
+            case "edge" -> options.addAll(EDGE_BENCH_OPTIONS);
             case "fleet" -> options.addAll(FLEET_BENCH_OPTIONS);
             case "chaos" -> options.addAll(CHAOS_BENCH_OPTIONS);
             default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
-                    + "'fleet', 'webhooks', 'chaos' or 'batching'"
+                    + "'fleet', 'webhooks', 'edge', 'chaos' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
@@ -276,6 +296,8 @@ public final class StandaloneCommand {
                 case "fleet" -> new FleetBenchmark(new FleetBenchmark.Options(line.integer("jobs", 20),
                         line.integer("concurrency", 2), line.integer("burst", 20), line.string("base-steps", "10"),
                         line.string("sr-steps", "5")));
+                case "edge" -> new EdgeBenchmark(new EdgeBenchmark.Options(line.integer("hostile", 500),
+                        line.integer("probes", 200)));
                 case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
                         line.integer("latency-samples", 200)));
                 default -> new GatewayBenchmark(new GatewayBenchmark.Options(line.integer("requests", 2000),
@@ -310,8 +332,14 @@ public final class StandaloneCommand {
         try {
             return new ChaosBenchmark(new ChaosBenchmark.Options(
                     Path.of(line.string("worker-jar", "worker/target/pitiserve-worker.jar")),
+                    Path.of(line.string("gateway-jar", "gateway/target/pitiserve-gateway.jar")),
                     line.has("model") ? Path.of(line.string("model", null)) : null, line.integer("workers", 2),
-                    line.integer("terms", 20), line.integer("kills", 5),
+                    line.integer("terms", 4), line.integer("kills", 6), line.integer("broker-kills", 2),
+                    Duration.ofSeconds(line.integer("broker-down-s", 5)),
+                    Duration.ofSeconds(line.integer("s3-outage-s", 30)),
+                    Duration.ofSeconds(line.integer("webhook-refuse-s", 20)),
+                    Duration.ofSeconds(line.integer("webhook-flaky-s", 40)),
+                    line.string("webhook-retries", "1s,2s,5s,10s,20s,30s,60s"),
                     Duration.ofMillis(line.integer("max-delay-ms", 8000)), line.integer("queue-depth", 4),
                     line.string("base-steps", "10"), line.string("sr-steps", "5"), Duration.ofSeconds(30),
                     line.has("seed") ? Long.parseLong(line.string("seed", "0")) : System.currentTimeMillis()));

@@ -54,7 +54,11 @@ public final class ApiProblem extends RuntimeException {
     }
 
     public static ApiProblem unavailable(String detail, Duration retryAfter) {
-        return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", detail, retryAfter, Map.of());
+        return unavailable("unavailable", detail, retryAfter);
+    }
+
+    public static ApiProblem unavailable(String code, String detail, Duration retryAfter) {
+        return new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, code, detail, retryAfter, Map.of());
     }
 
     public HttpStatus status() {

@@ -11,15 +11,24 @@ import io.pitiserve.common.image.InputKind;
 import io.pitiserve.gateway.catalogue.LaneDepths;
 import io.pitiserve.gateway.catalogue.ModelCatalogue;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /** {@code GET /v1/models}: every model a request may name, from the catalogue, with its live state. */
 @RestController
 @Tag(name = "models")
+@ApiResponse(responseCode = "401", description = "missing or invalid API key",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "429", description = "rate_limited (the API key's request rate); see Retry-After,"
+        + " RateLimit and RateLimit-Policy",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
 public class ModelsController {
 
     /** The answer: every task, and every known model. */
@@ -69,6 +78,8 @@ public class ModelsController {
     }
 
     @Operation(summary = "List the tasks and the models available, with their live workers and queue depth")
+    @ApiResponse(responseCode = "200", description = "the tasks and models",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = Models.class)))
     @GetMapping(path = "/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
     public Models models() {
         List<ModelCatalogue.Entry> entries = catalogue.entries();

@@ -10,16 +10,21 @@ import io.pitiserve.gateway.status.StatusViewUnavailableException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.i18n.LocaleContextHolder;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.exc.StreamReadException;
 
 /**
  * Turns every failure into RFC 9457 Problem Details with a stable {@code code} member. Spring's
@@ -47,7 +52,8 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
             response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"pitiserve\"");
         }
         if (problem.retryAfter() != null) {
-            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, problem.retryAfter().toSeconds())));
+            long seconds = problem.retryAfter().toSeconds() + (problem.retryAfter().toNanosPart() > 0 ? 1 : 0);
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, seconds)));
         }
         return response.body(body);
     }
@@ -55,7 +61,23 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidInputException.class)
     ResponseEntity<ProblemDetail> invalidInput(InvalidInputException e, HttpServletRequest request) {
         // The common validators write their messages for clients: they name the pixel, the limit, the format.
-        return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, e.code(), e.getMessage(), request));
+        HttpStatus status = e.reason() == InvalidInputException.Reason.INPUT_TOO_LARGE
+                ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST;
+        return ResponseEntity.status(status).body(problem(status, e.code(), e.getMessage(), request));
+    }
+
+    /** A multipart body that cannot be parsed: no boundary, a wrong one, or one that ends early. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ProblemDetail> malformedMultipart(MultipartException e, HttpServletRequest request) {
+        if (ProblemErrorController.causedBy(e, BodyTooSlowException.class)) {
+            return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
+                    .body(problem(HttpStatus.REQUEST_TIMEOUT, "body_too_slow", "the request body arrived too slowly;"
+                            + " the gateway stopped reading it", request));
+        }
+        log.info("malformed multipart body on {}: {}", request.getRequestURI(), e.getMessage());
+        return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "malformed_multipart",
+                "the multipart/form-data body cannot be read: it must use the boundary of its Content-Type and end"
+                        + " with the closing boundary", request));
     }
 
     @ExceptionHandler(StatusViewUnavailableException.class)
@@ -75,16 +97,33 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleMaxUploadSizeExceededException(MaxUploadSizeExceededException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+        ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
                 "the upload is larger than the gateway accepts; the input file may be at most "
                         + properties.maxInputSize().toBytes() + " bytes");
         body.setProperty("code", "input_too_large");
-        return ResponseEntity.badRequest().body(body);
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(body);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (ex.getMostSpecificCause() instanceof StreamReadException read
+                && read.getOriginalMessage() != null && read.getOriginalMessage().startsWith("Duplicate ")) {
+            ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "the JSON body has a"
+                    + " member twice (" + read.getOriginalMessage() + "); every member may appear once");
+            body.setProperty("code", "duplicate_key");
+            return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
+        }
+        return super.handleHttpMessageNotReadable(ex, headers, status, request);
     }
 
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
             HttpStatusCode statusCode, WebRequest request) {
+        if (body == null && ex instanceof ErrorResponse error) {
+            // Spring passes no body for its own exceptions and builds it later; build it here to add the code.
+            body = error.updateAndGetBody(getMessageSource(), LocaleContextHolder.getLocale());
+        }
         if (body instanceof ProblemDetail detail && (detail.getProperties() == null
                 || !detail.getProperties().containsKey("code"))) {
             detail.setProperty("code", codeOf(statusCode));
@@ -94,14 +133,10 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
 
     private static String codeOf(HttpStatusCode status) {
         return switch (status.value()) {
+            // Spring's 400s are about the content (an unreadable JSON body, a missing part), not HTTP framing.
             case 400 -> "invalid_request";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
             case 413 -> "input_too_large";
-            case 415 -> "unsupported_media_type";
-            case 503 -> "unavailable";
-            default -> status.is5xxServerError() ? "internal_error" : "invalid_request";
+            default -> ProblemCodes.forStatus(status.value());
         };
     }
 

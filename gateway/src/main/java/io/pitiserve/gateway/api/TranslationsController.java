@@ -13,7 +13,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
 import io.pitiserve.common.events.CancellationRequested;
-import io.pitiserve.gateway.auth.ApiKeyInterceptor;
+import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.JobUpdates;
@@ -55,6 +55,11 @@ import tools.jackson.databind.json.JsonMapper;
 @Tag(name = "translations")
 @ApiResponse(responseCode = "401", description = "missing or invalid API key",
         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "429", description = "rate_limited (the API key's request rate) or, on submission,"
+        + " too_many_jobs_in_flight; see Retry-After, RateLimit and RateLimit-Policy",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+@ApiResponse(responseCode = "431", description = "request line and headers larger than the gateway accepts",
+        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
 public class TranslationsController {
 
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -67,7 +72,7 @@ public class TranslationsController {
             + " 400 for a malformed URI or another bucket, 404 for a key outside those prefixes or a missing object."
             + " Params (snake_case): task (mask|sketch|depth, required), model, num_samples (1..4, default 1),"
             + " guidance_scale (0..20, default 1.3), guidance (cfg|normalized), base_steps and sr_steps (respacing:"
-            + " \"N\", \"N,M,...\", \"ddimN\", \"fast27\"), sampler"
+            + " \"N\", \"N,M,...\", \"ddimN\", \"fast27\"; at most 250 and 100 steps by default), sampler"
             + " (ddpm|ddim|dpmpp_2m|dpmpp_2m_logsnr|dpmpp_2m_karras|dpmpp_2m_sde; absent: the model's), eta (0..1), seed, return_base,"
             + " webhook {url, events}, metadata (at most 16 string entries, 2 KB), priority (0..9, higher first,"
             + " default 5), deadline (RFC 3339 date-time within 24 h) or deadline_ms (1..86400000 ms from now):"
@@ -75,7 +80,8 @@ public class TranslationsController {
             + " palette and parameters are validated before anything is stored. Answers 202 with Location once the"
             + " input is stored and the job is queued durably; with Prefer: wait=N (N <= 60), 200 if it finished"
             + " within N seconds. Idempotency-Key: the same key and request give the same job, a different request"
-            + " with the same key 409.";
+            + " with the same key 409. A member given twice is refused (400); a job asking for more network evaluations"
+            + " than the API key's max-job-cost gets 400 job_too_costly.";
 
     private final SubmissionService submissions;
     private final StatusView statusView;
@@ -125,9 +131,13 @@ public class TranslationsController {
                     schema = @Schema(implementation = TranslationResource.class)))
     @ApiResponse(responseCode = "400", description = "invalid input or parameters",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "413", description = "input_too_large (the input file) or request_too_large (the"
+            + " body's Content-Length, refused before it is read)",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "409", description = "Idempotency-Key reused for a different request",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "503", description = "object store or Kafka unavailable; see Retry-After",
+    @ApiResponse(responseCode = "503", description = "object store or Kafka unavailable, or too_many_uploads (the"
+            + " gateway reads as many bodies as it takes at once); see Retry-After",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
@@ -154,6 +164,9 @@ public class TranslationsController {
                     schema = @Schema(implementation = TranslationResource.class)))
     @ApiResponse(responseCode = "400", description = "invalid input or parameters, a malformed input.s3 URI or"
             + " one outside the service bucket",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "413", description = "input_too_large (the decoded input) or request_too_large (the"
+            + " body's Content-Length, refused before it is read)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "404", description = "input.s3 names an object this API key may not read, or"
             + " none exists",
@@ -363,7 +376,7 @@ public class TranslationsController {
     }
 
     private static Tenant tenant(HttpServletRequest request) {
-        Object tenant = request.getAttribute(ApiKeyInterceptor.TENANT_ATTRIBUTE);
+        Object tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE);
         if (!(tenant instanceof Tenant t)) {
             throw ApiProblem.unauthorized("the request is not authenticated");
         }

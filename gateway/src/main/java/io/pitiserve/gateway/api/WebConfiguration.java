@@ -1,6 +1,5 @@
 package io.pitiserve.gateway.api;
 
-import io.pitiserve.gateway.auth.ApiKeyInterceptor;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
@@ -10,23 +9,13 @@ import io.swagger.v3.oas.models.servers.Server;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
-import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Authentication on every {@code /v1} route, and the OpenAPI document's description of it. */
+/**
+ * The OpenAPI document's description of the API and its authentication (which the HTTP edge,
+ * {@link EdgeFilter}, enforces on every {@code /v1} route).
+ */
 @Configuration(proxyBeanMethods = false)
-public class WebConfiguration implements WebMvcConfigurer {
-
-    private final ApiKeyInterceptor apiKeys;
-
-    public WebConfiguration(ApiKeyInterceptor apiKeys) {
-        this.apiKeys = apiKeys;
-    }
-
-    @Override
-    public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(apiKeys).addPathPatterns("/v1/**");
-    }
+public class WebConfiguration {
 
     @Bean
     OpenAPI pitiserveOpenApi() {

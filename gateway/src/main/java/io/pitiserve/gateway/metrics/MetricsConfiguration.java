@@ -15,6 +15,8 @@ public class MetricsConfiguration {
         FilterRegistrationBean<SubmissionMetricsFilter> registration =
                 new FilterRegistrationBean<>(new SubmissionMetricsFilter(meters));
         registration.addUrlPatterns("/v1/translations");
+        // Ahead of the HTTP edge's filter, so that submissions it refuses (401, 429, 503) are counted too.
+        registration.setOrder(org.springframework.core.Ordered.HIGHEST_PRECEDENCE + 40);
         return registration;
     }
 }

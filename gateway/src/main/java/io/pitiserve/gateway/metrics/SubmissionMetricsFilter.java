@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.pitiserve.gateway.auth.ApiKeyInterceptor;
+import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -75,7 +75,7 @@ public final class SubmissionMetricsFilter extends OncePerRequestFilter {
 
     private void record(HttpServletRequest request, HttpServletResponse response, long started) {
         String outcome = outcomeOf(response.getStatus());
-        String tenant = request.getAttribute(ApiKeyInterceptor.TENANT_ATTRIBUTE) instanceof Tenant t ? t.name() : "none";
+        String tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE) instanceof Tenant t ? t.name() : "none";
         Counter.builder("pitiserve.gateway.submissions")
                 .description("Submissions of translations, by tenant and outcome")
                 .tag("tenant", tenant).tag("outcome", outcome)

@@ -21,6 +21,12 @@ public class JobUpdates {
     private static final Logger log = LoggerFactory.getLogger(JobUpdates.class);
 
     private final Map<String, Set<Consumer<JobView>>> listeners = new ConcurrentHashMap<>();
+    private final Set<Consumer<JobView>> everyJob = new CopyOnWriteArraySet<>();
+
+    /** Calls {@code listener} with every later view of every job (e.g. to count a tenant's jobs in flight). */
+    public void subscribeAll(Consumer<JobView> listener) {
+        everyJob.add(listener);
+    }
 
     /** Calls {@code listener} with every later view of {@code jobId} until the returned handle is closed. */
     public Subscription subscribe(String jobId, Consumer<JobView> listener) {
@@ -32,10 +38,14 @@ public class JobUpdates {
     }
 
     void publish(JobView view) {
+        tell(everyJob, view);
         Set<Consumer<JobView>> set = listeners.get(view.jobId());
-        if (set == null) {
-            return;
+        if (set != null) {
+            tell(set, view);
         }
+    }
+
+    private static void tell(Set<Consumer<JobView>> set, JobView view) {
         for (Consumer<JobView> listener : set) {
             try {
                 listener.accept(view);

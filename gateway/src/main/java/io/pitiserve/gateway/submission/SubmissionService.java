@@ -20,6 +20,7 @@ import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.catalogue.ModelCatalogue;
 import io.pitiserve.gateway.catalogue.UnknownModelException;
 import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.quota.TenantQuotas;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 
@@ -51,15 +52,17 @@ public class SubmissionService {
     private final ModelCatalogue catalogue;
     private final StatusView statusView;
     private final WebhookTargetCheck webhookCheck;
+    private final TenantQuotas quotas;
     private final InputLimits limits;
     private final Duration retryAfter;
     private final Clock clock;
 
     public SubmissionService(TranslationParamsReader paramsReader, ObjectStore objects, KafkaRequestPublisher publisher,
                              ModelCatalogue catalogue, StatusView statusView, GatewayProperties properties,
-                             WebhookTargetCheck webhookCheck) {
+                             WebhookTargetCheck webhookCheck, TenantQuotas quotas) {
         this.catalogue = catalogue;
         this.paramsReader = paramsReader;
+        this.quotas = quotas;
         this.webhookCheck = webhookCheck;
         this.objects = objects;
         this.publisher = publisher;
@@ -94,6 +97,7 @@ public class SubmissionService {
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
             ModelCatalogue.Entry model = route(params);
+            quotas.checkCost(submission.tenant(), params);
             if (params.webhook() != null) {
                 WebhookTargetCheck.Refusal refusal = webhookCheck.check(submission.tenant(), params.webhook());
                 if (refusal != null) {
@@ -118,11 +122,14 @@ public class SubmissionService {
                 }
             }
 
+            // Counted from here on; a job refused below is released (or forgotten if it never shows up).
+            quotas.admit(submission.tenant(), jobId);
             String inputKey = ObjectKeys.input(submission.tenant(), jobId);
             try {
                 objects.put(inputKey, submission.input(), contentType);
             } catch (ObjectStoreException e) {
                 log.warn("could not store the input of job {}: {}", jobId, e.getMessage());
+                quotas.release(jobId);
                 throw ApiProblem.unavailable("the object store did not accept the input; retry later"
                         + (key == null ? "" : " with the same Idempotency-Key"), retryAfter);
             }
@@ -132,6 +139,7 @@ public class SubmissionService {
                 publisher.publish(request, model.name(), submission.traceparent());
             } catch (PublishFailedException e) {
                 log.warn("could not publish the request of job {}: {}", jobId, e.getMessage());
+                quotas.release(jobId);
                 throw ApiProblem.unavailable("the job queue did not acknowledge the request; nothing was accepted,"
                         + " retry later" + (key == null ? "" : " with the same Idempotency-Key"), retryAfter);
             }

@@ -19,6 +19,8 @@ import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.image.InputKind;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.quota.JobCost;
+import io.pitiserve.gateway.quota.QuotaProperties;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -42,7 +44,6 @@ public class TranslationParamsReader {
     static final double MAX_GUIDANCE_SCALE = 20;
     static final int MAX_METADATA_ENTRIES = 16;
     static final int MAX_METADATA_BYTES = 2048;
-    static final int MAX_STEPS = 1000;
     /** The longest deadline a request may set, from the submission on. */
     static final Duration MAX_DEADLINE = Duration.ofDays(1);
     static final List<String> WEBHOOK_EVENTS = List.of("started", "progress", "succeeded", "failed", "cancelled");
@@ -54,14 +55,20 @@ public class TranslationParamsReader {
     private static final Pattern DDIM = Pattern.compile("ddim[0-9]{1,4}");
 
     private final Clock clock;
+    private final QuotaProperties quotas;
 
     @Autowired
-    public TranslationParamsReader(GatewayProperties properties) {
-        this(properties, Clock.systemUTC());
+    public TranslationParamsReader(GatewayProperties properties, QuotaProperties quotas) {
+        this(properties, quotas, Clock.systemUTC());
     }
 
     TranslationParamsReader(GatewayProperties properties, Clock clock) {
+        this(properties, QuotaProperties.defaults(), clock);
+    }
+
+    TranslationParamsReader(GatewayProperties properties, QuotaProperties quotas, Clock clock) {
         this.clock = clock;
+        this.quotas = quotas;
     }
 
     /**
@@ -94,8 +101,8 @@ public class TranslationParamsReader {
         int numSamples = (int) integer(params, "num_samples", 1, 1, MAX_SAMPLES);
         double guidanceScale = number(params, "guidance_scale", 1.3, 0, MAX_GUIDANCE_SCALE);
         String guidance = oneOf(params, "guidance", "cfg", List.of("cfg", "normalized"));
-        String baseSteps = respacing(params, "base_steps");
-        String srSteps = respacing(params, "sr_steps");
+        String baseSteps = respacing(params, "base_steps", quotas.maxBaseSteps(), "max-base-steps");
+        String srSteps = respacing(params, "sr_steps", quotas.maxSrSteps(), "max-sr-steps");
         String sampler = params.hasNonNull("sampler")  // absent: the model's default sampler (model.json)
                 ? oneOf(params, "sampler", null, List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras",
                         "dpmpp_2m_sde"))
@@ -221,8 +228,11 @@ public class TranslationParamsReader {
         return node.booleanValue();
     }
 
-    /** Syntax only: the worker knows the model's step count and refuses a respacing that does not fit it. */
-    static String respacing(JsonNode params, String name) {
+    /**
+     * Syntax and the step limit {@code max} only: the worker knows the model's step count and refuses
+     * a respacing that does not fit it.
+     */
+    static String respacing(JsonNode params, String name, int max, String limitKey) {
         JsonNode node = params.get(name);
         if (node == null || node.isNull()) {
             return null;
@@ -243,18 +253,17 @@ public class TranslationParamsReader {
         } else {
             throw ApiProblem.invalidParameter(name, hint + "; was '" + node.stringValue() + "'");
         }
-        int total = 0;
         for (String count : counts.split(",")) {
-            int steps = Integer.parseInt(count);
-            if (steps < 1) {
+            if (Integer.parseInt(count) < 1) {
                 throw ApiProblem.invalidParameter(name, name + " takes at least 1 step per section; was '"
                         + node.stringValue() + "'");
             }
-            total += steps;
         }
-        if (total > MAX_STEPS) {
-            throw ApiProblem.invalidParameter(name, name + " asks for " + total + " steps; at most " + MAX_STEPS
-                    + " are allowed");
+        int total = JobCost.steps(value);
+        if (total > max) {
+            throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, "invalid_parameter", name + " asks for "
+                    + total + " steps; at most " + max + " are allowed (pitiserve.gateway.quotas." + limitKey + ")",
+                    null, Map.of("parameter", name, "limit", max));
         }
         return value;
     }

@@ -250,7 +250,7 @@ class TranslationsApiIT {
                 "{\"input\": {\"s3\": \"s3://" + S3ProxyServer.BUCKET + "/uploads/acme/large.png\"},"
                         + " \"params\": {\"task\": \"sketch\"}}");
 
-        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.status()).isEqualTo(413);
         assertThat(answer.json().get("code").stringValue()).isEqualTo("input_too_large");
     }
 
@@ -358,7 +358,7 @@ class TranslationsApiIT {
 
         Answer answer = api.submit(ACME_KEY, large, "{\"task\": \"sketch\"}");
 
-        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.status()).isEqualTo(413);
         assertThat(answer.json().get("code").stringValue()).isEqualTo("input_too_large");
         assertThat(answer.json().get("detail").stringValue()).contains("65536");
     }

@@ -137,7 +137,7 @@ class ObjectStoreFailuresIT {
         Answer answer = api.submitJson(KEY, "{\"input\": {\"s3\": \"" + uri + "\"}, \"params\": {\"task\": \"mask\"}}",
                 "Idempotency-Key", "s3-huge-1");
 
-        assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+        assertThat(answer.status()).as(answer.body()).isEqualTo(413);
         assertThat(answer.json().get("code").stringValue()).isEqualTo("input_too_large");
         assertThat(answer.json().get("detail").stringValue()).contains(uri).contains("5000 bytes")
                 .contains("the limit is 4096 bytes");

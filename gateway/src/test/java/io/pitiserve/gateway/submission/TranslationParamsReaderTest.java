@@ -69,13 +69,34 @@ class TranslationParamsReaderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "fast", "ddim", "10,,2", "0", "-5", "ddim0", "2000", "10;20"})
+    @ValueSource(strings = {"", "fast", "ddim", "10,,2", "0", "-5", "ddim0", "20000", "10;20"})
     void malformedRespacingsAreRefusedNamingTheForms(String respacing) {
         assertThatThrownBy(() -> read("{\"task\": \"mask\", \"sr_steps\": \"" + respacing + "\"}"))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> {
                     assertThat(p.code()).isEqualTo("invalid_parameter");
                     assertThat(p.properties()).containsEntry("parameter", "sr_steps");
                 });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1000", "ddim1000", "200,200", "251"})
+    void aBaseRespacingBeyondTheStepLimitIsRefusedNamingTheLimit(String respacing) {
+        assertThatThrownBy(() -> read("{\"task\": \"mask\", \"base_steps\": \"" + respacing + "\"}"))
+                .isInstanceOfSatisfying(ApiProblem.class, p -> {
+                    assertThat(p.code()).isEqualTo("invalid_parameter");
+                    assertThat(p.properties()).containsEntry("parameter", "base_steps").containsEntry("limit", 250);
+                    assertThat(p.detail()).contains("at most 250", "max-base-steps");
+                });
+    }
+
+    @Test
+    void respacingsUpToTheStepLimitsAreAccepted() {
+        TranslationParams params = read("{\"task\": \"mask\", \"base_steps\": \"ddim250\", \"sr_steps\": \"50,50\"}");
+
+        assertThat(params.baseSteps()).isEqualTo("ddim250");
+        assertThat(params.srSteps()).isEqualTo("50,50");
+        assertThatThrownBy(() -> read("{\"task\": \"mask\", \"sr_steps\": \"101\"}"))
+                .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.properties()).containsEntry("limit", 100));
     }
 
     @Test

@@ -13,7 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
  * to {@code out} and, as the last line, one JSON object with the figures; progress goes to
  * {@code err}. Returns the exit code (0: measured, whether or not the goals were met).
  */
-public sealed interface Benchmark permits PipelineBenchmark, GatewayBenchmark, ScaleOutBenchmark,
+public sealed interface Benchmark permits EdgeBenchmark, PipelineBenchmark, GatewayBenchmark, ScaleOutBenchmark,
         WebhookBenchmark, FleetBenchmark {
 
     JsonMapper JSON = JsonMapper.builder().build();

@@ -11,91 +11,141 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.TranslationFailed;
 import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
+import io.pitiserve.standalone.LocalCredentials;
 import io.pitiserve.standalone.LocalSettings;
-import io.pitiserve.standalone.LocalStack;
 import io.pitiserve.standalone.TranslationClient;
+import io.pitiserve.standalone.bench.ChaosWebhookReceiver.Mode;
+import io.pitiserve.standalone.bench.ChaosWebhookReceiver.Received;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.EventRecorder;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.Fleet;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.Observed;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.WorkerProcess;
+import io.pitiserve.worker.engine.ModelManifest;
+import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.models.BundledModels;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.springframework.boot.convert.DurationStyle;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code bench chaos}: worker PROCESSES ({@code pitiserve-worker.jar serve}) under a steady stream
- * of jobs through the public API are stopped at random moments, SIGTERM rounds first, then SIGKILL
- * rounds; each stopped worker is replaced by a fresh process. Afterwards it checks, from the events
- * topic and the API, that every job answered 202 ended in exactly one terminal outcome (repeats of
- * the same fact allowed, two different outcomes not), that none was lost, and that every SIGTERM
- * ended the process cleanly: exit code 143 (shutdown hooks ran) and no JVM crash (no
- * {@code hs_err_pid*.log}, no fatal-error report in its log).
+ * {@code bench chaos}: the S3 server, the Kafka broker, the gateway and {@code --workers} workers
+ * each run as a process of their own ({@link ChaosCluster}) while a feeder keeps a stream of jobs
+ * going through the public API, every job with a webhook to a receiver in this process
+ * ({@link ChaosWebhookReceiver}). Faults follow in sequence: workers stopped with SIGTERM and with
+ * SIGKILL (each round waits until its worker has started a job, then a seeded random moment; the
+ * worker is replaced by a fresh process), the broker SIGKILLed and restarted on its log, the S3
+ * server stopped (SIGSTOP) and continued, the webhook receiver refusing connections and then
+ * answering 500 to half the requests.
  *
- * <p>Only the API and the events topic are read, never the requests topics, so how requests are
- * routed to workers does not matter here. The broker and the S3 server run in this process.
+ * <p>Afterwards it checks from the events topic, the API and the receiver ({@link Result#violations()})
+ * that every job answered 202 ended in exactly one terminal outcome and none was lost, that the
+ * API shows that outcome, that every SIGTERM ended its worker cleanly, and that each job's
+ * webhook kept one {@code webhook-id} across its attempts and was delivered or given up.
  */
 public final class ChaosBenchmark {
 
     /** The worker's exit code after SIGTERM once its shutdown hooks ran: 128 + 15. */
     public static final int SIGTERM_EXIT = 143;
     private static final Duration EXIT_WAIT = Duration.ofMinutes(3);
+    private static final Duration BUSY_WAIT = Duration.ofMinutes(5);
+    private static final int MOMENT_ATTEMPTS = 5;
+    private static final Duration PROBE_WAIT = Duration.ofMinutes(2);
 
     /**
-     * @param workerJar    the worker's executable jar
-     * @param modelDir     the model the workers load (null: the bundled default)
-     * @param workers      worker processes running at once
-     * @param terms        SIGTERM rounds
-     * @param kills        SIGKILL rounds
-     * @param maxDelay     the longest wait before a stop; each wait is uniform in [0, maxDelay)
-     * @param queueDepth   accepted jobs not yet finished that the feeder keeps
-     * @param drainTimeout the workers' drain timeout
-     * @param seed         seed of the random moments (printed, so a run can be replayed)
+     * @param workerJar       the worker's executable jar
+     * @param gatewayJar      the gateway's executable jar
+     * @param modelDir        the model the workers load (null: the bundled default)
+     * @param workers         worker processes running at once
+     * @param terms           worker SIGTERM rounds
+     * @param kills           worker SIGKILL rounds
+     * @param brokerKills     broker SIGKILL rounds
+     * @param brokerDown      how long the killed broker stays down before its restart
+     * @param s3Outage        how long the S3 server stays stopped (zero: no outage)
+     * @param webhookRefuse   how long the receiver refuses connections (zero: never)
+     * @param webhookFlaky    how long it answers 500 to half the requests (zero: never)
+     * @param webhookRetries  the gateway's webhook retry schedule (pitiserve.webhooks.retry-schedule)
+     * @param maxDelay        each fault comes uniformly within this after its worker is busy (or the last fault)
+     * @param queueDepth      accepted jobs not yet finished that the feeder keeps
+     * @param drainTimeout    the workers' drain timeout
+     * @param seed            seed of the random moments (printed, so a run can be replayed)
      */
-    public record Options(Path workerJar, Path modelDir, int workers, int terms, int kills, Duration maxDelay,
-                          int queueDepth, String baseSteps, String srSteps, Duration drainTimeout, long seed) {
+    public record Options(Path workerJar, Path gatewayJar, Path modelDir, int workers, int terms, int kills,
+                          int brokerKills, Duration brokerDown, Duration s3Outage, Duration webhookRefuse,
+                          Duration webhookFlaky, String webhookRetries, Duration maxDelay, int queueDepth,
+                          String baseSteps, String srSteps, Duration drainTimeout, long seed) {
 
         public Options {
             Benchmark.require(workers >= 1, "--workers must be at least 1");
-            Benchmark.require(terms >= 0 && kills >= 0, "--terms and --kills must not be negative");
+            Benchmark.require(terms >= 0 && kills >= 0 && brokerKills >= 0,
+                    "--terms, --kills and --broker-kills must not be negative");
             Benchmark.require(queueDepth >= 1, "--queue-depth must be at least 1");
+            Benchmark.require(gatewayJar != null && Files.isRegularFile(gatewayJar), "the gateway jar " + gatewayJar
+                    + " does not exist; build it with: mvn -B -q package -DskipTests (or pass --gateway-jar FILE)");
+            for (String delay : webhookRetries.split(",")) {
+                DurationStyle.detectAndParse(delay.strip());
+            }
+        }
+
+        /** The sum of the webhook retry delays: how long a delivery may take after its first attempt. */
+        Duration retrySpan() {
+            Duration span = Duration.ZERO;
+            for (String delay : webhookRetries.split(",")) {
+                span = span.plus(DurationStyle.detectAndParse(delay.strip()));
+            }
+            return span;
         }
     }
 
-    /** One stop: which worker, how, when after its start, how it ended. */
-    public record Round(int number, String signal, String worker, long afterStartMillis, int jobsInFlight,
-                        int exitCode, long exitMillis, boolean crashed) {
+    /**
+     * One fault: its kind and target, jobs in flight when it came, how the target ended (exit
+     * code, -1 where nothing exited), how long the fault or the exit took, and what was seen.
+     */
+    public record Round(int number, String fault, String target, int jobsInFlight, int exitCode,
+                        long durationMillis, boolean crashed, String note) {
 
         /** A SIGTERM that ended otherwise than with 143, or any JVM crash. */
         public boolean unclean() {
-            return crashed || ("TERM".equals(signal) && exitCode != SIGTERM_EXIT);
+            return crashed || ("worker SIGTERM".equals(fault) && exitCode != SIGTERM_EXIT);
         }
+    }
+
+    /** What {@code GET /v1/translations/{id}} showed at the end: the status, the webhook ids and the last delivery outcome. */
+    public record ApiView(String status, Set<String> webhookIds, String lastDelivery) {
     }
 
     /**
      * What the run saw.
      *
      * @param accepted ids the gateway answered 202 for, in submission order
+     * @param refused  submissions answered otherwise or not at all (during a fault)
      * @param events   every event of the events topic per job
-     * @param rounds   the stops in order
-     * @param api      each accepted job's status as {@code GET /v1/translations/{id}} shows it at the end
+     * @param rounds   the faults in order
+     * @param api      each accepted job as the API shows it at the end
+     * @param webhooks every request the webhook receiver answered, in order
      */
-    public record Result(List<String> accepted, Map<String, List<Observed>> events, List<Round> rounds,
-                         Map<String, String> api) {
+    public record Result(List<String> accepted, int refused, Map<String, List<Observed>> events, List<Round> rounds,
+                         Map<String, ApiView> api, List<Received> webhooks) {
 
         List<Observed> terminalEvents(String id) {
             return events.getOrDefault(id, List.of()).stream().filter(Observed::terminal).toList();
@@ -109,6 +159,25 @@ public final class ChaosBenchmark {
         public long twoOutcomes() {
             return accepted.stream().filter(id -> terminalEvents(id).stream().map(Observed::event).distinct().count() > 1)
                     .count();
+        }
+
+        public long failed() {
+            return accepted.stream().filter(id -> !terminalEvents(id).isEmpty()
+                    && terminalEvents(id).get(0).event() instanceof TranslationFailed).count();
+        }
+
+        /** Why the failed jobs failed: error code and how many. */
+        public Map<String, Long> failureCodes() {
+            return accepted.stream().map(this::terminalEvents).filter(t -> !t.isEmpty())
+                    .map(t -> t.get(0).event()).filter(TranslationFailed.class::isInstance)
+                    .collect(Collectors.groupingBy(e -> ((TranslationFailed) e).code(), Collectors.counting()));
+        }
+
+        /** Jobs that ran although no submission was answered 202 for them (an answer lost in a fault). */
+        public long withoutAcceptance() {
+            Set<String> ids = Set.copyOf(accepted);
+            return events.entrySet().stream().filter(e -> !ids.contains(e.getKey())
+                    && e.getValue().stream().anyMatch(Observed::terminal)).count();
         }
 
         public long crashes() {
@@ -125,6 +194,49 @@ public final class ChaosBenchmark {
                     .filter(o -> o.event() instanceof TranslationStarted).count() > 1).count();
         }
 
+        Map<String, List<Received>> webhooksByJob() {
+            Map<String, List<Received>> byJob = new LinkedHashMap<>();
+            for (Received request : webhooks) {
+                byJob.computeIfAbsent(String.valueOf(request.jobId()), id -> new ArrayList<>()).add(request);
+            }
+            return byJob;
+        }
+
+        /** Jobs whose webhook the receiver got more than once (retries, redeliveries). */
+        public long webhookRetried() {
+            return webhooksByJob().values().stream().filter(requests -> requests.size() > 1).count();
+        }
+
+        public long webhook500s() {
+            return webhooks.stream().filter(request -> request.status() == 500).count();
+        }
+
+        public long webhooksDelivered() {
+            return webhooksByJob().values().stream().filter(r -> r.stream().anyMatch(Received::delivered)).count();
+        }
+
+        /** The webhook ids of a job: those the receiver saw and those the API lists. */
+        Set<String> webhookIds(String id) {
+            Set<String> ids = new LinkedHashSet<>();
+            webhooksByJob().getOrDefault(id, List.of()).forEach(request -> ids.add(request.webhookId()));
+            ApiView view = api.get(id);
+            if (view != null) {
+                ids.addAll(view.webhookIds());
+            }
+            return ids;
+        }
+
+        /** Accepted jobs whose webhook never reached the receiver with a 2xx and that the gateway gave up. */
+        public long webhooksGivenUp() {
+            Map<String, List<Received>> byJob = webhooksByJob();
+            return accepted.stream().filter(id -> byJob.getOrDefault(id, List.of()).stream().noneMatch(Received::delivered)
+                    && api.get(id) != null && gaveUp(api.get(id).lastDelivery())).count();
+        }
+
+        private static boolean gaveUp(String outcome) {
+            return "failed".equals(outcome) || "dead_lettered".equals(outcome);
+        }
+
         private static String statusOf(JobEvent terminal) {
             if (terminal instanceof TranslationSucceeded) {
                 return "succeeded";
@@ -138,6 +250,7 @@ public final class ChaosBenchmark {
             if (accepted.stream().distinct().count() != accepted.size()) {
                 problems.add("the gateway gave the same id to two submissions");
             }
+            Map<String, List<Received>> byJob = webhooksByJob();
             for (String id : accepted) {
                 List<Observed> terminal = terminalEvents(id);
                 if (terminal.isEmpty()) {
@@ -149,22 +262,31 @@ public final class ChaosBenchmark {
                             + terminal.stream().map(o -> o.event().type()).toList());
                 }
                 JobEvent first = terminal.get(0).event();
-                if (!(first instanceof TranslationSucceeded)) {
-                    problems.add(id + ": ended " + first.type() + ", expected succeeded (every input is valid)");
+                ApiView view = api.get(id);
+                if (view == null || !statusOf(first).equals(view.status())) {
+                    problems.add(id + ": the API shows '" + (view == null ? null : view.status()) + "' for an outcome "
+                            + first.type());
                 }
-                String shown = api.get(id);
-                if (!statusOf(first).equals(shown)) {
-                    problems.add(id + ": the API shows '" + shown + "' for an outcome " + first.type());
+                Set<String> ids = webhookIds(id);
+                if (ids.size() > 1) {
+                    problems.add(id + ": webhook ids changed across attempts: " + ids);
+                }
+                List<Received> requests = byJob.getOrDefault(id, List.of());
+                if (requests.stream().map(Received::type).distinct().count() > 1) {
+                    problems.add(id + ": webhooks announced different events: "
+                            + requests.stream().map(Received::type).distinct().toList());
+                }
+                if (requests.stream().noneMatch(Received::delivered) && (view == null || !gaveUp(view.lastDelivery()))) {
+                    problems.add(id + ": webhook neither delivered nor given up (last outcome "
+                            + (view == null ? null : view.lastDelivery()) + ")");
                 }
             }
-            events.forEach((id, observed) -> {
-                if (!accepted.contains(id) && observed.stream().anyMatch(Observed::terminal)) {
-                    problems.add(id + ": a terminal event for a job that was never accepted");
-                }
-            });
+            if (byJob.containsKey("null")) {
+                problems.add(byJob.get("null").size() + " webhook request(s) whose body is not a piti-serve webhook");
+            }
             for (Round round : rounds) {
                 if (round.unclean()) {
-                    problems.add("round " + round.number() + " (" + round.signal() + " " + round.worker() + "): exit "
+                    problems.add("round " + round.number() + " (" + round.fault() + " " + round.target() + "): exit "
                             + round.exitCode() + (round.crashed() ? ", the JVM crashed" : ""));
                 }
             }
@@ -178,58 +300,70 @@ public final class ChaosBenchmark {
         this.options = options;
     }
 
-    /** Starts the local stack, plays the rounds, prints the table and the JSON line; 1 on any violation. */
+    /** Plays the faults in {@code settings}' data directory, prints the table and the JSON line; 1 on any violation. */
     public int run(LocalSettings settings, PrintStream out, PrintStream err) {
-        Result result;
-        try (LocalStack stack = Benchmark.startStack(settings, err)) {
-            result = play(stack, err);
-        }
+        Result result = play(settings.dataDir(), System.getenv(), err);
         printReport(result, out);
         return result.violations().isEmpty() ? 0 : 1;
     }
 
-    /** The rounds on a started stack (its in-process worker is stopped first); worker logs go to {@code <data-dir>/chaos/}. */
-    public Result play(LocalStack stack, PrintStream err) {
-        stack.workerContext().stop();
-        Topics topics = Topics.withPrefix(stack.workerContext().getEnvironment()
-                .getProperty("pitiserve.kafka.topic-prefix", "pitiserve."));
-        Path logDir = stack.settings().dataDir().resolve("chaos");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.kafkaBootstrapServers()));
-             EventRecorder recorder = new EventRecorder(stack.kafkaBootstrapServers(), topics.events());
-             Fleet fleet = new Fleet(stack, logDir)) {
-            recorder.start();
-            return new Run(stack, admin, recorder, fleet, logDir, err).play();
+    /** Starts every process in {@code dataDir} (logs in {@code <data-dir>/chaos/}), plays the faults, stops everything. */
+    public Result play(Path dataDir, Map<String, String> env, PrintStream err) {
+        LocalCredentials credentials = LocalCredentials.load(dataDir, env);
+        ModelManifest model = options.modelDir() == null ? BundledModels.manifest(BundledModels.DEFAULT_MODEL)
+                : PitiModel.readManifest(options.modelDir());
+        Topics topics = Topics.defaults();
+        try (ChaosCluster cluster = new ChaosCluster(dataDir, options.gatewayJar(), credentials);
+             ChaosWebhookReceiver receiver = new ChaosWebhookReceiver(options.seed())) {
+            err.println("chaos: starting the S3 server, the broker and the gateway as processes (logs in "
+                    + cluster.logDir() + ") ...");
+            cluster.start(List.of(model), Map.of("pitiserve.webhooks.retry-schedule", options.webhookRetries(),
+                    "pitiserve.webhooks.connect-timeout", "2s", "pitiserve.webhooks.request-timeout", "5s"));
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    cluster.bootstrapServers()));
+                 EventRecorder recorder = new EventRecorder(cluster.bootstrapServers(), topics.events());
+                 Fleet fleet = new Fleet(cluster.workerProperties(), cluster.logDir())) {
+                recorder.start();
+                return new Run(cluster, receiver, credentials, admin, recorder, fleet, err).play();
+            }
         }
     }
 
     private final class Run {
-        private final LocalStack stack;
+        private final ChaosCluster cluster;
+        private final ChaosWebhookReceiver receiver;
+        private final LocalCredentials credentials;
         private final Admin admin;
         private final EventRecorder recorder;
         private final Fleet fleet;
-        private final Path logDir;
         private final PrintStream err;
         private final Random random;
         private final ScaleOutBenchmark.Options workerOptions;
+        private final Map<String, String> workerOverrides;
         private final List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicInteger refused = new AtomicInteger();
+        private final AtomicLong seeds = new AtomicLong();
         private final AtomicBoolean feeding = new AtomicBoolean(true);
         private final AtomicReference<RuntimeException> feedFailure = new AtomicReference<>();
         private final List<WorkerProcess> running = new ArrayList<>();
-        private final Map<WorkerProcess, Long> startedAt = new LinkedHashMap<>();
+        private final List<Round> rounds = new ArrayList<>();
         private int started;
 
-        Run(LocalStack stack, Admin admin, EventRecorder recorder, Fleet fleet, Path logDir, PrintStream err) {
-            this.stack = stack;
+        Run(ChaosCluster cluster, ChaosWebhookReceiver receiver, LocalCredentials credentials, Admin admin,
+            EventRecorder recorder, Fleet fleet, PrintStream err) {
+            this.cluster = cluster;
+            this.receiver = receiver;
+            this.credentials = credentials;
             this.admin = admin;
             this.recorder = recorder;
             this.fleet = fleet;
-            this.logDir = logDir;
             this.err = err;
             this.random = new Random(options.seed());
             this.workerOptions = new ScaleOutBenchmark.Options(1, options.workerJar(), options.modelDir(), 1,
                     options.baseSteps(), options.srSteps(), Duration.ofSeconds(6), options.drainTimeout(),
-                    options.queueDepth());
+                    Math.max(3, options.queueDepth()));
+            this.workerOverrides = options.modelDir() == null
+                    ? Map.of("pitiserve.worker.models", "bundled:" + BundledModels.DEFAULT_MODEL) : Map.of();
         }
 
         Result play() {
@@ -241,20 +375,26 @@ public final class ChaosBenchmark {
             err.println("chaos: " + options.workers() + " workers, seed " + options.seed() + "; waiting for the first "
                     + "job to end ...");
             await("a first job ends", Duration.ofMinutes(5), () -> recorder.finishedCount() >= 1);
-            List<Round> rounds = new ArrayList<>();
-            int total = options.terms() + options.kills();
-            for (int number = 1; number <= total; number++) {
-                String signal = number <= options.terms() ? "TERM" : "KILL";
-                rounds.add(stopOne(number, signal));
-                Round last = rounds.get(rounds.size() - 1);
-                err.printf("round %d/%d: %s %s %.1f s after its start, %d job(s) in flight: exit %d after %.1f s%s%n",
-                        number, total, last.signal(), last.worker(), last.afterStartMillis() / 1000.0,
-                        last.jobsInFlight(), last.exitCode(), last.exitMillis() / 1000.0,
-                        last.crashed() ? " CRASHED" : "");
+            int workerRounds = options.terms() + options.kills();
+            for (int i = 0; i < workerRounds; i++) {
+                record(stopWorker(rounds.size() + 1, i < options.terms()));
             }
+            for (int i = 0; i < options.brokerKills(); i++) {
+                record(killBroker(rounds.size() + 1));
+            }
+            if (!options.s3Outage().isZero()) {
+                record(stopS3(rounds.size() + 1));
+            }
+            if (!options.webhookRefuse().isZero()) {
+                record(webhookFault(rounds.size() + 1, Mode.REFUSE, options.webhookRefuse()));
+            }
+            if (!options.webhookFlaky().isZero()) {
+                record(webhookFault(rounds.size() + 1, Mode.FLAKY, options.webhookFlaky()));
+            }
+            receiver.mode(Mode.ACCEPT);
             feeding.set(false);
             try {
-                feeder.join(TimeUnit.MINUTES.toMillis(1));
+                feeder.join(TimeUnit.MINUTES.toMillis(2));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -262,13 +402,15 @@ public final class ChaosBenchmark {
                 throw feedFailure.get();
             }
             List<String> submitted = List.copyOf(accepted);
-            err.println("submitted " + submitted.size() + " jobs; waiting for every one to end ...");
-            try {
-                await("every accepted job ends", Duration.ofMinutes(10),
-                        () -> submitted.stream().allMatch(recorder::hasTerminal));
-            } catch (IllegalStateException e) {
-                err.println(e.getMessage() + "; reporting what is missing");
-            }
+            err.println("submitted " + submitted.size() + " jobs (" + refused.get() + " submissions refused); waiting "
+                    + "for every one to end and its webhook to arrive ...");
+            awaitQuietly("every accepted job ends", Duration.ofMinutes(10),
+                    () -> submitted.stream().allMatch(recorder::hasTerminal));
+            awaitQuietly("every webhook delivered", options.retrySpan().plus(Duration.ofSeconds(60)), () -> {
+                Set<String> delivered = receiver.received().stream().filter(Received::delivered)
+                        .map(Received::jobId).collect(Collectors.toSet());
+                return delivered.containsAll(submitted);
+            });
             for (WorkerProcess worker : running) {
                 worker.terminate();
             }
@@ -276,41 +418,64 @@ public final class ChaosBenchmark {
                 worker.awaitExit(EXIT_WAIT);
             }
             recorder.readToEnd(admin);
-            Map<String, String> api = new LinkedHashMap<>();
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+            Map<String, ApiView> api = new LinkedHashMap<>();
+            TranslationClient client = new TranslationClient(cluster.apiUrl(), credentials.apiKey());
             for (String id : submitted) {
-                JsonNode job = client.get(id, Duration.ZERO);
-                api.put(id, job.path("status").asString());
+                api.put(id, view(client.get(id, Duration.ZERO)));
             }
-            return new Result(submitted, recorder.snapshot(), rounds, api);
+            return new Result(submitted, refused.get(), recorder.snapshot(), List.copyOf(rounds), api,
+                    receiver.received());
+        }
+
+        private ApiView view(JsonNode job) {
+            Set<String> ids = new LinkedHashSet<>();
+            String last = null;
+            for (JsonNode delivery : job.path("webhook").path("deliveries")) {
+                ids.add(delivery.path("webhook_id").asString());
+                last = delivery.path("outcome").asString();
+            }
+            return new ApiView(job.path("status").asString(), ids, last);
+        }
+
+        private void record(Round round) {
+            rounds.add(round);
+            err.printf("round %d: %s %s, %d job(s) in flight: %s%n", round.number(), round.fault(), round.target(),
+                    round.jobsInFlight(), round.note());
         }
 
         private WorkerProcess startWorker() {
             started++;
-            WorkerProcess worker = fleet.start("c" + started, workerOptions);
-            startedAt.put(worker, System.nanoTime());
-            return worker;
+            return fleet.start("c" + started, workerOptions, workerOverrides);
         }
 
-        /** Waits a random moment, stops one worker with {@code signal}, waits for its exit, starts its replacement. */
-        private Round stopOne(int number, String signal) {
+        private int inFlight() {
+            return (int) Math.max(0, accepted.size() - recorder.finishedCount());
+        }
+
+        /**
+         * Waits until the worker has started a job, then a random moment, stops it with SIGTERM or
+         * SIGKILL, waits for its exit and starts its replacement.
+         */
+        private Round stopWorker(int number, boolean term) {
             WorkerProcess worker = running.get((number - 1) % running.size());
-            long delay = (long) (random.nextDouble() * options.maxDelay().toMillis());
-            try {
-                TimeUnit.MILLISECONDS.sleep(delay);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
+            boolean busy = false;
+            // The random moment falls inside a job: if that job ended first, wait for the next one.
+            for (int attempt = 0; attempt < MOMENT_ATTEMPTS && !busy; attempt++) {
+                if (!awaitQuietly(worker.name() + " runs a job", BUSY_WAIT,
+                        () -> !recorder.inFlightOn(worker.name()).isEmpty() || !worker.alive())) {
+                    break;
+                }
+                pause(randomDelay());
+                busy = !recorder.inFlightOn(worker.name()).isEmpty();
             }
             if (!worker.alive()) {
                 throw new IllegalStateException("worker " + worker.name() + " exited by itself with "
                         + worker.exitCode() + "; see " + worker.log());
             }
-            int inFlight = recorder.inFlightOn(worker.name()).size();
-            long afterStart = (System.nanoTime() - startedAt.get(worker)) / 1_000_000;
+            int onWorker = recorder.inFlightOn(worker.name()).size();
             long begin = System.nanoTime();
             int exit;
-            if ("TERM".equals(signal)) {
+            if (term) {
                 worker.terminate();
                 exit = worker.awaitExit(EXIT_WAIT);
             } else {
@@ -318,15 +483,117 @@ public final class ChaosBenchmark {
                 exit = worker.exitCode();
             }
             long exitMillis = (System.nanoTime() - begin) / 1_000_000;
-            boolean crashed = crashed(worker);
             running.set(running.indexOf(worker), startWorker());
-            return new Round(number, signal, worker.name(), afterStart, inFlight, exit, exitMillis, crashed);
+            return new Round(number, term ? "worker SIGTERM" : "worker SIGKILL", worker.name(), onWorker, exit,
+                    exitMillis, crashed(worker), String.format("%s; exit %d after %.1f s",
+                    busy ? "running a job" : "idle (no job at " + MOMENT_ATTEMPTS + " random moments)", exit,
+                    exitMillis / 1000.0));
+        }
+
+        /** SIGKILL to the broker at a random moment, down for a while, restarted on its log. */
+        private Round killBroker(int number) {
+            pause(randomDelay());
+            int inFlight = inFlight();
+            long begin = System.nanoTime();
+            cluster.killBroker();
+            Probe probe = new Probe();
+            pause(options.brokerDown());
+            cluster.startKafka();
+            long backMillis = (System.nanoTime() - begin) / 1_000_000;
+            return new Round(number, "broker SIGKILL", "kafka", inFlight, 137, backMillis, false,
+                    String.format("answering again %.1f s after the kill; a submission while down: %s",
+                            backMillis / 1000.0, probe.answer()));
+        }
+
+        /** SIGSTOP to the S3 server for the outage, then SIGCONT. */
+        private Round stopS3(int number) {
+            pause(randomDelay());
+            int inFlight = inFlight();
+            long finishedBefore = recorder.finishedCount();
+            cluster.stopS3();
+            Probe probe = new Probe();
+            pause(options.s3Outage());
+            long ended = recorder.finishedCount() - finishedBefore;
+            cluster.continueS3();
+            return new Round(number, "S3 SIGSTOP", "s3", inFlight, -1, options.s3Outage().toMillis(), false,
+                    String.format("stopped %d s, %d job(s) ended meanwhile; a submission while stopped: %s",
+                            options.s3Outage().toSeconds(), ended, probe.answer()));
+        }
+
+        /** The receiver refuses connections or answers 500 to half the requests for {@code duration}. */
+        private Round webhookFault(int number, Mode mode, Duration duration) {
+            int inFlight = inFlight();
+            int before = receiver.received().size();
+            receiver.mode(mode);
+            pause(duration);
+            if (mode == Mode.FLAKY) {
+                // Until it has failed a few deliveries at least, so that retries are seen.
+                awaitQuietly("a webhook answered 500", Duration.ofMinutes(3), () -> receiver.received()
+                        .subList(before, receiver.received().size()).stream().filter(r -> r.status() == 500).count() >= 2);
+            }
+            List<Received> during = receiver.received().subList(before, receiver.received().size());
+            long failed = during.stream().filter(r -> r.status() == 500).count();
+            return new Round(number, mode == Mode.REFUSE ? "webhook refuse" : "webhook 500s", "receiver", inFlight, -1,
+                    duration.toMillis(), false, mode == Mode.REFUSE
+                    ? String.format("not listening %d s", duration.toSeconds())
+                    : String.format("%d requests, %d answered 500", during.size(), failed));
+        }
+
+        /**
+         * One submission made just after a fault began, apart from the feeder (whose queue is
+         * usually full then); a 202 joins the accepted jobs like any other.
+         */
+        private final class Probe {
+            private final long begin = System.nanoTime();
+            private final AtomicReference<String> answer = new AtomicReference<>();
+            private final Thread thread;
+
+            Probe() {
+                thread = new Thread(() -> {
+                    try {
+                        accepted.add(submit(new TranslationClient(cluster.apiUrl(), credentials.apiKey())));
+                        answer.set(String.format("202 after %.1f s", seconds()));
+                    } catch (RuntimeException e) {
+                        refused.incrementAndGet();
+                        answer.set(String.format("refused after %.1f s (%s)", seconds(), e.getMessage()));
+                    }
+                }, "chaos-probe");
+                thread.start();
+            }
+
+            private double seconds() {
+                return (System.nanoTime() - begin) / 1e9;
+            }
+
+            /** Waits for the answer (the fault is over by now). */
+            String answer() {
+                try {
+                    thread.join(PROBE_WAIT.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return answer.get() == null ? "no answer within " + PROBE_WAIT.toSeconds() + " s" : answer.get();
+            }
+        }
+
+        /** Submits one job with the receiver as its webhook; its id. */
+        private String submit(TranslationClient client) {
+            ObjectNode params = Benchmark.JSON.createObjectNode().put("task", "mask")
+                    .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps())
+                    .put("seed", seeds.getAndIncrement());
+            params.putObject("webhook").put("url", receiver.url().toString());
+            return client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params).path("id")
+                    .asString();
+        }
+
+        private Duration randomDelay() {
+            return Duration.ofMillis((long) (random.nextDouble() * options.maxDelay().toMillis()));
         }
 
         /** Whether the JVM reported a fatal error: an hs_err file of its pid, or the report in its log. */
         private boolean crashed(WorkerProcess worker) {
             String errorFile = "hs_err_pid" + worker.pid() + ".log";
-            if (Files.exists(Path.of(errorFile)) || Files.exists(logDir.resolve(errorFile))) {
+            if (Files.exists(Path.of(errorFile)) || Files.exists(cluster.logDir().resolve(errorFile))) {
                 return true;
             }
             try {
@@ -337,21 +604,31 @@ public final class ChaosBenchmark {
             }
         }
 
+        private boolean awaitQuietly(String what, Duration timeout, BooleanSupplier condition) {
+            try {
+                await(what, timeout, condition);
+                return true;
+            } catch (IllegalStateException e) {
+                err.println(e.getMessage() + "; carrying on");
+                return false;
+            }
+        }
+
         private void feed() {
-            byte[] mask = BundledModels.example("mask.png");
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
-            long seed = 0;
+            TranslationClient client = new TranslationClient(cluster.apiUrl(), credentials.apiKey());
             try {
                 while (feeding.get()) {
-                    long queued = accepted.size() - recorder.finishedCount();
-                    if (queued >= options.queueDepth()) {
+                    if (inFlight() >= options.queueDepth()) {
                         TimeUnit.MILLISECONDS.sleep(20);
                         continue;
                     }
-                    ObjectNode params = Benchmark.JSON.createObjectNode().put("task", "mask")
-                            .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps())
-                            .put("seed", seed++);
-                    accepted.add(client.submit(mask, "mask.png", "image/png", params).path("id").asString());
+                    try {
+                        accepted.add(submit(client));
+                    } catch (RuntimeException e) {
+                        // A fault is on: the gateway refused or did not answer; try again shortly.
+                        refused.incrementAndGet();
+                        TimeUnit.MILLISECONDS.sleep(500);
+                    }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -361,38 +638,60 @@ public final class ChaosBenchmark {
         }
     }
 
-    /** The table of rounds, the checks and, as the last line, the JSON object. */
+    private static void pause(Duration duration) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The table of faults, the checks and, as the last line, the JSON object. */
     public void printReport(Result result, PrintStream out) {
         List<String> violations = result.violations();
-        out.printf("bench chaos: %d worker processes (%s), base_steps %s, sr_steps %s, seed %d, %d CPU cores%n",
-                options.workers(), options.modelDir() == null ? "bundled " + BundledModels.DEFAULT_MODEL
+        out.printf("bench chaos: S3 server, broker, gateway and %d workers as processes (%s), base_steps %s, "
+                        + "sr_steps %s, seed %d, %d CPU cores%n", options.workers(),
+                options.modelDir() == null ? "bundled " + BundledModels.DEFAULT_MODEL
                         : options.modelDir().getFileName(), options.baseSteps(), options.srSteps(), options.seed(),
                 Runtime.getRuntime().availableProcessors());
-        out.printf("%-6s %-6s %-8s %12s %10s %6s %10s %8s%n", "round", "signal", "worker", "after start", "in flight",
-                "exit", "exit in", "crashed");
+        out.printf("%-6s %-15s %-9s %9s %6s %9s %-7s %s%n", "round", "fault", "target", "in flight", "exit",
+                "took", "crashed", "what happened");
         for (Round round : result.rounds()) {
-            out.printf("%-6d %-6s %-8s %10.1f s %10d %6d %8.1f s %8s%n", round.number(), round.signal(),
-                    round.worker(), round.afterStartMillis() / 1000.0, round.jobsInFlight(), round.exitCode(),
-                    round.exitMillis() / 1000.0, round.crashed() ? "YES" : "no");
+            out.printf("%-6d %-15s %-9s %9d %6s %7.1f s %-7s %s%n", round.number(), round.fault(), round.target(),
+                    round.jobsInFlight(), round.exitCode() < 0 ? "-" : String.valueOf(round.exitCode()),
+                    round.durationMillis() / 1000.0, round.crashed() ? "YES" : "no", round.note());
         }
-        out.printf("accepted %d jobs: lost %d, two outcomes %d, started more than once %d; JVM crashes %d, unclean "
-                        + "stops %d%n", result.accepted().size(), result.lost(), result.twoOutcomes(),
-                result.restarted(), result.crashes(), result.uncleanStops());
-        out.println(violations.isEmpty() ? "every accepted job ended in exactly one terminal outcome; every SIGTERM "
-                + "ended cleanly" : "VIOLATIONS: " + violations);
+        out.printf("accepted %d jobs (%d submissions refused during faults): lost %d, two outcomes %d, failed %d %s, "
+                        + "started more than once %d, ran without a 202 %d; JVM crashes %d, unclean stops %d%n",
+                result.accepted().size(), result.refused(), result.lost(), result.twoOutcomes(), result.failed(),
+                result.failureCodes(), result.restarted(), result.withoutAcceptance(), result.crashes(),
+                result.uncleanStops());
+        out.printf("webhooks: %d requests, %d answered 500, %d jobs retried, %d delivered, %d given up%n",
+                result.webhooks().size(), result.webhook500s(), result.webhookRetried(), result.webhooksDelivered(),
+                result.webhooksGivenUp());
+        out.println(violations.isEmpty() ? "every accepted job ended in exactly one terminal outcome, none lost; "
+                + "every webhook kept one webhook-id; every SIGTERM ended cleanly" : "VIOLATIONS: " + violations);
         ObjectNode json = Benchmark.JSON.createObjectNode().put("bench", "chaos")
                 .put("workers", options.workers()).put("base_steps", options.baseSteps())
                 .put("sr_steps", options.srSteps()).put("seed", options.seed())
-                .put("cpu_cores", Runtime.getRuntime().availableProcessors())
-                .put("sigterm_rounds", result.rounds().stream().filter(r -> "TERM".equals(r.signal())).count())
-                .put("sigkill_rounds", result.rounds().stream().filter(r -> "KILL".equals(r.signal())).count())
-                .put("accepted", result.accepted().size()).put("lost", result.lost())
-                .put("two_outcomes", result.twoOutcomes()).put("restarted", result.restarted())
+                .put("cpu_cores", Runtime.getRuntime().availableProcessors());
+        Map<String, Long> faults = result.rounds().stream()
+                .collect(Collectors.groupingBy(Round::fault, LinkedHashMap::new, Collectors.counting()));
+        ObjectNode faultCounts = json.putObject("faults");
+        faults.forEach(faultCounts::put);
+        json.put("accepted", result.accepted().size()).put("refused", result.refused())
+                .put("lost", result.lost()).put("two_outcomes", result.twoOutcomes()).put("failed", result.failed())
+                .put("restarted", result.restarted()).put("without_202", result.withoutAcceptance())
                 .put("crashes", result.crashes()).put("unclean_stops", result.uncleanStops())
+                .put("webhook_requests", result.webhooks().size()).put("webhook_500s", result.webhook500s())
+                .put("webhook_retried_jobs", result.webhookRetried())
+                .put("webhooks_delivered", result.webhooksDelivered())
+                .put("webhooks_given_up", result.webhooksGivenUp())
                 .put("violations", violations.size());
-        ArrayNode exits = json.putArray("sigterm_exit_s");
-        result.rounds().stream().filter(r -> "TERM".equals(r.signal()))
-                .forEach(r -> exits.add(Math.round(r.exitMillis() / 100.0) / 10.0));
+        ArrayNode brokerBack = json.putArray("broker_back_s");
+        result.rounds().stream().filter(r -> r.fault().startsWith("broker"))
+                .forEach(r -> brokerBack.add(Math.round(r.durationMillis() / 100.0) / 10.0));
         Benchmark.printJson(json, out);
     }
 }

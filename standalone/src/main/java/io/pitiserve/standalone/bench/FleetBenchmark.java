@@ -172,10 +172,10 @@ public final class FleetBenchmark implements Benchmark {
             for (Load load : phase) {
                 Percentiles p = load.percentiles();
                 out.printf("%-7s %-20s %5d %8.2f %9.0f %9.0f %9.0f%n", name, load.model(), p.count(),
-                        load.jobsPerSecond(), p.p50(), p.at(0.95), p.max());
+                        load.jobsPerSecond(), p.p50(), p.at(95), p.max());
                 rows.addObject().put("phase", name).put("model", load.model()).put("jobs", p.count())
                         .put("jobs_per_s", round(load.jobsPerSecond())).put("p50_ms", round(p.p50()))
-                        .put("p95_ms", round(p.at(0.95)));
+                        .put("p95_ms", round(p.at(95)));
             }
         }
         double slowdown = burst.get(1).percentiles().p50() / steady.get(1).percentiles().p50();

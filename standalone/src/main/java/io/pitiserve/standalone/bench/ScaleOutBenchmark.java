@@ -524,12 +524,17 @@ public final class ScaleOutBenchmark implements Benchmark {
     /** The worker processes of one run; closing kills whatever is still running. */
     public static final class Fleet implements AutoCloseable {
 
-        private final LocalStack stack;
+        private final Map<String, String> stackProperties;
         private final Path logDir;
         private final Map<String, WorkerProcess> workers = new LinkedHashMap<>();
 
         public Fleet(LocalStack stack, Path logDir) {
-            this.stack = stack;
+            this(stackWorkerProperties(stack), logDir);
+        }
+
+        /** Workers that reach the broker and the S3 server as {@code stackProperties} say (bootstrap servers, S3 endpoint ...). */
+        public Fleet(Map<String, String> stackProperties, Path logDir) {
+            this.stackProperties = Map.copyOf(stackProperties);
             this.logDir = logDir;
         }
 
@@ -556,7 +561,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         private List<String> command(String name, Options options, Map<String, String> overrides) {
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
             List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx384m", "-XX:+UseSerialGC", "-jar", options.workerJar().toString(), "serve"));
-            Map<String, String> props = new LinkedHashMap<>(stackWorkerProperties());
+            Map<String, String> props = new LinkedHashMap<>(stackProperties);
             // The topics exist (the stack made them); a worker must never re-partition them.
             props.put("pitiserve.kafka.create-topics", "false");
             props.put("pitiserve.worker.id", name);
@@ -582,7 +587,7 @@ public final class ScaleOutBenchmark implements Benchmark {
         }
 
         /** How the stack's own worker reaches the broker and the S3 server. */
-        private Map<String, String> stackWorkerProperties() {
+        private static Map<String, String> stackWorkerProperties(LocalStack stack) {
             Map<String, String> values = new LinkedHashMap<>();
             var environment = stack.workerContext().getEnvironment();
             for (String key : List.of("spring.kafka.bootstrap-servers", "pitiserve.kafka.topic-prefix",
@@ -626,10 +631,17 @@ public final class ScaleOutBenchmark implements Benchmark {
         }
 
         static WorkerProcess start(String name, List<String> command, Path log) {
+            return start(name, command, Map.of(), log);
+        }
+
+        /** Starts {@code command} with {@code env} added to this process's environment. */
+        static WorkerProcess start(String name, List<String> command, Map<String, String> env, Path log) {
             try {
                 Files.createDirectories(log.getParent());
-                Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                        .redirectOutput(log.toFile()).start();
+                ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
+                builder.environment().putAll(env);
+                Process process = builder.start();
                 return new WorkerProcess(name, process, log);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start worker " + name + ": " + command, e);

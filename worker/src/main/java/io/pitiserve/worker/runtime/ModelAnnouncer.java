@@ -110,14 +110,10 @@ public final class ModelAnnouncer implements SmartLifecycle {
         ModelManifest.StageSpec upsampler = manifest.stages().upsampler();
         return new ModelAnnouncement(workerId, manifest.name(), manifest.version(), manifest.input().kind(),
                 manifest.input().size(), new ModelAnnouncement.Resolution(base.resolution(), upsampler.resolution()),
-                new ModelAnnouncement.Defaults(defaultSampler(manifest), base.respacing(), upsampler.respacing(),
+                new ModelAnnouncement.Defaults(manifest.sampler(), base.respacing(), upsampler.respacing(),
                         manifest.guidance().mode(), manifest.guidance().scale()),
                 model.precision().label(), device, now, now.plus(heartbeat.multipliedBy(LEASE_HEARTBEATS)),
                 models.typicalJobMs(manifest.name()));
-    }
-
-    private static String defaultSampler(ModelManifest manifest) {
-        return manifest.sampler();
     }
 
     private void send(String key, byte[] value) {

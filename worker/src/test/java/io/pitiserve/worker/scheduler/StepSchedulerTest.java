@@ -191,6 +191,41 @@ class StepSchedulerTest {
     }
 
     @Test
+    void aFloodingTenantAndASteadyOneTakeTurnsSoTheSteadyTenantsJobsAreNotQueuedBehindTheFlood() {
+        List<String> finished = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<TranslationResult>> all = new ArrayList<>();
+        try (StepScheduler scheduler = new StepScheduler(settings(1, 16, 4))) {
+            for (int i = 0; i < 24; i++) {
+                String id = "flood-" + i;
+                all.add(scheduler.submit(job(id, "flood", mask, simple(mask, i, "2", "1")))
+                        .whenComplete((r, e) -> finished.add(id)));
+            }
+            for (int i = 0; i < 6; i++) {
+                String id = "steady-" + i;
+                all.add(scheduler.submit(job(id, "steady", mask, simple(mask, 100 + i, "2", "1")))
+                        .whenComplete((r, e) -> finished.add(id)));
+            }
+            all.forEach(CompletableFuture::join);
+        }
+        List<Integer> steady = new ArrayList<>();
+        for (int k = 0; k < finished.size(); k++) {
+            if (finished.get(k).startsWith("steady-")) {
+                steady.add(k);
+            }
+        }
+        // Equal shares: once both wait, admissions alternate. The steady tenant's six jobs are done
+        // within the first fourteen (a few flood jobs may have been admitted before they arrived),
+        // not after the 24 flood jobs, and the flood still runs in between.
+        assertThat(steady).hasSize(6);
+        assertThat(steady.get(5)).isLessThanOrEqualTo(14);
+        for (int k = 1; k < steady.size(); k++) {
+            assertThat(steady.get(k) - steady.get(k - 1)).as("completions between steady jobs").isLessThanOrEqualTo(2);
+        }
+        assertThat(finished.subList(0, 14)).filteredOn(id -> id.startsWith("flood-")).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(finished).hasSize(30);
+    }
+
+    @Test
     void twoModelsLoadedAtOnceTakeTurnsStepByStep() {
         try (StepScheduler scheduler = new StepScheduler(settings(8, 16, 4))) {
             List<CompletableFuture<TranslationResult>> masks = new ArrayList<>();
