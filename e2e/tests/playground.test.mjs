@@ -141,7 +141,7 @@ describe('playground', () => {
   test('a running translation is cancelled from the page', async () => {
     await inPlayground(browser, 'cancel', async (page) => {
       await page.click('#example');
-      await page.fill('#base-steps', '1000');
+      await page.fill('#base-steps', '250');
       await page.click('#submit');
       await page.waitForFunction(() => document.getElementById('progress-base').value > 0, null,
         { timeout: JOB_TIMEOUT });

@@ -92,8 +92,8 @@ class TwoGatewaysIT {
             assertThat(conflict.statusCode()).isEqualTo(409);
             assertThat(JSON.readTree(conflict.body()).path("code").asString()).isEqualTo("idempotency_conflict");
 
-            // A cancellation sent to the other gateway right after the 202 reaches the job.
-            ObjectNode longJob = JSON.createObjectNode().put("task", "mask").put("base_steps", "400")
+            // A cancellation sent to the other gateway right after the 202 reaches the job (the most steps allowed).
+            ObjectNode longJob = JSON.createObjectNode().put("task", "mask").put("base_steps", "250")
                     .put("sr_steps", "100");
             String cancelled = submit(first, apiKey, mask, longJob, "long-job").path("id").asString();
             HttpResponse<String> cancel = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

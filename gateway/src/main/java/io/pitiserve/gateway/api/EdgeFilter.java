@@ -37,6 +37,9 @@ import org.springframework.web.servlet.HandlerExceptionResolver;
  */
 public final class EdgeFilter extends OncePerRequestFilter {
 
+    /** The longest request path answered; longer ones get 414 before anything else is looked at. */
+    static final int MAX_PATH_LENGTH = 2048;
+
     private final ApiKeyAuthenticator authenticator;
     private final TenantQuotas quotas;
     private final HandlerExceptionResolver problems;
@@ -59,6 +62,12 @@ public final class EdgeFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         boolean slot = false;
         try {
+            if (request.getRequestURI().length() > MAX_PATH_LENGTH) {
+                // No route of the API has a path near this long (a job id is 29 characters).
+                throw new ApiProblem(HttpStatus.URI_TOO_LONG, "uri_too_long", "the request path has "
+                        + request.getRequestURI().length() + " characters; the gateway's paths have at most "
+                        + MAX_PATH_LENGTH, null, Map.of("limit", MAX_PATH_LENGTH));
+            }
             if (isApi(request)) {
                 Tenant tenant = authenticator.authenticate(request.getHeader(HttpHeaders.AUTHORIZATION));
                 request.setAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE, tenant);

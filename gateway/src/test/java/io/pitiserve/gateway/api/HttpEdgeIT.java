@@ -156,6 +156,16 @@ class HttpEdgeIT {
     }
 
     @Test
+    void aPathFarLongerThanAnyRouteGets414BeforeTheKeyIsLookedAt() {
+        RawHttp.Response response = exchange("GET /v1/translations/" + "x".repeat(10_000)
+                + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(414);
+        assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
+        assertThat(response.json().get("code").stringValue()).isEqualTo("uri_too_long");
+    }
+
+    @Test
     void aBrokenChunkedBodyGetsA400Problem() {
         RawHttp.Response response = exchange("POST /v1/translations HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
                 + ACME_KEY + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
