@@ -103,7 +103,7 @@ public final class StandaloneCommand {
               --out DIR                 where the result PNGs go (./out)
               --task mask|sketch        which bundled example to translate (mask)
               --input FILE              a mask (or sketch) PNG instead of the bundled example
-              --base-steps S            base respacing (default: the model's own, 15 for demo-mask)
+              --base-steps S            base respacing (default: the model's own, 15 for the demo models)
               --sr-steps S              upsampler respacing (default: the model's own, 10 for demo-mask)
               --num-samples N           1..4 (1)
               --seed N                  (42)
