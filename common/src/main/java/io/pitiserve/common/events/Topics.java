@@ -41,14 +41,4 @@ public record Topics(String prefix, String events, String control, String deadLe
     public Pattern lanes() {
         return Pattern.compile(Pattern.quote(prefix + LANE_INFIX) + ModelNames.PATTERN);
     }
-
-    /** The model whose lane {@code topic} is, or null when it is no lane. */
-    public String modelOfLane(String topic) {
-        String start = prefix + LANE_INFIX;
-        if (topic == null || !topic.startsWith(start)) {
-            return null;
-        }
-        String model = topic.substring(start.length());
-        return ModelNames.isValid(model) ? model : null;
-    }
 }

@@ -12,9 +12,7 @@ class TopicsTest {
     @Test
     void eachModelHasItsOwnRequestLane() {
         assertThat(topics.lane("demo-mask")).isEqualTo("team-a.requests.demo-mask");
-        assertThat(topics.modelOfLane("team-a.requests.demo-mask")).isEqualTo("demo-mask");
-        assertThat(topics.modelOfLane("team-a.events")).isNull();
-        assertThat(topics.modelOfLane("pitiserve.requests.demo-mask")).isNull();
+        assertThat(Topics.defaults().lane("demo-mask")).isEqualTo("pitiserve.requests.demo-mask");
     }
 
     @Test

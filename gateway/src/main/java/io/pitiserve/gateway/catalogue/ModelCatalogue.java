@@ -155,11 +155,6 @@ public class ModelCatalogue implements SmartLifecycle {
                 .orElse(null);
     }
 
-    /** Whether this instance has read the catalogue up to where it ended when it started reading. */
-    public boolean caughtUp() {
-        return caughtUp.getCount() == 0;
-    }
-
     @Override
     public void start() {
         running = true;

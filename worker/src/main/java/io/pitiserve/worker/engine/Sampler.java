@@ -155,14 +155,7 @@ public sealed interface Sampler {
             double alphaT = Math.sqrt(abarT);
             double phi = -alphaT * Math.expm1(-h);
             c[B] = Math.sqrt((1 - abarT) / (1 - abarS));
-            if (i == s.length() - 1) {
-                c[A] = phi;
-                return c;
-            }
-            double r = (lambdaS - Spacing.logSnr(s.alphaBar(i + 1))) / h;
-            c[A] = phi * (1 + 1 / (2 * r));
-            c[P] = -phi / (2 * r);
-            return c;
+            return secondOrder(c, phi, s, i, lambdaS, h);
         }
 
         @Override
@@ -179,6 +172,23 @@ public sealed interface Sampler {
         public int draws(int steps) {
             return 1;
         }
+    }
+
+    /**
+     * The multistep data-prediction weights both DPM-Solver++(2M) variants share: {@code gain} on this
+     * step's x0 and the second-order correction from the previous step's (ratio r of the two steps'
+     * log-SNR intervals); the last step, to abar = 1, is first order.
+     */
+    private static double[] secondOrder(double[] c, double gain, RespacedSchedule s, int i, double lambdaS,
+                                        double h) {
+        if (i == s.length() - 1) {
+            c[A] = gain;
+            return c;
+        }
+        double r = (lambdaS - Spacing.logSnr(s.alphaBar(i + 1))) / h;
+        c[A] = gain * (1 + 1 / (2 * r));
+        c[P] = -gain / (2 * r);
+        return c;
     }
 
     /**
@@ -209,14 +219,7 @@ public sealed interface Sampler {
             c[D] = 1;
             c[E] = 2 * Math.log(std);
             c[F] = c[E];
-            if (i == s.length() - 1) {
-                c[A] = gain;
-                return c;
-            }
-            double r = (lambdaS - Spacing.logSnr(s.alphaBar(i + 1))) / h;
-            c[A] = gain * (1 + 1 / (2 * r));
-            c[P] = -gain / (2 * r);
-            return c;
+            return secondOrder(c, gain, s, i, lambdaS, h);
         }
 
         @Override
