@@ -1,7 +1,6 @@
 /**
- * Webhooks in the Standard Webhooks format: signing secrets ({@code whsec_...}), the signer the
- * gateway's dispatcher uses, the verifier product backends use to check what they receive, the
- * JSON payload both sides agree on and the names of the Kafka topics that carry deliveries.
- * Nothing here depends on an HTTP library: headers are passed as a lookup function.
+ * Webhook plumbing of the service: the events a webhook can subscribe to and the names of the Kafka
+ * topics that carry deliveries. The signature contract itself (secrets, signer, verifier, payload)
+ * is {@code io.pitiserve.client.webhook}, shared with the receivers that verify.
  */
 package io.pitiserve.common.webhook;

@@ -14,6 +14,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
+import io.pitiserve.client.webhook.WebhookPayload;
 import org.junit.jupiter.api.Test;
 
 /** The published schema of the webhook body describes what the dispatcher sends. */

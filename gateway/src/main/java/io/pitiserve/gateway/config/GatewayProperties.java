@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.pitiserve.common.events.ModelNames;
 import io.pitiserve.common.image.InputKind;
-import io.pitiserve.common.webhook.WebhookSecret;
+import io.pitiserve.client.webhook.WebhookSecret;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;

@@ -15,7 +15,7 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.webhook.WebhookEvent;
-import io.pitiserve.common.webhook.WebhookPayload;
+import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.springframework.stereotype.Component;

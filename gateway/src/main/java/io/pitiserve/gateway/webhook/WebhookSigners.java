@@ -4,8 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import io.pitiserve.common.webhook.WebhookSecret;
-import io.pitiserve.common.webhook.WebhookSigner;
+import io.pitiserve.client.webhook.WebhookSecret;
+import io.pitiserve.client.webhook.WebhookSigner;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.springframework.stereotype.Component;

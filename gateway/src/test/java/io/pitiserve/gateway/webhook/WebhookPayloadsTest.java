@@ -17,7 +17,7 @@ import java.util.TreeSet;
 import io.pitiserve.common.events.TranslationFailed;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.storage.ObjectStore;
-import io.pitiserve.common.webhook.WebhookPayload;
+import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import java.util.concurrent.Executors;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.pitiserve.common.webhook.WebhookPayload;
+import io.pitiserve.client.webhook.WebhookPayload;
 
 /**
  * The webhook receiver of {@code bench chaos}: a loopback HTTP server that answers 200

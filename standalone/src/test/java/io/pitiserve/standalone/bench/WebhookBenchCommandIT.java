@@ -18,9 +18,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
 
-import io.pitiserve.common.webhook.WebhookPayload;
-import io.pitiserve.common.webhook.WebhookVerification;
-import io.pitiserve.common.webhook.WebhookVerifier;
+import io.pitiserve.client.webhook.WebhookPayload;
+import io.pitiserve.client.webhook.WebhookVerification;
+import io.pitiserve.client.webhook.WebhookVerifier;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
 import io.pitiserve.standalone.StandaloneCommand;

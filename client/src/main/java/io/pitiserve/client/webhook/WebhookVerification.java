@@ -1,4 +1,4 @@
-package io.pitiserve.common.webhook;
+package io.pitiserve.client.webhook;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package io.pitiserve.common.webhook;
+package io.pitiserve.client.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

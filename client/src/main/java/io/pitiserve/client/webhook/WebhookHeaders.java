@@ -1,4 +1,4 @@
-package io.pitiserve.common.webhook;
+package io.pitiserve.client.webhook;
 
 /** The HTTP headers of a webhook request (Standard Webhooks names, lower case). */
 public final class WebhookHeaders {

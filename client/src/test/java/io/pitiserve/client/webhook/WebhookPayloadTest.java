@@ -1,4 +1,4 @@
-package io.pitiserve.common.webhook;
+package io.pitiserve.client.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,13 +49,5 @@ class WebhookPayloadTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("data.id");
         assertThatThrownBy(() -> WebhookPayload.fromJson("not json".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(IllegalArgumentException.class);
-    }
-
-    @Test
-    void webhookEventsHaveWireNamesAndPayloadTypes() {
-        assertThat(WebhookEvent.fromWireName("progress")).isEqualTo(WebhookEvent.PROGRESS);
-        assertThat(WebhookEvent.SUCCEEDED.payloadType()).isEqualTo("translation.succeeded");
-        assertThat(WebhookEvent.DEFAULTS).allMatch(WebhookEvent::terminal);
-        assertThatThrownBy(() -> WebhookEvent.fromWireName("done")).hasMessageContaining("done");
     }
 }
