@@ -1,5 +1,6 @@
 package io.pitiserve.client;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -7,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -220,6 +223,7 @@ public final class PitiServeClient {
                         return translation;
                     }
                 }
+                parser.endOfStream();
                 if (item == EventStream.TIMED_OUT) {
                     throw new NotFinishedException(id, timeout, last);
                 }
@@ -495,7 +499,7 @@ public final class PitiServeClient {
 
     private EventStream open(String id, String lastEventId, Instant deadline) {
         HttpRequest.Builder builder = authorized(jobPath(id) + "/events", Duration.ZERO)
-                .header("Accept", "text/event-stream")
+                .setHeader("Accept", "text/event-stream")
                 .header("Cache-Control", "no-cache")
                 .GET();
         if (!lastEventId.isEmpty()) {
@@ -506,25 +510,28 @@ public final class PitiServeClient {
         // A failure before any body (no connection, reset) reaches only the exchange.
         exchange.whenComplete((response, failure) -> {
             if (failure != null) {
-                stream.ended(failure);
+                stream.failed(failure);
             }
         });
         return stream;
     }
 
     /**
-     * One connection's event stream as a queue the caller polls with its deadline: lines of a 200
-     * answer, then {@link #ENDED}, or a {@link ProblemException} for another status, or the failure.
-     * Closing it cancels the connection.
+     * One connection's event stream as a queue the caller polls with its deadline: the lines of a
+     * 200 answer (split at CR, LF or CRLF; a last line without its line ending is dropped), then
+     * {@link #ENDED}; or a {@link ProblemException} for another status; or the failure. Closing it
+     * cancels the connection.
      */
-    private final class EventStream implements HttpResponse.BodyHandler<Void>, Flow.Subscriber<String>,
+    private final class EventStream implements HttpResponse.BodyHandler<Void>, Flow.Subscriber<List<ByteBuffer>>,
             AutoCloseable {
 
         static final Object ENDED = new Object();
         static final Object TIMED_OUT = new Object();
+        private static final int MAX_REFUSAL_BYTES = 64 * 1024;
 
         private final BlockingQueue<Object> items = new LinkedBlockingQueue<>();
-        private final StringBuilder refusal = new StringBuilder();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private boolean afterCarriageReturn;
         private volatile HttpResponse.ResponseInfo info;
         private volatile Flow.Subscription subscription;
         private volatile boolean closed;
@@ -532,7 +539,7 @@ public final class PitiServeClient {
         @Override
         public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo responseInfo) {
             info = responseInfo;
-            return HttpResponse.BodySubscribers.fromLineSubscriber(this);
+            return HttpResponse.BodySubscribers.fromSubscriber(this);
         }
 
         @Override
@@ -546,11 +553,27 @@ public final class PitiServeClient {
         }
 
         @Override
-        public void onNext(String line) {
-            if (info.statusCode() == 200) {
-                items.add(line);
-            } else if (refusal.length() < 64 * 1024) {
-                refusal.append(line).append('\n');
+        public void onNext(List<ByteBuffer> buffers) {
+            boolean stream = info.statusCode() == 200;
+            for (ByteBuffer buffer : buffers) {
+                while (buffer.hasRemaining()) {
+                    byte b = buffer.get();
+                    if (!stream) {
+                        if (line.size() < MAX_REFUSAL_BYTES) {
+                            line.write(b);
+                        }
+                    } else if (b == '\n' && afterCarriageReturn) {
+                        afterCarriageReturn = false;
+                    } else if (b == '\n' || b == '\r') {
+                        // CR and LF never occur inside a UTF-8 sequence: splitting bytes is safe.
+                        items.add(line.toString(StandardCharsets.UTF_8));
+                        line.reset();
+                        afterCarriageReturn = b == '\r';
+                    } else {
+                        afterCarriageReturn = false;
+                        line.write(b);
+                    }
+                }
             }
         }
 
@@ -561,18 +584,15 @@ public final class PitiServeClient {
 
         @Override
         public void onComplete() {
-            ended(null);
-        }
-
-        void ended(Throwable failure) {
-            if (failure != null) {
-                items.add(failure);
-            } else if (info != null && info.statusCode() != 200) {
-                items.add(problem(info.statusCode(), info.headers(),
-                        refusal.toString().getBytes(StandardCharsets.UTF_8)));
+            if (info.statusCode() != 200) {
+                items.add(problem(info.statusCode(), info.headers(), line.toByteArray()));
             } else {
                 items.add(ENDED);
             }
+        }
+
+        void failed(Throwable failure) {
+            items.add(failure);
         }
 
         /** The next line, or what ended the stream: {@link #ENDED}, {@link #TIMED_OUT}, a failure or a problem. */

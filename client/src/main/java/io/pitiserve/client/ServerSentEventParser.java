@@ -3,9 +3,10 @@ package io.pitiserve.client;
 /**
  * Parses a {@code text/event-stream} line by line, as the HTML Living Standard's event-stream
  * interpretation says: {@code data} lines are joined with line feeds, the event is dispatched on
- * an empty line, {@code id} persists until changed (an id holding NUL is ignored), {@code retry}
- * takes digits only, comments and unknown fields are skipped, one space after the colon is dropped.
- * Not thread-safe: one parser per stream.
+ * an empty line, {@code id} persists until changed (an id holding NUL is ignored) and counts as the
+ * last event id from the next empty line on, {@code retry} takes digits only, comments and unknown
+ * fields are skipped, one space after the colon is dropped, and an event the stream's end cut
+ * short is discarded. One parser serves the successive connections of one stream; not thread-safe.
  */
 final class ServerSentEventParser {
 
@@ -15,6 +16,7 @@ final class ServerSentEventParser {
 
     private final StringBuilder data = new StringBuilder();
     private String name = "";
+    private String idBuffer = "";
     private String lastEventId = "";
     private Long retryMillis;
     private boolean first = true;
@@ -48,7 +50,7 @@ final class ServerSentEventParser {
             case "event" -> name = value;
             case "id" -> {
                 if (value.indexOf('\0') < 0) {
-                    lastEventId = value;
+                    idBuffer = value;
                 }
             }
             case "retry" -> {
@@ -67,6 +69,13 @@ final class ServerSentEventParser {
         return null;
     }
 
+    /** The connection ended: an event not completed by an empty line is discarded. */
+    void endOfStream() {
+        data.setLength(0);
+        name = "";
+        first = true;
+    }
+
     /** The id of the last event that set one: what a reconnection sends as {@code Last-Event-ID}. */
     String lastEventId() {
         return lastEventId;
@@ -78,6 +87,7 @@ final class ServerSentEventParser {
     }
 
     private Event dispatch() {
+        lastEventId = idBuffer;
         if (data.length() == 0) {
             name = "";
             return null;
