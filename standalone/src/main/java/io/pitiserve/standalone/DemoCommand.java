@@ -3,7 +3,6 @@ package io.pitiserve.standalone;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,14 +11,19 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.pitiserve.client.Accepted;
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.PitiServeException;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.worker.models.BundledModels;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code demo}: a whole piti-serve on free ports, one job through the REST API exactly as a
- * client would send it, the results downloaded through their presigned URLs, then a clean stop.
+ * {@code demo}: a whole piti-serve on free ports, one job through the REST API with the Java
+ * client ({@code pitiserve-client}), followed over Server-Sent Events, the results downloaded through their presigned URLs, then a clean stop.
  *
  * <p>stdout carries the result paths and the job's JSON; progress and logs go to stderr.
  */
@@ -27,7 +31,10 @@ final class DemoCommand {
 
     private final PrintStream out;
     private final PrintStream err;
-    private final JsonMapper json = JsonMapper.builder().build();
+    // The job as the API shows it: absent members left out.
+    private final JsonMapper json = JsonMapper.builder()
+            .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_EMPTY))
+            .build();
 
     DemoCommand(PrintStream out, PrintStream err) {
         this.out = out;
@@ -47,17 +54,16 @@ final class DemoCommand {
         String fileName = task + ".png";
         byte[] input = line.has("input") ? read(Path.of(line.string("input", null))) : BundledModels.example(fileName);
         int timeoutSeconds = line.integer("timeout", 600);
-        ObjectNode params = json.createObjectNode()
-                .put("task", task)
-                .put("num_samples", line.integer("num-samples", 1))
-                .put("seed", line.integer("seed", 42));
+        TranslationRequest.Builder params = TranslationRequest.builder(task)
+                .numSamples(line.integer("num-samples", 1))
+                .seed(line.integer("seed", 42));
         // Unless told otherwise, the model's own step counts: the demo model's defaults draw the
         // picture it was trained for (fewer steps lose its trees).
         if (line.has("base-steps")) {
-            params.put("base_steps", line.string("base-steps", null));
+            params.baseSteps(line.string("base-steps", null));
         }
         if (line.has("sr-steps")) {
-            params.put("sr_steps", line.string("sr-steps", null));
+            params.srSteps(line.string("sr-steps", null));
         }
 
         boolean temporary = !line.has("data-dir");
@@ -83,7 +89,7 @@ final class DemoCommand {
             started[0] = stack;
             err.printf("piti-serve is up in %.1f s at %s (data in %s)%n", total(stack) / 1000.0, stack.apiUrl(),
                     stack.settings().dataDir());
-            JsonNode job = runJob(stack, input, fileName, params, outDir, Duration.ofSeconds(timeoutSeconds));
+            Translation job = runJob(stack, input, fileName, params, outDir, Duration.ofSeconds(timeoutSeconds));
             out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(job));
             return 0;
         } finally {
@@ -102,38 +108,35 @@ final class DemoCommand {
         }
     }
 
-    private JsonNode runJob(LocalStack stack, byte[] input, String fileName, ObjectNode params, Path outDir,
-                            Duration timeout) {
-        TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
-        JsonNode accepted = client.submit(input, fileName, "image/png", params);
-        String id = accepted.path("id").asString();
-        err.println("submitted " + id + " " + params);
+    private Translation runJob(LocalStack stack, byte[] input, String fileName, TranslationRequest.Builder request,
+                               Path outDir, Duration timeout) {
+        PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
+        TranslationRequest submission = request.input(input, "image/png").fileName(fileName).build();
+        Accepted accepted = client.submit(submission);
+        String id = accepted.id();
+        err.println("submitted " + id + " " + json.writeValueAsString(submission.params()));
         String[] lastLine = {""};
-        JsonNode job = client.await(id, timeout, update -> {
-            String status = update.path("status").asString("");
-            JsonNode progress = update.path("progress");
-            String text = progress.isMissingNode() || !status.equals("running") ? status
-                    : status + " " + progress.path("stage").asString("") + " " + progress.path("step").asInt()
-                            + "/" + progress.path("of").asInt();
+        Translation job = client.follow(id, timeout, event -> {
+            Translation update = event.translation();
+            Translation.Progress progress = update.progress();
+            String text = progress == null || update.status() != TranslationStatus.RUNNING
+                    ? update.status().wireName()
+                    : "running " + progress.stage() + " " + progress.step() + "/" + progress.of();
             if (!text.equals(lastLine[0])) {
                 err.println("  " + text);
                 lastLine[0] = text;
             }
         });
-        String status = job.path("status").asString("");
-        if (!status.equals("succeeded")) {
-            JsonNode error = job.path("error");
-            throw new TranslationClient.ApiException("job " + id + " " + status
-                    + (error.isMissingNode() ? "" : ": " + error.path("code").asString("") + " - "
-                    + error.path("message").asString("")));
+        if (job.status() != TranslationStatus.SUCCEEDED) {
+            throw new PitiServeException("job " + id + " " + job.status().wireName()
+                    + (job.error() == null ? "" : ": " + job.error().code() + " - " + job.error().message()));
         }
         List<Path> files = new ArrayList<>();
-        for (JsonNode result : job.path("results")) {
-            String name = result.path("kind").asString("sample") + "-" + result.path("index").asInt() + ".png";
-            files.add(client.download(URI.create(result.path("url").asString()), outDir.resolve(name)));
+        for (Translation.Result result : job.results()) {
+            files.add(client.download(result, outDir.resolve(result.kind() + "-" + result.index() + ".png")));
         }
         if (files.isEmpty()) {
-            throw new TranslationClient.ApiException("job " + id + " succeeded without results");
+            throw new PitiServeException("job " + id + " succeeded without results");
         }
         for (Path file : files) {
             out.println(file.toAbsolutePath().normalize());

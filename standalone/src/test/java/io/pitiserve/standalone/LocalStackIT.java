@@ -1,9 +1,9 @@
 package io.pitiserve.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,18 +12,21 @@ import java.util.Map;
 
 import javax.imageio.ImageIO;
 
+import io.pitiserve.client.Accepted;
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.ProblemException;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.worker.models.BundledModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The whole local piti-serve, started by the same code as {@code serve} (embedded broker, S3
- * server, gateway and worker on free ports), driven over HTTP like any client.
+ * server, gateway and worker on free ports), driven over HTTP with the Java client.
  */
 class LocalStackIT {
 
@@ -34,7 +37,7 @@ class LocalStackIT {
     static Path dataDir;
 
     static LocalStack stack;
-    static TranslationClient client;
+    static PitiServeClient client;
 
     @BeforeAll
     static void startEverything() {
@@ -42,7 +45,7 @@ class LocalStackIT {
                 .withModelDir(MICRO_MODEL)
                 .withProperty("pitiserve.worker.progress-interval", "0ms");
         stack = LocalStack.start(settings, Map.of());
-        client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+        client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
     }
 
     @AfterAll
@@ -54,19 +57,21 @@ class LocalStackIT {
 
     @Test
     void theExampleMaskSubmittedOverHttpComesBackAsAPngBehindAPresignedUrl() throws Exception {
-        ObjectNode params = JsonMapper.builder().build().createObjectNode()
-                .put("task", "mask").put("base_steps", "3").put("sr_steps", "2").put("seed", 7);
+        TranslationRequest request = TranslationRequest.builder("mask")
+                .input(BundledModels.example("mask.png"), "image/png").baseSteps("3").srSteps("2").seed(7).build();
 
-        JsonNode accepted = client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params);
-        String id = accepted.path("id").asString();
+        Accepted accepted = client.submit(request);
+        String id = accepted.id();
         List<String> seen = new ArrayList<>();
-        JsonNode job = client.await(id, Duration.ofMinutes(3), update -> seen.add(update.path("status").asString()));
+        Translation job = client.follow(id, Duration.ofMinutes(3), event -> seen.add(event.name()));
 
         assertThat(id).matches("tr_[a-z2-7]{26}");
-        assertThat(job.path("status").asString()).as("job %s", job).isEqualTo("succeeded");
-        assertThat(seen).last().isEqualTo("succeeded");
-        JsonNode result = job.path("results").get(0);
-        Path png = client.download(URI.create(result.path("url").asString()), dataDir.resolve("downloads/sample-0.png"));
+        assertThat(accepted.location()).isEqualTo(stack.apiUrl().resolve("/v1/translations/" + id));
+        assertThat(job.status()).as("job %s", job).isEqualTo(TranslationStatus.SUCCEEDED);
+        assertThat(seen).startsWith("queued").endsWith("succeeded");
+        assertThat(job.timings()).containsKey("total");
+        Translation.Result result = job.results("sample").get(0);
+        Path png = client.download(result, dataDir.resolve("downloads/sample-0.png"));
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image).isNotNull();
         assertThat(image.getWidth()).isEqualTo(64);
@@ -75,12 +80,13 @@ class LocalStackIT {
 
     @Test
     void aRequestWithoutTheLocalApiKeyIsRefused() {
-        TranslationClient stranger = new TranslationClient(stack.apiUrl(), "not-the-key");
-        ObjectNode params = JsonMapper.builder().build().createObjectNode().put("task", "mask");
+        PitiServeClient stranger = PitiServeClient.create(stack.apiUrl(), "not-the-key");
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> stranger.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params))
-                .isInstanceOf(TranslationClient.ApiException.class)
-                .hasMessageContaining("HTTP 401");
+        assertThatThrownBy(() -> stranger.submit(TranslationRequest.builder("mask")
+                        .input(BundledModels.example("mask.png"), "image/png").build()))
+                .isInstanceOfSatisfying(ProblemException.class, e -> {
+                    assertThat(e.status()).isEqualTo(401);
+                    assertThat(e.code()).isEqualTo("unauthorized");
+                });
     }
 }

@@ -10,11 +10,13 @@ import java.util.Map;
 
 import javax.imageio.ImageIO;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.worker.models.BundledModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 class LocalStackRestartIT {
 
@@ -28,23 +30,21 @@ class LocalStackRestartIT {
         String apiKey;
         try (LocalStack first = LocalStack.start(settings, Map.of())) {
             apiKey = first.credentials().apiKey();
-            TranslationClient client = new TranslationClient(first.apiUrl(), apiKey);
-            id = client.submit(BundledModels.example("mask.png"), "mask.png", "image/png",
-                    JsonMapper.builder().build().createObjectNode().put("task", "mask").put("base_steps", "2")
-                            .put("sr_steps", "2")).path("id").asString();
-            assertThat(client.await(id, Duration.ofMinutes(3), job -> { }).path("status").asString())
-                    .isEqualTo("succeeded");
+            PitiServeClient client = PitiServeClient.create(first.apiUrl(), apiKey);
+            id = client.submit(TranslationRequest.builder("mask").input(BundledModels.example("mask.png"), "image/png")
+                    .baseSteps("2").srSteps("2").build()).id();
+            assertThat(client.await(id, Duration.ofMinutes(3)).status()).isEqualTo(TranslationStatus.SUCCEEDED);
         }
 
         try (LocalStack second = LocalStack.start(settings, Map.of())) {
             assertThat(second.credentials().apiKey()).isEqualTo(apiKey);
-            TranslationClient client = new TranslationClient(second.apiUrl(), apiKey);
-            JsonNode job = client.await(id, Duration.ofMinutes(1), update -> { });
+            PitiServeClient client = PitiServeClient.create(second.apiUrl(), apiKey);
+            Translation job = client.await(id, Duration.ofMinutes(1));
 
-            assertThat(job.path("status").asString()).isEqualTo("succeeded");
-            URI url = URI.create(job.path("results").get(0).path("url").asString());
-            assertThat(url.getPort()).isEqualTo(second.s3Endpoint().getPort());
-            BufferedImage image = ImageIO.read(client.download(url, dataDir.resolve("after-restart.png")).toFile());
+            assertThat(job.status()).isEqualTo(TranslationStatus.SUCCEEDED);
+            Translation.Result result = job.results().get(0);
+            assertThat(URI.create(result.url()).getPort()).isEqualTo(second.s3Endpoint().getPort());
+            BufferedImage image = ImageIO.read(client.download(result, dataDir.resolve("after-restart.png")).toFile());
             assertThat(image.getWidth()).isEqualTo(64);
         }
     }

@@ -24,6 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.TranslationFailed;
@@ -31,7 +34,6 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.standalone.LocalCredentials;
 import io.pitiserve.standalone.LocalSettings;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.standalone.bench.ChaosWebhookReceiver.Mode;
 import io.pitiserve.standalone.bench.ChaosWebhookReceiver.Received;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.EventRecorder;
@@ -44,7 +46,6 @@ import io.pitiserve.worker.models.BundledModels;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.springframework.boot.convert.DurationStyle;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -419,22 +420,29 @@ public final class ChaosBenchmark {
             }
             recorder.readToEnd(admin);
             Map<String, ApiView> api = new LinkedHashMap<>();
-            TranslationClient client = new TranslationClient(cluster.apiUrl(), credentials.apiKey());
+            PitiServeClient client = client();
             for (String id : submitted) {
-                api.put(id, view(client.get(id, Duration.ZERO)));
+                api.put(id, view(client.get(id)));
             }
             return new Result(submitted, refused.get(), recorder.snapshot(), List.copyOf(rounds), api,
                     receiver.received());
         }
 
-        private ApiView view(JsonNode job) {
+        private ApiView view(Translation job) {
             Set<String> ids = new LinkedHashSet<>();
             String last = null;
-            for (JsonNode delivery : job.path("webhook").path("deliveries")) {
-                ids.add(delivery.path("webhook_id").asString());
-                last = delivery.path("outcome").asString();
+            for (Translation.Delivery delivery : job.webhook() == null ? List.<Translation.Delivery>of()
+                    : job.webhook().deliveries()) {
+                ids.add(delivery.webhookId());
+                last = delivery.outcome();
             }
-            return new ApiView(job.path("status").asString(), ids, last);
+            return new ApiView(job.status().wireName(), ids, last);
+        }
+
+        /** A client that waits as long for an answer as a fault may hold one up. */
+        private PitiServeClient client() {
+            return PitiServeClient.builder(cluster.apiUrl()).apiKey(credentials.apiKey())
+                    .requestTimeout(Duration.ofSeconds(90)).build();
         }
 
         private void record(Round round) {
@@ -551,7 +559,7 @@ public final class ChaosBenchmark {
             Probe() {
                 thread = new Thread(() -> {
                     try {
-                        accepted.add(submit(new TranslationClient(cluster.apiUrl(), credentials.apiKey())));
+                        accepted.add(submit(client()));
                         answer.set(String.format("202 after %.1f s", seconds()));
                     } catch (RuntimeException e) {
                         refused.incrementAndGet();
@@ -577,13 +585,11 @@ public final class ChaosBenchmark {
         }
 
         /** Submits one job with the receiver as its webhook; its id. */
-        private String submit(TranslationClient client) {
-            ObjectNode params = Benchmark.JSON.createObjectNode().put("task", "mask")
-                    .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps())
-                    .put("seed", seeds.getAndIncrement());
-            params.putObject("webhook").put("url", receiver.url().toString());
-            return client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params).path("id")
-                    .asString();
+        private String submit(PitiServeClient client) {
+            return client.submit(TranslationRequest.builder("mask")
+                    .input(BundledModels.example("mask.png"), "image/png").fileName("mask.png")
+                    .baseSteps(options.baseSteps()).srSteps(options.srSteps()).seed(seeds.getAndIncrement())
+                    .webhook(receiver.url()).build()).id();
         }
 
         private Duration randomDelay() {
@@ -615,7 +621,7 @@ public final class ChaosBenchmark {
         }
 
         private void feed() {
-            TranslationClient client = new TranslationClient(cluster.apiUrl(), credentials.apiKey());
+            PitiServeClient client = client();
             try {
                 while (feeding.get()) {
                     if (inFlight() >= options.queueDepth()) {

@@ -9,11 +9,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.pitiserve.client.Models;
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.PitiServeException;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.worker.models.BundledModels;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -64,7 +68,7 @@ public final class FleetBenchmark implements Benchmark {
     @Override
     public int run(LocalSettings settings, PrintStream out, PrintStream err) {
         try (LocalStack stack = Benchmark.startStack(settings, err)) {
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+            PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
             String mask = defaultModel(client, "mask");
             String sketch = defaultModel(client, "sketch");
             byte[] maskInput = BundledModels.example("mask.png");
@@ -87,7 +91,7 @@ public final class FleetBenchmark implements Benchmark {
      * Runs {@code jobs} jobs of each model from their own clients; with {@code burst} > 0 the mask
      * model gets {@code burst} jobs submitted at once instead of its steady clients.
      */
-    private List<Load> loads(TranslationClient client, byte[] maskInput, byte[] sketchInput, int jobs, int burst,
+    private List<Load> loads(PitiServeClient client, byte[] maskInput, byte[] sketchInput, int jobs, int burst,
                              String mask, String sketch) {
         ExecutorService pool = Executors.newFixedThreadPool(2 * options.concurrency() + Math.max(1, burst));
         try {
@@ -109,7 +113,7 @@ public final class FleetBenchmark implements Benchmark {
     }
 
     /** {@code jobs} jobs of one model, {@code inFlight} at a time (each client submits, then follows to the end). */
-    private Load run(TranslationClient client, ExecutorService pool, String task, String model, byte[] input,
+    private Load run(PitiServeClient client, ExecutorService pool, String task, String model, byte[] input,
                      int jobs, int inFlight) throws Exception {
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger next = new AtomicInteger();
@@ -130,25 +134,25 @@ public final class FleetBenchmark implements Benchmark {
         return new Load(model, List.copyOf(latencies), Benchmark.millisSince(begin));
     }
 
-    private double runJob(TranslationClient client, String task, String model, byte[] input, long seed) {
-        ObjectNode params = JSON.createObjectNode().put("task", task).put("model", model)
-                .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps()).put("seed", seed);
+    private double runJob(PitiServeClient client, String task, String model, byte[] input, long seed) {
+        TranslationRequest request = TranslationRequest.builder(task).input(input, "image/png")
+                .fileName(task + ".png").model(model).baseSteps(options.baseSteps()).srSteps(options.srSteps())
+                .seed(seed).build();
         long begin = System.nanoTime();
-        JsonNode accepted = client.submit(input, task + ".png", "image/png", params);
-        String id = accepted.path("id").asString();
-        JsonNode job = client.await(id, JOB_TIMEOUT, update -> {
+        String id = client.submit(request).id();
+        Translation job = client.follow(id, JOB_TIMEOUT, event -> {
         });
-        if (!job.path("status").asString("").equals("succeeded")) {
-            throw new TranslationClient.ApiException("job " + id + " of " + model + " ended "
-                    + job.path("status").asString("") + ": " + job.path("error"));
+        if (job.status() != TranslationStatus.SUCCEEDED) {
+            throw new PitiServeException("job " + id + " of " + model + " ended " + job.status().wireName() + ": "
+                    + job.error());
         }
         return Benchmark.millisSince(begin);
     }
 
-    private static String defaultModel(TranslationClient client, String task) {
-        for (JsonNode model : client.models().path("models")) {
-            if (model.path("task").asString("").equals(task) && model.path("default").asBoolean(false)) {
-                return model.path("name").asString();
+    private static String defaultModel(PitiServeClient client, String task) {
+        for (Models.Model model : client.models().models()) {
+            if (task.equals(model.task()) && model.defaultModel()) {
+                return model.name();
             }
         }
         throw new IllegalStateException("no model serves task " + task + "; bench fleet needs a mask and a sketch"

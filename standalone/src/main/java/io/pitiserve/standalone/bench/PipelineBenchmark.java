@@ -13,11 +13,14 @@ import java.util.concurrent.Future;
 import java.util.function.LongFunction;
 import java.util.function.ToDoubleFunction;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.PitiServeException;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.worker.models.BundledModels;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -88,17 +91,10 @@ public final class PipelineBenchmark implements Benchmark {
      */
     record Hops(double received, double published, double toStart, double toFinish, double notified) {
 
-        static Hops of(Instant sent, Instant acceptedRead, Instant seen, JsonNode job) {
-            Instant created = instant(job, "created");
-            Instant started = instant(job, "started");
-            Instant finished = instant(job, "finished");
-            return new Hops(between(sent, created), between(created, acceptedRead), between(created, started),
-                    between(started, finished), between(finished, seen));
-        }
-
-        private static Instant instant(JsonNode job, String field) {
-            String text = job.path(field).asString("");
-            return text.isEmpty() ? null : Instant.parse(text);
+        static Hops of(Instant sent, Instant acceptedRead, Instant seen, Translation job) {
+            return new Hops(between(sent, job.created()), between(job.created(), acceptedRead),
+                    between(job.created(), job.started()), between(job.started(), job.finished()),
+                    between(job.finished(), seen));
         }
 
         private static double between(Instant from, Instant to) {
@@ -119,7 +115,7 @@ public final class PipelineBenchmark implements Benchmark {
     public int run(LocalSettings settings, PrintStream out, PrintStream err) {
         byte[] mask = BundledModels.example("mask.png");
         try (LocalStack stack = Benchmark.startStack(settings, err)) {
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+            PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
             err.printf("warming up with %d one-step jobs, %d in flight ...%n", options.warmUp(), WARM_UP_CONCURRENCY);
             long warmUpBegin = System.nanoTime();
             runAll(options.warmUp(), WARM_UP_CONCURRENCY, seed -> runJob(client, mask, 1_000_000 + seed,
@@ -159,28 +155,23 @@ public final class PipelineBenchmark implements Benchmark {
         }
     }
 
-    private Sample runJob(TranslationClient client, byte[] mask, long seed, String baseSteps, String srSteps) {
-        ObjectNode params = JSON.createObjectNode()
-                .put("task", "mask")
-                .put("base_steps", baseSteps)
-                .put("sr_steps", srSteps)
-                .put("seed", seed);
+    private Sample runJob(PitiServeClient client, byte[] mask, long seed, String baseSteps, String srSteps) {
+        TranslationRequest request = TranslationRequest.builder("mask").input(mask, "image/png").fileName("mask.png")
+                .baseSteps(baseSteps).srSteps(srSteps).seed(seed).build();
         Instant sent = Instant.now();
         long begin = System.nanoTime();
-        JsonNode accepted = client.submit(mask, "mask.png", "image/png", params);
+        Translation accepted = client.submit(request).translation();
         double acceptMs = Benchmark.millisSince(begin);
         Instant acceptedRead = Instant.now();
-        String id = accepted.path("id").asString();
-        JsonNode job = TranslationClient.terminal(accepted) ? accepted : client.await(id, JOB_TIMEOUT, update -> {
+        String id = accepted.id();
+        Translation job = accepted.terminal() ? accepted : client.follow(id, JOB_TIMEOUT, event -> {
         });
         double endToEndMs = Benchmark.millisSince(begin);
         Instant seen = Instant.now();
-        if (!job.path("status").asString("").equals("succeeded")) {
-            throw new TranslationClient.ApiException("job " + id + " ended " + job.path("status").asString("")
-                    + ": " + job.path("error"));
+        if (job.status() != TranslationStatus.SUCCEEDED) {
+            throw new PitiServeException("job " + id + " ended " + job.status().wireName() + ": " + job.error());
         }
-        Map<String, Double> timings = new java.util.LinkedHashMap<>();
-        job.path("timings").properties().forEach(entry -> timings.put(entry.getKey(), entry.getValue().asDouble()));
+        Map<String, Double> timings = new java.util.LinkedHashMap<>(job.timings());
         return new Sample(id, acceptMs, endToEndMs, timings, Hops.of(sent, acceptedRead, seen, job));
     }
 

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.TranslationRequest;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
@@ -34,7 +36,6 @@ import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.worker.models.BundledModels;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -326,7 +327,7 @@ public final class ScaleOutBenchmark implements Benchmark {
 
         private void feed(int queueDepth) {
             byte[] mask = BundledModels.example("mask.png");
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+            PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
             long seed = 0;
             try {
                 while (feeding.get()) {
@@ -335,10 +336,9 @@ public final class ScaleOutBenchmark implements Benchmark {
                         TimeUnit.MILLISECONDS.sleep(20);
                         continue;
                     }
-                    ObjectNode params = JSON.createObjectNode().put("task", "mask")
-                            .put("base_steps", options.baseSteps()).put("sr_steps", options.srSteps())
-                            .put("seed", seed++);
-                    accepted.add(client.submit(mask, "mask.png", "image/png", params).path("id").asString());
+                    accepted.add(client.submit(TranslationRequest.builder("mask").input(mask, "image/png")
+                            .fileName("mask.png").baseSteps(options.baseSteps()).srSteps(options.srSteps())
+                            .seed(seed++).build()).id());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

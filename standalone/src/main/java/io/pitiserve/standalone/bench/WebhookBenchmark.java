@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,16 +23,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.webhook.WebhookPayload;
+import io.pitiserve.client.webhook.WebhookVerification;
+import io.pitiserve.client.webhook.WebhookVerifier;
 import io.pitiserve.common.events.EncodedEvent;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.TranslationSucceeded;
-import io.pitiserve.client.webhook.WebhookPayload;
-import io.pitiserve.client.webhook.WebhookVerification;
-import io.pitiserve.client.webhook.WebhookVerifier;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
-import io.pitiserve.standalone.TranslationClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -77,7 +79,7 @@ public final class WebhookBenchmark implements Benchmark {
         try (LocalStack stack = Benchmark.startStack(settings, err);
              Receiver receiver = new Receiver(new WebhookVerifier(stack.credentials().webhookSecret()))) {
             stack.workerContext().stop();
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+            PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
             String url = "http://127.0.0.1:" + receiver.port() + "/piti/hooks";
             int total = options.latencySamples() + options.deliveries();
             err.printf("submitting %d jobs with a webhook to %s (worker paused) ...%n", total, url);
@@ -108,16 +110,15 @@ public final class WebhookBenchmark implements Benchmark {
         }
     }
 
-    private static List<String> submit(TranslationClient client, String url, int count) {
-        byte[] mask = GatewayBenchmark.syntheticMask(1024);
-        ObjectNode params = Benchmark.JSON.createObjectNode().put("task", "mask");
-        params.putObject("webhook").put("url", url);
+    private static List<String> submit(PitiServeClient client, String url, int count) {
+        TranslationRequest request = TranslationRequest.builder("mask")
+                .input(GatewayBenchmark.syntheticMask(1024), "image/png").fileName("mask.png")
+                .webhook(URI.create(url)).build();
         ExecutorService submitters = Executors.newFixedThreadPool(4);
         try {
             List<Future<String>> futures = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                futures.add(submitters.submit(() -> client.submit(mask, "mask.png", "image/png", params)
-                        .get("id").stringValue()));
+                futures.add(submitters.submit(() -> client.submit(request).id()));
             }
             List<String> ids = new ArrayList<>();
             for (Future<String> future : futures) {

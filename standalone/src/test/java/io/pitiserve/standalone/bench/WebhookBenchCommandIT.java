@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,19 +19,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.TranslationRequest;
 import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.client.webhook.WebhookVerification;
 import io.pitiserve.client.webhook.WebhookVerifier;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
 import io.pitiserve.standalone.StandaloneCommand;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.worker.models.BundledModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 class WebhookBenchCommandIT {
 
@@ -80,12 +81,12 @@ class WebhookBenchCommandIT {
         receiver.start();
         LocalSettings settings = LocalSettings.onFreePorts(dataDir).withModelDir(MICRO_MODEL);
         try (LocalStack stack = LocalStack.start(settings, Map.of("PITISERVE_WEBHOOK_SECRET", SECRET))) {
-            TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
-            ObjectNode params = json.createObjectNode().put("task", "mask").put("base_steps", "3").put("sr_steps", "2");
-            params.putObject("webhook").put("url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/done");
+            PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
+            URI webhook = URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/done");
 
-            String id = client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params)
-                    .get("id").stringValue();
+            String id = client.submit(TranslationRequest.builder("mask")
+                    .input(BundledModels.example("mask.png"), "image/png").baseSteps("3").srSteps("2")
+                    .webhook(webhook).build()).id();
 
             await().atMost(Duration.ofMinutes(3)).until(() -> !bodies.isEmpty());
             WebhookVerification verification = new WebhookVerifier(SECRET).verify(headers.get(0), bodies.get(0));

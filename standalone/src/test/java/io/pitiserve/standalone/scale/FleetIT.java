@@ -18,6 +18,12 @@ import java.util.stream.Collectors;
 
 import javax.imageio.ImageIO;
 
+import io.pitiserve.client.Models;
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.ProblemException;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationRequest;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
@@ -25,7 +31,6 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
 import io.pitiserve.worker.models.BundledModels;
 import org.apache.kafka.clients.admin.Admin;
@@ -43,9 +48,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A fleet of two models on one machine: worker PROCESSES serving the mask model, the sketch model
@@ -61,12 +63,11 @@ class FleetIT {
     static final Path DATA_DIR = Path.of("target/fleet-it");
     static final int MIXED_JOBS = 100;
     static final Duration JOB_WAIT = Duration.ofMinutes(4);
-    static final JsonMapper JSON = JsonMapper.builder().build();
 
     static LocalStack stack;
     static ScaleOutBenchmark.Fleet fleet;
     static ScaleOutBenchmark.Options options;
-    static TranslationClient client;
+    static PitiServeClient client;
     static Topics topics = Topics.defaults();
     static String waitingSketchJob;
 
@@ -80,7 +81,7 @@ class FleetIT {
                 .withProperty("pitiserve.gateway.models[1].task", "sketch"), Map.of());
         // Worker processes do the work; the in-process worker leaves before any job exists.
         stack.workerContext().stop();
-        client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+        client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
         options = new ScaleOutBenchmark.Options(1, ScaleOutIT.WORKER_JAR, MICRO_MASK, 1, "4", "2",
                 Duration.ofSeconds(6), Duration.ofSeconds(30), 3);
         fleet = new ScaleOutBenchmark.Fleet(stack, DATA_DIR.resolve("workers"));
@@ -104,12 +105,16 @@ class FleetIT {
     void aModelThatExistsNowhereIsRefusedAtOnceAndCreatesNoJob() throws Exception {
         long before = laneRecords();
 
-        assertThatThrownBy(() -> client.submit(BundledModels.example("mask.png"), "mask.png", "image/png",
-                params("mask").put("model", "no-such-model")))
-                .hasMessageContaining("400").hasMessageContaining("unknown_model")
-                .hasMessageContaining("micro-mask (mask)").hasMessageContaining("micro-sketch (sketch)");
-        assertThatThrownBy(() -> client.submit(BundledModels.example("mask.png"), "mask.png", "image/png",
-                params("depth"))).hasMessageContaining("400").hasMessageContaining("no model serves task depth");
+        assertThatThrownBy(() -> client.submit(request("mask").model("no-such-model").build()))
+                .isInstanceOfSatisfying(ProblemException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.code()).isEqualTo("unknown_model");
+                    assertThat(e.detail()).contains("micro-mask (mask)").contains("micro-sketch (sketch)");
+                });
+        assertThatThrownBy(() -> client.submit(request("depth").build())).isInstanceOfSatisfying(ProblemException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.detail()).contains("no model serves task depth");
+                });
 
         assertThat(laneRecords()).isEqualTo(before);
     }
@@ -117,23 +122,22 @@ class FleetIT {
     @Test
     @Order(2)
     void aJobForADeclaredModelWithNoWorkerWaitsAndRunsOnceAWorkerForItStarts() {
-        JsonNode model = modelNamed("micro-sketch");
-        assertThat(model.get("scaled_to_zero").booleanValue()).isTrue();
+        assertThat(modelNamed("micro-sketch").scaledToZero()).isTrue();
 
-        waitingSketchJob = client.submit(sketch(), "sketch.png", "image/png", params("sketch")).get("id").stringValue();
+        waitingSketchJob = client.submit(request("sketch").build()).id();
 
         // The mask worker is up and idle; the sketch job stays queued in its own lane.
         await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
-                .until(() -> client.get(waitingSketchJob, Duration.ZERO).get("status").stringValue().equals("queued"));
-        assertThat(modelNamed("micro-sketch").get("queue_depth").longValue()).isEqualTo(1);
+                .until(() -> client.get(waitingSketchJob).status() == TranslationStatus.QUEUED);
+        assertThat(modelNamed("micro-sketch").queueDepth()).isEqualTo(1);
 
         fleet.start("w-sketch", options, Map.of("pitiserve.worker.models", MICRO_SKETCH.toAbsolutePath().toString(),
                 "pitiserve.worker.heartbeat-interval", "1s"));
 
-        JsonNode done = client.await(waitingSketchJob, JOB_WAIT, job -> { });
-        assertThat(done.get("status").stringValue()).isEqualTo("succeeded");
-        assertThat(done.get("model").stringValue()).startsWith("micro-sketch@");
-        assertThat(modelNamed("micro-sketch").get("scaled_to_zero").booleanValue()).isFalse();
+        Translation done = client.await(waitingSketchJob, JOB_WAIT);
+        assertThat(done.status()).isEqualTo(TranslationStatus.SUCCEEDED);
+        assertThat(done.model()).startsWith("micro-sketch@");
+        assertThat(modelNamed("micro-sketch").scaledToZero()).isFalse();
     }
 
     @Test
@@ -148,20 +152,16 @@ class FleetIT {
         Map<String, String> taskOf = new HashMap<>();
         for (int i = 0; i < MIXED_JOBS; i++) {
             String task = i % 5 < 3 ? "mask" : "sketch";
-            JsonNode accepted = task.equals("mask")
-                    ? client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params(task))
-                    : client.submit(sketch(), "sketch.png", "image/png", params(task));
-            taskOf.put(accepted.get("id").stringValue(), task);
+            taskOf.put(client.submit(request(task).build()).id(), task);
         }
 
-        Map<String, JsonNode> finished = new HashMap<>();
+        Map<String, Translation> finished = new HashMap<>();
         for (String id : taskOf.keySet()) {
-            finished.put(id, client.await(id, JOB_WAIT, job -> { }));
+            finished.put(id, client.await(id, JOB_WAIT));
         }
-        assertThat(finished.values()).allSatisfy(job -> assertThat(job.get("status").stringValue())
-                .as("job %s: %s", job.get("id"), job.get("error")).isEqualTo("succeeded"));
-        finished.forEach((id, job) -> assertThat(job.get("model").stringValue())
-                .startsWith("micro-" + taskOf.get(id) + "@"));
+        assertThat(finished.values()).allSatisfy(job -> assertThat(job.status())
+                .as("job %s: %s", job.id(), job.error()).isEqualTo(TranslationStatus.SUCCEEDED));
+        finished.forEach((id, job) -> assertThat(job.model()).startsWith("micro-" + taskOf.get(id) + "@"));
 
         Map<String, String> workerOf = startedBy();
         Map<String, Set<String>> tasksByWorker = taskOf.entrySet().stream().collect(Collectors.groupingBy(
@@ -169,28 +169,26 @@ class FleetIT {
         assertThat(tasksByWorker.getOrDefault("w-mask", Set.of())).isSubsetOf("mask");
         assertThat(tasksByWorker.getOrDefault("w-sketch", Set.of())).isSubsetOf("sketch");
         assertThat(tasksByWorker.keySet()).contains("w-both");
-        assertThat(modelNamed("micro-mask").get("typical_job_ms").isNumber()).isTrue();
+        assertThat(modelNamed("micro-mask").typicalJobMs()).isNotNull();
     }
 
-    private static ObjectNode params(String task) {
-        return JSON.createObjectNode().put("task", task).put("base_steps", "4").put("sr_steps", "2");
+    /** A four-step job of {@code task} on its bundled example input. */
+    private static TranslationRequest.Builder request(String task) {
+        TranslationRequest.Builder request = TranslationRequest.builder(task).baseSteps("4").srSteps("2");
+        return task.equals("sketch") ? request.input(sketch(), "image/png")
+                : request.input(BundledModels.example("mask.png"), "image/png");
     }
 
     private static int liveWorkers(String model) {
         try {
-            return modelNamed(model).get("live_workers").intValue();
+            return modelNamed(model).liveWorkers();
         } catch (RuntimeException e) {
             return -1;
         }
     }
 
-    private static JsonNode modelNamed(String name) {
-        for (JsonNode model : client.models().get("models")) {
-            if (model.get("name").stringValue().equals(name)) {
-                return model;
-            }
-        }
-        throw new AssertionError("no model " + name + " listed");
+    private static Models.Model modelNamed(String name) {
+        return client.models().find(name).orElseThrow(() -> new AssertionError("no model " + name + " listed"));
     }
 
     /** Records on every request lane, summed. */

@@ -21,6 +21,9 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.Translation;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
 import io.pitiserve.common.events.TranslationFailed;
@@ -28,7 +31,6 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
-import io.pitiserve.standalone.TranslationClient;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.Observed;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark.Result;
@@ -40,7 +42,6 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Scale-out and scale-in on one machine: three worker PROCESSES ({@code pitiserve-worker.jar serve},
@@ -117,13 +118,13 @@ class ScaleOutIT {
 
     @Test
     void theStatusViewShowsEachJobSucceededWithTheResultsOfItsEvent() {
-        TranslationClient client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
+        PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
         for (String id : result.accepted()) {
             TranslationSucceeded succeeded = (TranslationSucceeded) result.terminalEvents(id).get(0).event();
-            JsonNode job = client.get(id, Duration.ZERO);
+            Translation job = client.get(id);
 
-            assertThat(job.path("status").asString()).as("status of %s", id).isEqualTo("succeeded");
-            List<String> shown = job.path("results").valueStream().map(r -> r.path("sha256").asString()).toList();
+            assertThat(job.status()).as("status of %s", id).isEqualTo(TranslationStatus.SUCCEEDED);
+            List<String> shown = job.results().stream().map(Translation.Result::sha256).toList();
             List<String> announced = succeeded.results().stream().map(TranslationSucceeded.ResultImage::sha256).toList();
             assertThat(shown).as("sha256 of the results of %s", id).isEqualTo(announced);
         }
