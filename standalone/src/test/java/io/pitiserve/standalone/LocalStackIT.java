@@ -18,6 +18,7 @@ import io.pitiserve.client.ProblemException;
 import io.pitiserve.client.Translation;
 import io.pitiserve.client.TranslationRequest;
 import io.pitiserve.client.TranslationStatus;
+import io.pitiserve.client.example.TranslateMask;
 import io.pitiserve.worker.models.BundledModels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,6 +33,8 @@ class LocalStackIT {
 
     /** The worker's micro model (64 px in, 64 px out): the bundled one is too slow for a test. */
     static final Path MICRO_MODEL = Path.of("../worker/src/test/resources/fixtures/models/micro-mask");
+    /** The bundled example mask, where the README points. */
+    static final Path EXAMPLE_MASK = Path.of("../worker/src/main/resources/pitiserve/examples/mask.png");
 
     @TempDir
     static Path dataDir;
@@ -76,6 +79,21 @@ class LocalStackIT {
         assertThat(image).isNotNull();
         assertThat(image.getWidth()).isEqualTo(64);
         assertThat(image.getHeight()).isEqualTo(64);
+    }
+
+    @Test
+    void theReadmesJavaExampleTranslatesTheExampleMaskAndVerifiesTheJobsWebhook() throws Exception {
+        TranslateMask.Outcome outcome = TranslateMask.run(stack.apiUrl(), stack.credentials().apiKey(),
+                stack.credentials().webhookSecret(), EXAMPLE_MASK, dataDir.resolve("example"));
+
+        assertThat(outcome.images()).singleElement().satisfies(png -> {
+            BufferedImage image = ImageIO.read(png.toFile());
+            assertThat(image.getWidth()).isEqualTo(64);
+            assertThat(png.getFileName().toString()).matches("tr_[a-z2-7]{26}-0\\.png");
+        });
+        assertThat(outcome.webhook()).as("the verified webhook").isNotNull();
+        assertThat(outcome.webhook().type()).isEqualTo("translation.succeeded");
+        assertThat(outcome.images().get(0).getFileName().toString()).startsWith(outcome.webhook().data().id());
     }
 
     @Test
