@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
+import io.pitiserve.client.webhook.WebhookSecret;
 import io.pitiserve.common.events.ModelNames;
 import io.pitiserve.common.image.InputKind;
-import io.pitiserve.client.webhook.WebhookSecret;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;

@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.pitiserve.client.webhook.WebhookHeaders;
+import io.pitiserve.client.webhook.WebhookSigner;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.EventTypes;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.UnreadableEventException;
-import io.pitiserve.client.webhook.WebhookHeaders;
-import io.pitiserve.client.webhook.WebhookSigner;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;

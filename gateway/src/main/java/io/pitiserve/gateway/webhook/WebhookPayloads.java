@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
 import io.pitiserve.common.events.TranslationFailed;
@@ -15,7 +16,6 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.webhook.WebhookEvent;
-import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.springframework.stereotype.Component;

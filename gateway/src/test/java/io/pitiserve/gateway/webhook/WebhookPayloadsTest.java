@@ -14,10 +14,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.common.events.TranslationFailed;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.storage.ObjectStore;
-import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.junit.jupiter.api.Test;
