@@ -126,6 +126,9 @@ public final class PitiServeClient {
         if (request.idempotencyKey() != null) {
             builder.header("Idempotency-Key", request.idempotencyKey());
         }
+        if (request.traceparent() != null) {
+            builder.header("traceparent", request.traceparent());
+        }
         prefer(builder, request.waitFor());
         HttpResponse<byte[]> response = send(builder.build());
         expect(response, 200, 202);

@@ -35,6 +35,7 @@ public final class TranslationRequest {
     private final String s3Input;
     private final Map<String, Object> params;
     private final String idempotencyKey;
+    private final String traceparent;
     private final Duration wait;
     private final Encoding encoding;
 
@@ -45,6 +46,7 @@ public final class TranslationRequest {
         this.s3Input = builder.s3Input;
         this.params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
         this.idempotencyKey = builder.idempotencyKey;
+        this.traceparent = builder.traceparent;
         this.wait = builder.wait;
         this.encoding = builder.encoding != null ? builder.encoding
                 : s3Input != null ? Encoding.JSON : Encoding.MULTIPART;
@@ -82,6 +84,11 @@ public final class TranslationRequest {
         return idempotencyKey;
     }
 
+    /** The W3C trace context the job's trace continues, or null. */
+    public String traceparent() {
+        return traceparent;
+    }
+
     /** How long the gateway may hold the answer for the job to finish ({@code Prefer: wait}); zero: not at all. */
     public Duration waitFor() {
         return wait;
@@ -100,6 +107,7 @@ public final class TranslationRequest {
         private String s3Input;
         private final Map<String, Object> params = new LinkedHashMap<>();
         private String idempotencyKey;
+        private String traceparent;
         private Duration wait = Duration.ZERO;
         private Encoding encoding;
 
@@ -245,6 +253,15 @@ public final class TranslationRequest {
         /** {@code Idempotency-Key}: the same key and request give the same job, whatever the retries. */
         public Builder idempotencyKey(String key) {
             this.idempotencyKey = key;
+            return this;
+        }
+
+        /**
+         * {@code traceparent}: a W3C trace context (e.g. of the caller's own span), so the job's trace
+         * and its webhooks continue the caller's trace.
+         */
+        public Builder traceparent(String traceparent) {
+            this.traceparent = traceparent;
             return this;
         }
 

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,7 @@ class PitiServeClientTest {
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10, 0, 1, 2, (byte) 0xff};
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    private final CountDownLatch quietUntilTheEnd = new CountDownLatch(1);
     private TestServer server;
     private PitiServeClient client;
 
@@ -39,6 +42,7 @@ class PitiServeClientTest {
 
     @AfterEach
     void stop() throws Exception {
+        quietUntilTheEnd.countDown();
         server.close();
     }
 
@@ -56,13 +60,15 @@ class PitiServeClientTest {
 
         Accepted accepted = client.submit(TranslationRequest.builder("mask").input(PNG, "image/png")
                 .numSamples(2).seed(42).sampler("dpmpp_2m").baseSteps("12").srSteps("8").guidanceScale(1.5)
-                .metadata(Map.of("order", "o-7")).idempotencyKey("order-o-7").build());
+                .metadata(Map.of("order", "o-7")).idempotencyKey("order-o-7")
+                .traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").build());
 
         TestServer.Request request = server.requests().get(0);
         assertThat(request.method()).isEqualTo("POST");
         assertThat(request.header("Authorization")).isEqualTo("Bearer " + KEY);
         assertThat(request.header("Idempotency-Key")).isEqualTo("order-o-7");
         assertThat(request.header("Prefer")).isNull();
+        assertThat(request.header("traceparent")).isEqualTo("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         String contentType = request.header("Content-Type");
         assertThat(contentType).startsWith("multipart/form-data; boundary=");
         String boundary = contentType.substring(contentType.indexOf('=') + 1);
@@ -269,7 +275,7 @@ class PitiServeClientTest {
             OutputStream out = TestServer.eventStream(exchange);
             TestServer.send(out, "id: 1\nevent: running\ndata: " + job("tr_10", "running", "") + "\n\n");
             try {
-                Thread.sleep(10_000); // a stream that goes quiet; the client's deadline ends it
+                quietUntilTheEnd.await(30, TimeUnit.SECONDS); // a stream that goes quiet; the client's deadline ends it
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -316,6 +322,22 @@ class PitiServeClientTest {
         assertThatThrownBy(() -> client.download(altered)).isInstanceOf(PitiServeException.class)
                 .hasMessageContaining("does not match");
         assertThat(dir.resolve("out.png.part")).doesNotExist();
+    }
+
+    @Test
+    void aFailedDownloadKeepsTheFileThatWasThereAndSaysWhenItsUrlExpired(@TempDir Path dir) throws Exception {
+        server.on("/bucket/gone.png", (exchange, request) -> TestServer.answer(exchange, 403, "application/xml",
+                "<Error><Code>AccessDenied</Code></Error>", Map.of()));
+        Translation.Result expired = new Translation.Result("sample", 0, server.uri() + "/bucket/gone.png",
+                Instant.now().minusSeconds(60), 256, 256, "ab", 3);
+        Path target = dir.resolve("sample-0.png");
+        Files.write(target, new byte[] {1, 2, 3});
+
+        assertThatThrownBy(() -> client.download(expired, target)).isInstanceOf(PitiServeException.class)
+                .hasMessageContaining("HTTP 403").hasMessageContaining("read the job again");
+
+        assertThat(Files.readAllBytes(target)).containsExactly(1, 2, 3);
+        assertThat(dir.resolve("sample-0.png.part")).doesNotExist();
     }
 
     @Test
