@@ -190,10 +190,10 @@ public final class PitiServeClient {
     /**
      * Follows job {@code id} over Server-Sent Events ({@code GET /v1/translations/{id}/events}) until
      * it finishes, handing each new state to {@code listener} in order. When the stream breaks off or
-     * ends early it reconnects after the delay the stream asked for ({@code retry}, else the
-     * builder's reconnect delay, or a 429/503's {@code Retry-After}), sending {@code Last-Event-ID};
-     * a state not newer than one already handed over (the gateway resends the current state first)
-     * is skipped.
+     * ends early, or the gateway answers 429 or 5xx, it reconnects after the delay the stream asked
+     * for ({@code retry}; else the builder's reconnect delay; longer when the answer's
+     * {@code Retry-After} says so), sending {@code Last-Event-ID}; a state not newer than one already
+     * handed over (the gateway resends the current state first) is skipped.
      *
      * @return the finished job
      * @throws NotFinishedException when {@code timeout} passed first
@@ -206,7 +206,7 @@ public final class PitiServeClient {
         long lastVersion = Long.MIN_VALUE;
         Translation last = null;
         while (true) {
-            Duration delay = reconnectDelay;
+            Duration retryAfter = null;
             try (EventStream stream = open(id, parser.lastEventId(), deadline)) {
                 Object item;
                 while ((item = stream.next(deadline)) instanceof String line) {
@@ -234,14 +234,13 @@ public final class PitiServeClient {
                     if (problem.status() != 429 && problem.status() < 500) {
                         throw problem;
                     }
-                    if (problem.retryAfter() != null && problem.retryAfter().compareTo(delay) > 0) {
-                        delay = problem.retryAfter();
-                    }
+                    retryAfter = problem.retryAfter();
                 }
                 // else: the stream ended or broke off before the job finished; reconnect
             }
-            if (parser.retryMillis() != null && delay == reconnectDelay) {
-                delay = Duration.ofMillis(parser.retryMillis());
+            Duration delay = parser.retryMillis() != null ? Duration.ofMillis(parser.retryMillis()) : reconnectDelay;
+            if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+                delay = retryAfter;
             }
             Duration left = Duration.between(Instant.now(), deadline);
             if (left.compareTo(delay) <= 0) {
