@@ -12,10 +12,12 @@ ARG JRE_IMAGE=eclipse-temurin:17.0.15_6-jre-jammy
 FROM ${MAVEN_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
+COPY client/pom.xml client/
 COPY common/pom.xml common/
 COPY gateway/pom.xml gateway/
 COPY worker/pom.xml worker/
 COPY standalone/pom.xml standalone/
+COPY client/src client/src
 COPY common/src common/src
 COPY gateway/src gateway/src
 RUN --mount=type=cache,target=/root/.m2 \

@@ -20,10 +20,12 @@ ARG CUDA_IMAGE=nvidia/cuda:12.8.1-runtime-ubuntu22.04
 FROM ${MAVEN_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
+COPY client/pom.xml client/
 COPY common/pom.xml common/
 COPY gateway/pom.xml gateway/
 COPY worker/pom.xml worker/
 COPY standalone/pom.xml standalone/
+COPY client/src client/src
 COPY common/src common/src
 COPY worker/src worker/src
 RUN --mount=type=cache,target=/root/.m2 \
