@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,7 @@ public final class TranslationRequest {
         this.contentType = builder.contentType;
         this.fileName = builder.fileName;
         this.s3Input = builder.s3Input;
-        this.params = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
         this.idempotencyKey = builder.idempotencyKey;
         this.traceparent = builder.traceparent;
         this.wait = builder.wait;
@@ -211,7 +212,7 @@ public final class TranslationRequest {
             if (events.length > 0) {
                 webhook.put("events", List.copyOf(Arrays.asList(events)));
             }
-            return param("webhook", webhook);
+            return param("webhook", Collections.unmodifiableMap(webhook));
         }
 
         /** {@code metadata}: up to 16 string entries of the caller's own, returned with the job and its webhooks. */
