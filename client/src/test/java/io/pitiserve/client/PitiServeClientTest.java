@@ -206,6 +206,18 @@ class PitiServeClientTest {
     }
 
     @Test
+    void awaitGivesUpAtItsTimeoutWithTheLastStateSeenAndAWaitOverAMinuteIsRefused() {
+        server.on("/v1/translations/tr_13", (exchange, request) -> TestServer.json(exchange, 202,
+                job("tr_13", "running", "")));
+
+        assertThatThrownBy(() -> client.await("tr_13", Duration.ofMillis(300)))
+                .isInstanceOfSatisfying(NotFinishedException.class,
+                        e -> assertThat(e.last().status()).isEqualTo(TranslationStatus.RUNNING));
+        assertThatThrownBy(() -> client.get("tr_13", Duration.ofSeconds(61)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void followReconnectsWithLastEventIdHonoursRetryAndSkipsStatesAlreadySeen() throws Exception {
         AtomicInteger connections = new AtomicInteger();
         server.on("/v1/translations/tr_7/events", (exchange, request) -> {
