@@ -1,15 +1,20 @@
 package io.pitiserve.client;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * A translation job as the API shows it ({@code GET /v1/translations/{id}}, the body of a
  * submission's answer, the data of every Server-Sent Event). Members the API leaves out are null,
- * or empty for collections; members this client does not know are ignored.
+ * or empty for collections; members this version of the client does not model (added to the API
+ * later) are kept in {@link #other()}, and written back when the record is written as JSON.
  *
  * @param id           the job id ({@code tr_...})
  * @param status       queued, running, succeeded, failed or cancelled
@@ -27,6 +32,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param cancelReason why it was cancelled
  * @param links        where to read, follow and cancel it
  * @param webhook      its webhook and the delivery attempts so far
+ * @param other        the members this client does not model, as JSON values (maps, lists, strings,
+ *                     numbers, booleans)
  */
 public record Translation(
         String id,
@@ -44,7 +51,8 @@ public record Translation(
         Long seed,
         @JsonProperty("cancel_reason") String cancelReason,
         Links links,
-        Webhook webhook) {
+        Webhook webhook,
+        @JsonAnySetter @JsonAnyGetter Map<String, Object> other) {
 
     public Translation {
         status = status == null ? TranslationStatus.UNKNOWN : status;
@@ -52,6 +60,7 @@ public record Translation(
         results = results == null ? List.of() : List.copyOf(results);
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         notes = notes == null ? List.of() : List.copyOf(notes);
+        other = other == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(other));
     }
 
     /** Whether the job is finished: succeeded, failed or cancelled. */

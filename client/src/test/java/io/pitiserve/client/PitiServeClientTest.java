@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,7 @@ class PitiServeClientTest {
         assertThat(accepted.translation().links().events()).isEqualTo("/v1/translations/tr_1/events");
         assertThat(accepted.location()).isEqualTo(server.uri().resolve("/v1/translations/tr_1"));
         assertThat(accepted.replayed()).isTrue();
+        assertThat(accepted.translation().other()).containsExactly(Map.entry("a_member_added_later", Map.of("x", 1)));
     }
 
     @Test
@@ -190,6 +192,20 @@ class PitiServeClientTest {
         assertThat(job.metadata()).isEmpty();
         assertThat(job.notes()).isEmpty();
         assertThat(client.get("tr_5").status()).isEqualTo(TranslationStatus.UNKNOWN);
+    }
+
+    @Test
+    void aJobWrittenAsJsonIsTheJsonItWasReadFromNewerMembersIncluded() {
+        String text = job("tr_14", "cancelled", ",\"cancel_reason\":\"client\",\"seed\":9,"
+                + "\"spans\":[{\"name\":\"encode\",\"ms\":3.5}],\"timings\":{\"queued\":12.0}");
+        JsonMapper nonEmpty = JsonMapper.builder()
+                .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_EMPTY))
+                .build();
+
+        Translation job = nonEmpty.readValue(text, Translation.class);
+
+        assertThat(job.cancelReason()).isEqualTo("client");
+        assertThat(nonEmpty.readTree(nonEmpty.writeValueAsString(job))).isEqualTo(nonEmpty.readTree(text));
     }
 
     @Test

@@ -23,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code demo}: a whole piti-serve on free ports, one job through the REST API with the Java
- * client ({@code pitiserve-client}), followed over Server-Sent Events, the results downloaded through their presigned URLs, then a clean stop.
+ * client ({@code pitiserve-client}) and followed over Server-Sent Events, the results downloaded
+ * through their presigned URLs, then a clean stop.
  *
  * <p>stdout carries the result paths and the job's JSON; progress and logs go to stderr.
  */
@@ -54,16 +55,16 @@ final class DemoCommand {
         String fileName = task + ".png";
         byte[] input = line.has("input") ? read(Path.of(line.string("input", null))) : BundledModels.example(fileName);
         int timeoutSeconds = line.integer("timeout", 600);
-        TranslationRequest.Builder params = TranslationRequest.builder(task)
+        TranslationRequest.Builder request = TranslationRequest.builder(task)
                 .numSamples(line.integer("num-samples", 1))
                 .seed(line.integer("seed", 42));
         // Unless told otherwise, the model's own step counts: the demo model's defaults draw the
         // picture it was trained for (fewer steps lose its trees).
         if (line.has("base-steps")) {
-            params.baseSteps(line.string("base-steps", null));
+            request.baseSteps(line.string("base-steps", null));
         }
         if (line.has("sr-steps")) {
-            params.srSteps(line.string("sr-steps", null));
+            request.srSteps(line.string("sr-steps", null));
         }
 
         boolean temporary = !line.has("data-dir");
@@ -89,7 +90,7 @@ final class DemoCommand {
             started[0] = stack;
             err.printf("piti-serve is up in %.1f s at %s (data in %s)%n", total(stack) / 1000.0, stack.apiUrl(),
                     stack.settings().dataDir());
-            Translation job = runJob(stack, input, fileName, params, outDir, Duration.ofSeconds(timeoutSeconds));
+            Translation job = runJob(stack, input, fileName, request, outDir, Duration.ofSeconds(timeoutSeconds));
             out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(job));
             return 0;
         } finally {
