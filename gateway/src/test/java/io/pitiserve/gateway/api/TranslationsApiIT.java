@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
+import io.pitiserve.common.catalogue.ModelAnnouncement;
 import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
@@ -34,13 +35,13 @@ import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.submission.Hashes;
 import io.pitiserve.gateway.submission.JobIds;
-import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
+import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ItDirectories;
-import io.pitiserve.common.catalogue.ModelAnnouncement;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,17 +49,16 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The gateway over real HTTP, with a real Kafka broker (embedded, KRaft) and a real S3 server
+ * The gateway over real HTTP, with a real Kafka broker (@BrokerForTest) and a real S3 server
  * (s3proxy). No worker runs: where a job must move on, the test publishes the worker's events.
  */
 @SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 2)
+@BrokerForTest(partitions = 2)
 class TranslationsApiIT {
 
     static final String ACME_KEY = "acme-secret-key";
