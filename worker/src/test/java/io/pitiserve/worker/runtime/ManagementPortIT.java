@@ -53,7 +53,6 @@ class ManagementPortIT {
                 Map.entry("pitiserve.kafka.event-partitions", "1"),
                 Map.entry("pitiserve.kafka.control-partitions", "1"),
                 Map.entry("pitiserve.worker.model-dir", model.toString()),
-                Map.entry("logging.level.org.apache.kafka", "WARN"),
                 Map.entry("logging.level.org.gaul", "WARN")));
         try (ConfigurableApplicationContext worker = WorkerApplication.serveBuilder().properties(properties).run()) {
             String base = "http://127.0.0.1:" + worker.getEnvironment().getProperty("local.server.port");

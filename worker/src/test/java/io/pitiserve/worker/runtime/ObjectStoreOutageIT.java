@@ -86,7 +86,6 @@ class ObjectStoreOutageIT {
                 "pitiserve.worker.model-dir", model.toString(),
                 "pitiserve.worker.retry-initial-backoff", "100ms",
                 "pitiserve.worker.retry-max-backoff", "400ms",
-                "logging.level.org.apache.kafka", "WARN",
                 "logging.level.org.gaul", "WARN"));
         worker = WorkerApplication.serveBuilder().properties(properties).run();
         base = "http://127.0.0.1:" + worker.getEnvironment().getProperty("local.server.port");

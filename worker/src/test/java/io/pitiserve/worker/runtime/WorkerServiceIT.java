@@ -86,9 +86,6 @@ import static org.awaitility.Awaitility.await;
         "pitiserve.worker.drain-timeout=5s",
         "pitiserve.worker.progress-interval=0ms",
         "logging.level.org.gaul=WARN",
-        "logging.level.org.apache.kafka=WARN",
-        "logging.level.kafka=WARN",
-        "logging.level.org.apache.zookeeper=WARN",
         "logging.level.ai.djl=WARN",
         "logging.pattern.level=%5p [%X{jobId:-}]"
 })
