@@ -2,6 +2,7 @@ package io.pitiserve.testsupport.kafka;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 
 import org.testcontainers.DockerClientFactory;
 
@@ -53,7 +54,8 @@ public enum BrokerKind {
         private static boolean probe() {
             try {
                 return DockerClientFactory.instance().isDockerAvailable();
-            } catch (RuntimeException | LinkageError e) {
+            } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
+                // Whatever keeps Testcontainers from reaching Docker means no container here.
                 return false;
             }
         }
