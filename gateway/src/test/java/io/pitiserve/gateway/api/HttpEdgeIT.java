@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
-import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ApiClient;
+import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.RawHttp;
 import io.pitiserve.gateway.support.S3ProxyServer;

@@ -7,8 +7,8 @@ import java.time.Duration;
 
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
-import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ApiClient;
+import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;

@@ -29,15 +29,15 @@ import io.pitiserve.common.webhook.WebhookVerifier;
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.submission.JobIds;
-import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ApiClient;
+import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
+import io.pitiserve.gateway.support.WebhookReceiver;
 import io.pitiserve.gateway.support.WebhookReceiver.Received;
 import io.pitiserve.gateway.support.WebhookReceiver.Reply;
-import io.pitiserve.gateway.support.WebhookReceiver;
 import io.pitiserve.testsupport.kafka.BrokerForTest;
 
 import org.junit.jupiter.api.AfterAll;

@@ -2,6 +2,7 @@ package io.pitiserve.testsupport.kafka;
 
 import java.lang.reflect.Parameter;
 import java.util.Arrays;
+import java.util.Locale;
 
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -31,7 +32,7 @@ final class BrokerForTestExtension implements ExecutionCondition, ParameterResol
                     + "=container) but no Docker engine answers: start Docker, or drop the property to run"
                     + " against the embedded broker");
         }
-        return ConditionEvaluationResult.enabled("Kafka broker: " + BrokerKind.selected().name().toLowerCase());
+        return ConditionEvaluationResult.enabled("Kafka broker: " + BrokerKind.selected().name().toLowerCase(Locale.ROOT));
     }
 
     @Override
