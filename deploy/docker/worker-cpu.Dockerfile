@@ -14,11 +14,13 @@ FROM ${MAVEN_IMAGE} AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY client/pom.xml client/
+COPY test-support/pom.xml test-support/
 COPY common/pom.xml common/
 COPY gateway/pom.xml gateway/
 COPY worker/pom.xml worker/
 COPY standalone/pom.xml standalone/
 COPY client/src client/src
+COPY test-support/src test-support/src
 COPY common/src common/src
 COPY worker/src worker/src
 RUN --mount=type=cache,target=/root/.m2 \
