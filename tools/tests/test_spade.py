@@ -130,3 +130,23 @@ def test_an_interrupted_training_run_resumes_to_the_same_weights(tmp_path):
     assert whole["step"] == parts["step"] == 2
     for key, value in whole["ema"].items():
         assert torch.allclose(value, parts["ema"][key], atol=1e-6), key
+
+
+def test_the_quality_bench_translates_with_a_single_pass_model_directory(tmp_path):
+    from piti_tools.quality import SinglePassSetting, single_pass, translate_single_pass
+    from piti_tools.world import scene
+
+    torch.manual_seed(2)
+    export_single_pass(SpadeGenerator(SMALL).eval(), out=tmp_path, name="spade-test", version="t1",
+                       description="test", class_names=CLASS_NAMES, size=32, z_shape=(2, 8, 8), output=64,
+                       log=lambda m: None)
+    assert single_pass(tmp_path)
+    assert SinglePassSetting().evaluations(tmp_path) == (1, 0, False)
+    masks = [scene(HELD_OUT_FROM + i).mask for i in range(3)]
+    images = translate_single_pass(tmp_path, masks, [0, 1, 2], seed=0, chunk=2)
+    again = translate_single_pass(tmp_path, masks[1:], [1, 2], seed=0, chunk=1)
+    assert [im.shape for im in images] == [(64, 64, 3)] * 3
+    assert images[0].dtype == np.uint8
+    # the noise of a mask depends on (seed, index) only: the same images in other chunks (within one 8-bit level)
+    for a, b in ((images[1], again[0]), (images[2], again[1])):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
