@@ -120,8 +120,9 @@ public final class PitiModel implements AutoCloseable {
     }
 
     private static Device startEngine(EngineOptions options) {
-        NativeAllocator.keepFreedMemory();
         Device device = options.djlDevice();
+        GpuProbe.quietUnlessGpu(device);
+        NativeAllocator.keepFreedMemory();
         Engine engine = Engine.getEngine("PyTorch");
         Nnpack.turnOffWhereUnavailable();
         if (device.isGpu() && engine.getGpuCount() <= device.getDeviceId()) {
