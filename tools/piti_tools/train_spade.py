@@ -5,18 +5,20 @@
         --out ../worker/src/main/resources/pitiserve/models/spade-mask
 
 Sizes and recipe come from ``configs/spade-mask.toml``. Training scenes are the world's seeds 0..N-1
-(the held-out range from ``world.HELD_OUT_FROM`` is never read), at full 256 x 256, flipped or not.
+(the held-out range from ``world.HELD_OUT_FROM`` is never read), flipped or not, at the generator's size
+(``input.size``, 128 px): masks resized NEAREST as the engine resizes them, images box-filtered.
 
 Loss (what a tiny CPU-trained generator can use; no pretrained VGG here):
 
-* generator: hinge GAN against two patch discriminators (256 px and 128 px, conditioned on the one-hot
+* generator: hinge GAN against two patch discriminators (the image and its 2 x 2 average, conditioned on the one-hot
   map, spectral norm), discriminator feature matching (L1 between the discriminators' features of the
   real and the generated image, as pix2pixHD and SPADE use it), and L1 on 4 x 4 box-filtered images
   (layout and colours; at full resolution L1 averages textures away, the adversarial terms draw them);
 * discriminators: hinge loss.
 
-Adam (0.5, 0.999), an EMA of the generator's weights (exported). Seeded and resumable: the batch and
-noise of step k depend only on (seed, k); ``<run>/spade.ckpt`` every ``checkpoint_every`` steps; losses
+Adam (0.5, 0.999) at a constant learning rate, an EMA of the generator's weights (exported). Seeded and
+resumable: the batch and noise of step k depend only on (seed, k), so a run stopped at step N holds the
+weights of a run of N steps; ``<run>/spade.ckpt`` every ``checkpoint_every`` steps; losses
 in ``<run>/spade-loss.csv``.
 """
 from __future__ import annotations
