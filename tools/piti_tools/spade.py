@@ -44,11 +44,11 @@ class SpadeConfig:
     """Sizes of the generator: ``channels[i]`` is the width at resolution ``latent * 2**i``."""
 
     classes: tuple[str, ...] = CLASS_NAMES
-    channels: tuple[int, ...] = (48, 48, 40, 32, 16, 12)
-    latent: int = 8  # side of the noise map (and of the first feature map)
+    channels: tuple[int, ...] = (32, 32, 24, 16)
+    latent: int = 16  # side of the noise map (and of the first feature map)
     z_channels: int = 8
-    hidden: int = 16  # width of each SPADE's shared convolution
-    size: int = 256  # the generator's resolution (and that of its one-hot input)
+    hidden: int = 12  # width of each SPADE's shared convolution
+    size: int = 128  # the generator's resolution (and that of its one-hot input)
     output: int = 256  # the exported network's output: the generator's image, bilinearly resized to it
 
     @property
