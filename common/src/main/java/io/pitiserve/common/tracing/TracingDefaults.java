@@ -15,13 +15,16 @@ import org.springframework.core.env.MapPropertySource;
  * it too: {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} as the full URL, or
  * {@code OTEL_EXPORTER_OTLP_ENDPOINT} as the collector's base URL ({@code /v1/traces} is appended).
  * {@code management.opentelemetry.tracing.export.otlp.endpoint}, when set, wins over both. Without
- * any of them no exporter exists and nothing connects anywhere.
+ * any of them no exporter exists and nothing connects anywhere. Metrics go over OTLP as well only
+ * when {@code OTEL_EXPORTER_OTLP_ENDPOINT} (or {@code OTEL_EXPORTER_OTLP_METRICS_ENDPOINT}) is set;
+ * Prometheus scrapes them either way.
  */
 public final class TracingDefaults implements EnvironmentPostProcessor {
 
     public static final String SOURCE_NAME = "pitiserveTracingDefaults";
     public static final String ENDPOINT = "management.opentelemetry.tracing.export.otlp.endpoint";
     public static final String SAMPLING = "management.tracing.sampling.probability";
+    public static final String OTLP_METRICS = "management.otlp.metrics.export.enabled";
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
@@ -35,15 +38,22 @@ public final class TracingDefaults implements EnvironmentPostProcessor {
         if (endpoint != null && !environment.containsProperty(ENDPOINT)) {
             defaults.put(ENDPOINT, endpoint);
         }
+        // Micrometer's OTLP registry would otherwise push to localhost:4318 and log each failure.
+        defaults.put(OTLP_METRICS, Boolean.toString(set(environment.getProperty("OTEL_EXPORTER_OTLP_ENDPOINT"))
+                || set(environment.getProperty("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"))));
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, defaults));
+    }
+
+    private static boolean set(String value) {
+        return value != null && !value.isBlank();
     }
 
     /** The OTLP/HTTP traces URL the standard variables name, or null when they name none. */
     static String otlpTracesEndpoint(String tracesEndpoint, String baseEndpoint) {
-        if (tracesEndpoint != null && !tracesEndpoint.isBlank()) {
+        if (set(tracesEndpoint)) {
             return tracesEndpoint.trim();
         }
-        if (baseEndpoint != null && !baseEndpoint.isBlank()) {
+        if (set(baseEndpoint)) {
             String base = baseEndpoint.trim();
             return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/traces";
         }

@@ -255,8 +255,8 @@ public class WebhookDispatcher implements SmartLifecycle {
             log.debug("skipping an unreadable record on {}: {}", record.topic(), e.getMessage());
             return;
         }
-        String traceparent = EventCodec.traceparent(headers);
-        consider(event, traceparent == null ? WebhookIds.newTraceparent() : traceparent, clock.instant());
+        // Kept with the delivery as the record carries it: every attempt is a span in the job's trace.
+        consider(event, EventCodec.traceparent(headers), clock.instant());
     }
 
     private void handleRetry(ConsumerRecord<byte[], byte[]> record) {
