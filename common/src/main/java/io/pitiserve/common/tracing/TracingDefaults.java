@@ -15,9 +15,8 @@ import org.springframework.core.env.MapPropertySource;
  * it too: {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} as the full URL, or
  * {@code OTEL_EXPORTER_OTLP_ENDPOINT} as the collector's base URL ({@code /v1/traces} is appended).
  * {@code management.opentelemetry.tracing.export.otlp.endpoint}, when set, wins over both. Without
- * any of them no exporter exists and nothing connects anywhere. Metrics go over OTLP as well only
- * when {@code OTEL_EXPORTER_OTLP_ENDPOINT} (or {@code OTEL_EXPORTER_OTLP_METRICS_ENDPOINT}) is set;
- * Prometheus scrapes them either way.
+ * any of them no exporter exists and nothing connects anywhere. Metrics stay with Prometheus: their
+ * OTLP push is off unless {@code management.otlp.metrics.export.enabled=true}.
  */
 public final class TracingDefaults implements EnvironmentPostProcessor {
 
@@ -39,8 +38,7 @@ public final class TracingDefaults implements EnvironmentPostProcessor {
             defaults.put(ENDPOINT, endpoint);
         }
         // Micrometer's OTLP registry would otherwise push to localhost:4318 and log each failure.
-        defaults.put(OTLP_METRICS, Boolean.toString(set(environment.getProperty("OTEL_EXPORTER_OTLP_ENDPOINT"))
-                || set(environment.getProperty("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"))));
+        defaults.put(OTLP_METRICS, "false");
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, defaults));
     }
 

@@ -9,6 +9,7 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,6 +27,7 @@ public class GatewayTracing {
     private final Tracer tracer;
     private final Propagator propagator;
 
+    @Autowired
     public GatewayTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         this(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
     }
