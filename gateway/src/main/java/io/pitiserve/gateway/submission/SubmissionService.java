@@ -92,7 +92,7 @@ public class SubmissionService {
     public Accepted submit(Submission submission) {
         String key = idempotencyKey(submission.idempotencyKey());
         String jobId = key == null ? JobIds.random() : JobIds.derived(submission.tenant(), key);
-        MDC.put("job_id", jobId);
+        MDC.put("jobId", jobId);
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
             ModelCatalogue.Entry model = route(params);
@@ -148,7 +148,7 @@ public class SubmissionService {
                     submission.tenant(), submission.input().length);
             return new Accepted(view, true);
         } finally {
-            MDC.remove("job_id");
+            MDC.remove("jobId");
         }
     }
 

@@ -88,7 +88,7 @@ public class WebhookDelivery {
      * the delivery, whose context the request carries.
      */
     public void attempt(PendingDelivery pending) {
-        MDC.put("job_id", pending.jobId());
+        MDC.put("jobId", pending.jobId());
         Map<String, String> traceHeaders = new LinkedHashMap<>();
         Span span = tracing.startClientSpan("webhook delivery", pending.traceparent(), traceHeaders)
                 .tag("pitiserve.job_id", pending.jobId()).tag("pitiserve.webhook.event", pending.event())
@@ -100,7 +100,7 @@ public class WebhookDelivery {
             conclude(pending, started, result);
         } finally {
             span.end();
-            MDC.remove("job_id");
+            MDC.remove("jobId");
         }
     }
 
