@@ -33,11 +33,11 @@ final class JobSpans {
             }
         }
         Double total = timings.get("total");
-        double scheduling = total == null ? 0 : Math.max(0, total - accounted);
+        Double scheduling = total == null ? null : Math.max(0, total - accounted);
         List<TranslationResource.Span> spans = new ArrayList<>();
         double at = 0;
         for (String phase : ORDER) {
-            Double duration = phase.equals("scheduling") ? (Double) scheduling : timings.get(phase);
+            Double duration = phase.equals("scheduling") ? scheduling : timings.get(phase);
             if (duration == null) {
                 continue;
             }
