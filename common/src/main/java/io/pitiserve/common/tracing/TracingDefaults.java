@@ -39,6 +39,8 @@ public final class TracingDefaults implements EnvironmentPostProcessor {
         }
         // Micrometer's OTLP registry would otherwise push to localhost:4318 and log each failure.
         defaults.put(OTLP_METRICS, "false");
+        // The SDK's providers are closed twice at shutdown (with the SDK and on their own): not news.
+        defaults.put("logging.level.io.opentelemetry.sdk", "WARN");
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE_NAME, defaults));
     }
 

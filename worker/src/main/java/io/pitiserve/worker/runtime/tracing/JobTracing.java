@@ -55,11 +55,11 @@ public final class JobTracing {
 
     /**
      * Starts the producer span of one record for {@code topic}, a child of {@code parent} (a new trace
-     * when null), and writes its context into {@code headers}.
+     * when it names none), and writes its context into {@code headers}.
      */
     public Span startPublish(TraceContext parent, String what, String topic, Headers headers) {
         Span.Builder builder = tracer.spanBuilder();
-        builder = parent == null ? builder.setNoParent() : builder.setParent(parent);
+        builder = absent(parent) ? builder.setNoParent() : builder.setParent(parent);
         Span span = builder.name(what + " publish").kind(Span.Kind.PRODUCER).tag("messaging.system", "kafka")
                 .tag("messaging.destination.name", topic).start();
         propagator.inject(span.context(), headers, HEADER_SETTER);
@@ -74,7 +74,7 @@ public final class JobTracing {
      * them is the wait for the scheduler.
      */
     public void phases(TraceContext parent, Instant begun, long[] marks, TranslationResult.Timings engine) {
-        if (parent == null || marks.length != 5) {
+        if (absent(parent) || marks.length != 5) {
             return;
         }
         long origin = begun.getEpochSecond() * 1_000_000_000L + begun.getNano() - marks[0];
@@ -93,6 +93,11 @@ public final class JobTracing {
         Span span = tracer.spanBuilder().setParent(parent).name(name)
                 .startTimestamp((origin + from) / 1000, TimeUnit.MICROSECONDS).start();
         span.end((origin + Math.max(from, to)) / 1000, TimeUnit.MICROSECONDS);
+    }
+
+    /** Whether {@code context} names no trace (null, or a no-op tracer's). */
+    private static boolean absent(TraceContext context) {
+        return context == null || context.traceId() == null || context.traceId().isEmpty();
     }
 
     private static long nanos(double millis) {

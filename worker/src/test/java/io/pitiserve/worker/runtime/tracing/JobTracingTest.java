@@ -70,13 +70,18 @@ class JobTracingTest {
     }
 
     @Test
-    void aCatalogueRecordWithoutAParentStartsATraceOfItsOwn() {
+    void aRecordWithoutAParentOrWithANoopOnesContextStartsATraceOfItsOwn() {
         Headers record = new RecordHeaders();
+        Headers other = new RecordHeaders();
 
         tracing.startPublish(null, "catalogue announcement", "pitiserve.models", record).end();
+        tracing.startPublish(io.micrometer.tracing.TraceContext.NOOP, "translation.started", "pitiserve.events", other)
+                .end();
 
         assertThat(header(record, "traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
-        assertThat(exported.getFinishedSpanItems().get(0).getParentSpanContext().isValid()).isFalse();
+        assertThat(header(other, "traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
+        assertThat(exported.getFinishedSpanItems()).allSatisfy(span ->
+                assertThat(span.getParentSpanContext().isValid()).isFalse());
     }
 
     @Test
