@@ -7,6 +7,7 @@ import io.micrometer.tracing.Span;
 import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
+import io.pitiserve.common.events.EventCodec;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -22,7 +23,7 @@ import org.springframework.stereotype.Component;
 public class GatewayTracing {
 
     /** The W3C header that a kept context is stored as. */
-    public static final String TRACEPARENT = "traceparent";
+    private static final String TRACEPARENT = EventCodec.TRACEPARENT;
 
     private final Tracer tracer;
     private final Propagator propagator;
