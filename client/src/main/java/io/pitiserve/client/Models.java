@@ -40,13 +40,15 @@ public record Models(List<String> tasks, List<Model> models) {
      * @param queueDepth   its jobs not finished yet; null when the broker could not say
      * @param typicalJobMs median wall time of a job on its workers lately, in milliseconds; null when unknown
      * @param scaledToZero declared, with no worker now: its jobs wait until one starts
+     * @param kind         {@code diffusion} or {@code single-pass} (one generator forward: sampler, steps and
+     *                     guidance do not apply, and it has no defaults); null while no worker serves it
      */
     public record Model(String name, String task, String version, @JsonProperty("default") boolean defaultModel,
                         boolean declared, @JsonProperty("input_size") Integer inputSize, Resolution resolution,
                         Defaults defaults, String precision, @JsonProperty("live_workers") int liveWorkers,
                         @JsonProperty("queue_depth") Long queueDepth,
                         @JsonProperty("typical_job_ms") Double typicalJobMs,
-                        @JsonProperty("scaled_to_zero") boolean scaledToZero) {
+                        @JsonProperty("scaled_to_zero") boolean scaledToZero, String kind) {
     }
 
     /** Output sizes of the base and upsampler stages, in pixels. */

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param started      when a worker started it
  * @param finished     when it finished
  * @param timings      milliseconds per phase (queued, encode, base, upsampler, total) once succeeded
+ * @param spans        the same phases on one time line once succeeded: where the job's time went
  * @param results      the images once succeeded, each with a presigned URL
  * @param error        why it failed
  * @param metadata     the submission's own metadata
@@ -43,6 +44,7 @@ public record Translation(
         Instant started,
         Instant finished,
         Map<String, Double> timings,
+        List<Span> spans,
         List<Result> results,
         Error error,
         Map<String, String> metadata,
@@ -57,6 +59,7 @@ public record Translation(
     public Translation {
         status = status == null ? TranslationStatus.UNKNOWN : status;
         timings = timings == null ? Map.of() : Map.copyOf(timings);
+        spans = spans == null ? List.of() : List.copyOf(spans);
         results = results == null ? List.of() : List.copyOf(results);
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
         notes = notes == null ? List.of() : List.copyOf(notes);
@@ -71,6 +74,17 @@ public record Translation(
     /** The result images of one kind ({@code sample}: 256 px, {@code base}: 64 px), in index order. */
     public List<Result> results(String kind) {
         return results.stream().filter(r -> kind.equals(r.kind())).toList();
+    }
+
+    /**
+     * One phase of a finished job, in milliseconds.
+     *
+     * @param name       queued, fetch, prepare, scheduling, encode, base, upsampler or store
+     * @param startMs    when it began, after the job's {@code created}
+     * @param durationMs how long it took
+     */
+    public record Span(String name, @JsonProperty("start_ms") double startMs,
+                       @JsonProperty("duration_ms") double durationMs) {
     }
 
     /** {@code step} of {@code of} steps of {@code stage} (base or upsampler) are done. */

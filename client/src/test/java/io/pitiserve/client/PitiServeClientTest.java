@@ -168,6 +168,7 @@ class PitiServeClientTest {
     void aJobIsReadWithItsResultsTimingsAndWebhookAndAnUnknownStatusIsUnknown() {
         server.on("/v1/translations/tr_4", (exchange, request) -> TestServer.json(exchange, 200, job("tr_4",
                 "succeeded", ",\"timings\":{\"total\":1234.5},\"model\":\"demo-mask\",\"seed\":7,"
+                        + "\"spans\":[{\"name\":\"encode\",\"start_ms\":10.5,\"duration_ms\":2.25}],"
                         + "\"results\":[{\"kind\":\"sample\",\"index\":0,\"url\":\"http://s3/x\",\"expires_at\":"
                         + "\"2026-12-07T11:00:00Z\",\"width\":256,\"height\":256,\"sha256\":\"ab\",\"bytes\":12,"
                         + "\"new_member\":true},{\"kind\":\"base\",\"index\":0,\"url\":\"http://s3/y\",\"width\":64,"
@@ -181,6 +182,8 @@ class PitiServeClientTest {
         Translation job = client.get("tr_4");
 
         assertThat(job.timings()).containsEntry("total", 1234.5);
+        assertThat(job.spans()).containsExactly(new Translation.Span("encode", 10.5, 2.25));
+        assertThat(job.other()).isEmpty();
         assertThat(job.seed()).isEqualTo(7L);
         assertThat(job.results("sample")).singleElement().satisfies(r -> {
             assertThat(r.expiresAt()).isEqualTo(Instant.parse("2026-12-07T11:00:00Z"));
@@ -197,7 +200,8 @@ class PitiServeClientTest {
     @Test
     void aJobWrittenAsJsonIsTheJsonItWasReadFromNewerMembersIncluded() {
         String text = job("tr_14", "cancelled", ",\"cancel_reason\":\"client\",\"seed\":9,"
-                + "\"spans\":[{\"name\":\"encode\",\"ms\":3.5}],\"timings\":{\"queued\":12.0}");
+                + "\"phases_added_later\":[{\"name\":\"encode\",\"ms\":3.5}],\"timings\":{\"queued\":12.0},"
+                + "\"spans\":[{\"name\":\"queued\",\"start_ms\":0.0,\"duration_ms\":12.0}]");
         JsonMapper nonEmpty = JsonMapper.builder()
                 .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_EMPTY))
                 .build();
@@ -375,7 +379,8 @@ class PitiServeClientTest {
                 + "\"default\":true,\"declared\":false,\"input_size\":256,\"resolution\":{\"base\":64,"
                 + "\"upsampler\":256},\"defaults\":{\"sampler\":\"ddpm\",\"base_steps\":\"15\",\"sr_steps\":\"10\","
                 + "\"guidance\":\"cfg\",\"guidance_scale\":1.3},\"precision\":\"fp32\",\"live_workers\":1,"
-                + "\"queue_depth\":0,\"typical_job_ms\":900.5,\"scaled_to_zero\":false,\"gpu\":\"none\"}]}"));
+                + "\"queue_depth\":0,\"typical_job_ms\":900.5,\"scaled_to_zero\":false,\"kind\":\"diffusion\","
+                + "\"gpu\":\"none\"}]}"));
 
         Models models = client.models();
 
@@ -386,6 +391,7 @@ class PitiServeClientTest {
             assertThat(m.defaults().guidanceScale()).isEqualTo(1.3, org.assertj.core.data.Offset.offset(1e-9));
             assertThat(m.resolution()).isEqualTo(new Models.Resolution(64, 256));
             assertThat(m.liveWorkers()).isEqualTo(1);
+            assertThat(m.kind()).isEqualTo("diffusion");
             assertThat(m.typicalJobMs()).isEqualTo(900.5, org.assertj.core.data.Offset.offset(1e-9));
         });
     }

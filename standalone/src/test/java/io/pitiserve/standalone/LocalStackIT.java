@@ -13,6 +13,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 import io.pitiserve.client.Accepted;
+import io.pitiserve.client.Models;
 import io.pitiserve.client.PitiServeClient;
 import io.pitiserve.client.ProblemException;
 import io.pitiserve.client.Translation;
@@ -35,6 +36,8 @@ class LocalStackIT {
     static final Path MICRO_MODEL = Path.of("../worker/src/test/resources/fixtures/models/micro-mask");
     /** The bundled example mask, where the README points. */
     static final Path EXAMPLE_MASK = Path.of("../worker/src/main/resources/pitiserve/examples/mask.png");
+    /** The bundled single-pass baseline, served beside it on its own lane. */
+    static final Path SPADE_MODEL = Path.of("../worker/src/main/resources/pitiserve/models/spade-mask");
 
     @TempDir
     static Path dataDir;
@@ -45,7 +48,7 @@ class LocalStackIT {
     @BeforeAll
     static void startEverything() {
         LocalSettings settings = LocalSettings.onFreePorts(dataDir)
-                .withModelDir(MICRO_MODEL)
+                .withModelDirs(List.of(MICRO_MODEL, SPADE_MODEL))
                 .withProperty("pitiserve.worker.progress-interval", "0ms");
         stack = LocalStack.start(settings, Map.of());
         client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
@@ -79,6 +82,36 @@ class LocalStackIT {
         assertThat(image).isNotNull();
         assertThat(image.getWidth()).isEqualTo(64);
         assertThat(image.getHeight()).isEqualTo(64);
+    }
+
+    @Test
+    void aJobNamingTheSinglePassBaselineRunsOneForwardAndItsSeedFixesTheImages() throws Exception {
+        Models models = client.models();
+        assertThat(models.find("spade-mask")).as("GET /v1/models: %s", models)
+                .hasValueSatisfying(spade -> assertThat(spade.defaultModel()).isFalse());
+
+        // Diffusion parameters mean nothing to a single-pass model: they are ignored, not refused.
+        TranslationRequest request = TranslationRequest.builder("mask")
+                .input(BundledModels.example("mask.png"), "image/png").model("spade-mask").numSamples(2).seed(11)
+                .sampler("ddim").baseSteps("3").build();
+        List<Translation> jobs = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            jobs.add(client.await(client.submit(request).id(), Duration.ofMinutes(2)));
+        }
+
+        Translation job = jobs.get(0);
+        assertThat(job.status()).as("job %s", job).isEqualTo(TranslationStatus.SUCCEEDED);
+        assertThat(job.model()).startsWith("spade-mask@");
+        List<Translation.Result> results = job.results();
+        assertThat(results).hasSize(2);
+        Path png = client.download(results.get(0), dataDir.resolve("downloads/spade-0.png"));
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image.getWidth()).isEqualTo(256);
+        assertThat(image.getHeight()).isEqualTo(256);
+        assertThat(results.get(0).sha256()).as("two samples of one job").isNotEqualTo(results.get(1).sha256());
+        assertThat(jobs.get(1).results().get(0).sha256()).as("the same seed again")
+                .isEqualTo(results.get(0).sha256());
+        assertThat(client.models().models()).extracting(Models.Model::kind).contains("single-pass", "diffusion");
     }
 
     @Test
