@@ -35,19 +35,6 @@ class ScorerParityTest {
         return RgbImage.decode(Files.readAllBytes(FIXTURE.resolve(name)));
     }
 
-    static PatchStatistics statistics(JsonNode sums) {
-        int d = PatchFeatures.COUNT;
-        double[] sum = new double[d];
-        double[][] outer = new double[d][d];
-        for (int i = 0; i < d; i++) {
-            sum[i] = sums.get("sum").get(i).doubleValue();
-            for (int j = 0; j < d; j++) {
-                outer[i][j] = sums.get("outer").get(i).get(j).doubleValue();
-            }
-        }
-        return new PatchStatistics(sums.get("count").longValue(), sum, outer);
-    }
-
     @Test
     void pixelFeaturesMatchTheToolsAtSampledPixels() throws IOException {
         RgbImage first = image("0-image.png");
@@ -91,7 +78,7 @@ class ScorerParityTest {
         for (JsonNode item : expected.get("images")) {
             RgbImage output = image(item.get("image").stringValue());
             int[] truth = MaskLabels.of(image(item.get("mask").stringValue()), output.height());
-            score.add(output, truth, statistics(item.get("reference_patches")));
+            score.add(output, truth, WorldHeldOutSet.statistics(item.get("reference_patches")));
         }
         assertThat(score.miou()).isCloseTo(expected.get("miou").doubleValue(), within(2e-3));
         score.perClass().forEach((name, iou) -> {
@@ -111,7 +98,7 @@ class ScorerParityTest {
         // statistics summed per image give what the tools compute over all patches at once
         List<PatchStatistics> parts = new ArrayList<>();
         for (JsonNode item : expected.get("images")) {
-            parts.add(statistics(item.get("reference_patches")));
+            parts.add(WorldHeldOutSet.statistics(item.get("reference_patches")));
         }
         PatchStatistics all = PatchStatistics.sum(parts);
         assertThat(FrechetDistance.between(all, all)).isCloseTo(expected.get("fd_real_against_itself").doubleValue(), within(1e-6));
