@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxTranslations the most translations (dataset images x settings) one evaluation may run
  */
 @ConfigurationProperties("pitiserve.gateway.evaluations")
-public record EvaluationProperties(@DefaultValue("128") int maxTranslations) {
+public record EvaluationProperties(@DefaultValue("64") int maxTranslations) {
 
     public EvaluationProperties {
         if (maxTranslations < 1) {

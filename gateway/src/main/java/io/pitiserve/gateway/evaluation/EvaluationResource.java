@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,11 +21,12 @@ import tools.jackson.databind.JsonNode;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvaluationResource(String id, String status, String model, Progress progress, Instant created,
-                                 Instant started, Instant finished, JsonNode result, URI resultUrl, Error error,
-                                 String cancelReason, Map<String, String> metadata, Links links) {
+                                 Instant started, Instant finished, JsonNode result, @JsonProperty("result_url") URI resultUrl,
+                                 Error error, @JsonProperty("cancel_reason") String cancelReason, Map<String, String> metadata, Links links) {
 
     /** {@code imagesDone} of {@code imagesTotal} translations scored. */
-    public record Progress(int imagesDone, int imagesTotal) {
+    public record Progress(@JsonProperty("images_done") int imagesDone,
+                           @JsonProperty("images_total") int imagesTotal) {
     }
 
     public record Error(String code, String message) {

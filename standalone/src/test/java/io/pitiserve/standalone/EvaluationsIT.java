@@ -1,0 +1,163 @@
+package io.pitiserve.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.pitiserve.standalone.bench.EvaluationClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Evaluation jobs through the real local stack (embedded broker, S3 server, gateway, worker with the
+ * micro test model): the gateway validates and queues them on the model's lane, the worker
+ * translates and scores the bundled held-out scenes, the table comes back from GET.
+ */
+class EvaluationsIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    static Path dataDir;
+
+    static LocalStack stack;
+    static EvaluationClient client;
+
+    @BeforeAll
+    static void startEverything() {
+        LocalSettings settings = LocalSettings.onFreePorts(dataDir)
+                .withModelDir(LocalStackIT.MICRO_MODEL)
+                .withProperty("pitiserve.worker.progress-interval", "0ms")
+                // 2 x 200 guided base steps + the model's upsampler steps are over it, 2 x 2 + 2 far below
+                .withProperty("pitiserve.gateway.quotas.max-job-cost", "300");
+        stack = LocalStack.start(settings, Map.of());
+        client = new EvaluationClient(stack.apiUrl(), stack.credentials().apiKey());
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private static ObjectNode evaluation(String model) {
+        ObjectNode body = JSON.createObjectNode().put("model", model).put("dataset", "bundled:world-heldout")
+                .put("limit", 2).put("seed", 3);
+        body.putArray("settings").add(JSON.createObjectNode().put("base_steps", "2").put("sr_steps", "2"))
+                .add(JSON.createObjectNode().put("sampler", "ddim").put("base_steps", "ddim2").put("sr_steps", "2")
+                        .put("guidance_scale", 1.0));
+        return body;
+    }
+
+    @Test
+    void anEvaluationOfTwoImagesAtTwoSettingsComesBackAsAScoredTable() {
+        EvaluationClient.Answer accepted = client.submit(evaluation("micro-mask"));
+        assertThat(accepted.status()).as("%s", accepted.body()).isEqualTo(202);
+        String id = accepted.body().path("id").asString();
+        List<JsonNode> seen = new ArrayList<>();
+
+        JsonNode done = client.await(id, Duration.ofMinutes(3), seen::add);
+
+        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("succeeded");
+        JsonNode rows = done.path("result").path("rows");
+        assertThat(rows.size()).isEqualTo(2);
+        assertThat(done.path("result").path("images").asInt()).isEqualTo(2);
+        for (JsonNode row : rows) {
+            assertThat(row.path("miou").asDouble()).isBetween(0.0, 1.0);
+            assertThat(row.path("fd").asDouble()).isGreaterThan(0.0);
+            assertThat(row.path("seconds_per_image").asDouble()).isGreaterThan(0.0);
+            assertThat(row.path("per_class").size()).isEqualTo(9);
+        }
+        // guided 2 base steps + 2 upsampler steps, then unguided: the calls per image, not the rows
+        assertThat(rows.get(0).path("evaluations_per_image").asInt()).isEqualTo(4);
+        assertThat(rows.get(0).path("guided").asBoolean()).isTrue();
+        assertThat(rows.get(1).path("guided").asBoolean()).isFalse();
+        assertThat(done.path("progress").path("images_done").asInt()).isEqualTo(4);
+        assertThat(done.path("result_url").asString()).startsWith("http");
+        assertThat(stack.objectsDir().toFile()).exists();
+    }
+
+    @Test
+    void anEvaluationIsCancelledThroughItsCancelRoute() {
+        ObjectNode all = evaluation("micro-mask");
+        all.remove("limit");
+        String id = client.submit(all).body().path("id").asString();
+
+        EvaluationClient.Answer cancelling = client.cancel(id);
+        JsonNode done = client.await(id, Duration.ofMinutes(3), update -> { });
+
+        assertThat(cancelling.status()).isEqualTo(202);
+        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("cancelled");
+        assertThat(client.cancel(id).body().path("code").asString()).isEqualTo("already_terminal");
+    }
+
+    @Test
+    void anUnknownModelIsRefusedAsForTranslations() {
+        EvaluationClient.Answer refused = client.submit(evaluation("no-such-model"));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body().path("code").asString()).isEqualTo("unknown_model");
+    }
+
+    @Test
+    void emptySettingsAnUnknownDatasetAndABadSamplerAreRefusedWithTheirCodes() {
+        ObjectNode empty = evaluation("micro-mask");
+        empty.putArray("settings");
+        ObjectNode dataset = evaluation("micro-mask").put("dataset", "s3://elsewhere/x");
+        ObjectNode sampler = evaluation("micro-mask");
+        ((ObjectNode) sampler.get("settings").get(0)).put("sampler", "euler");
+
+        assertThat(client.submit(empty).body().path("code").asString()).isEqualTo("invalid_parameter");
+        assertThat(client.submit(dataset).body().path("code").asString()).isEqualTo("unknown_dataset");
+        EvaluationClient.Answer badSampler = client.submit(sampler);
+        assertThat(badSampler.status()).isEqualTo(400);
+        assertThat(badSampler.body().path("code").asString()).isEqualTo("invalid_parameter");
+    }
+
+    @Test
+    void aSettingAboveTheKeysJobCostIsTooCostlyAndTooManyTranslationsTooLarge() {
+        ObjectNode costly = evaluation("micro-mask");
+        ((ObjectNode) costly.get("settings").get(0)).put("base_steps", "200");
+        ObjectNode large = evaluation("micro-mask");
+        large.remove("limit");
+        for (int i = 0; i < 3; i++) {
+            large.withArray("settings").add(JSON.createObjectNode().put("base_steps", "2").put("sr_steps", "2"));
+        }
+
+        EvaluationClient.Answer tooCostly = client.submit(costly);
+        EvaluationClient.Answer tooLarge = client.submit(large);
+
+        assertThat(tooCostly.status()).isEqualTo(400);
+        assertThat(tooCostly.body().path("code").asString()).isEqualTo("job_too_costly");
+        assertThat(tooLarge.status()).isEqualTo(400);
+        assertThat(tooLarge.body().path("code").asString()).isEqualTo("evaluation_too_large");
+        assertThat(tooLarge.body().path("translations").asInt()).isEqualTo(16 * 5);
+    }
+
+    @Test
+    void aRequestWithoutTheApiKeyIsRefused() {
+        EvaluationClient stranger = new EvaluationClient(stack.apiUrl(), "not-the-key");
+
+        EvaluationClient.Answer refused = stranger.submit(evaluation("micro-mask"));
+
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(stranger.get("tr_abcdefghijklmnopqrstuvwxyz", Duration.ZERO).status()).isEqualTo(401);
+    }
+
+    @Test
+    void aTranslationIsNotAnEvaluation() {
+        EvaluationClient.Answer missing = client.get("tr_abcdefghijklmnopqrstuvwxyz", Duration.ZERO);
+
+        assertThat(missing.status()).isEqualTo(404);
+    }
+}
