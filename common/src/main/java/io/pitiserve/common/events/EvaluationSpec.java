@@ -47,13 +47,5 @@ public record EvaluationSpec(String dataset, List<Setting> settings, Integer lim
      */
     public record Setting(String sampler, String baseSteps, String srSteps, String guidance, double guidanceScale,
                           double eta) {
-
-        /** A short label, e.g. {@code ddpm 15+10 cfg 1.3}; "default" for the model's own parts. */
-        @JsonIgnore
-        public String label() {
-            return (sampler == null ? "default" : sampler) + " " + (baseSteps == null ? "default" : baseSteps) + "+"
-                    + (srSteps == null ? "default" : srSteps) + " " + (guidance == null ? "cfg" : guidance) + " "
-                    + (guidanceScale == 0 ? "default" : Double.toString(guidanceScale));
-        }
     }
 }

@@ -130,7 +130,7 @@ public final class EvaluationRunner {
                     && (setting.guidanceScale() == 0 ? manifest.guidance().scale() : setting.guidanceScale()) != 1.0;
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("setting", setting);
-            row.put("label", setting.label());
+            row.put("label", label(setting, manifest));
             row.put("miou", number(score.miou(), 4));
             row.put("fd", number(score.fd(), 2));
             row.put("evaluations_per_image", baseCalls + srCalls);
@@ -145,7 +145,7 @@ public final class EvaluationRunner {
             row.put("per_class", perClass);
             row.put("outputs", ObjectKeys.resultsPrefix(jobId) + "evaluation/" + s + "/");
             rows.add(row);
-            log.info("evaluation setting {}: mIoU {} fd {} over {} images", setting.label(), row.get("miou"),
+            log.info("evaluation setting {}: mIoU {} fd {} over {} images", row.get("label"), row.get("miou"),
                     row.get("fd"), scenes.size());
         }
         Map<String, Object> table = new LinkedHashMap<>();
@@ -164,6 +164,16 @@ public final class EvaluationRunner {
         timings.put("score", round(scoreMs, 1));
         timings.put("total", round((System.nanoTime() - t0) / 1e6, 1));
         return new Outcome(key, table, timings);
+    }
+
+    /** The setting with the model's defaults filled in, e.g. {@code ddpm 15+10 cfg 1.3}. */
+    static String label(EvaluationSpec.Setting setting, ModelManifest manifest) {
+        String sampler = setting.sampler() != null ? setting.sampler() : manifest.sampler();
+        String base = setting.baseSteps() != null ? setting.baseSteps() : manifest.stages().base().respacing();
+        String sr = setting.srSteps() != null ? setting.srSteps() : manifest.stages().upsampler().respacing();
+        String mode = setting.guidance() != null ? setting.guidance() : manifest.guidance().mode();
+        double scale = setting.guidanceScale() != 0 ? setting.guidanceScale() : manifest.guidance().scale();
+        return sampler + " " + base + "+" + sr + " " + mode + " " + java.math.BigDecimal.valueOf(scale).stripTrailingZeros().toPlainString();
     }
 
     /** A translation's parameters for image {@code index} at {@code setting}. */
