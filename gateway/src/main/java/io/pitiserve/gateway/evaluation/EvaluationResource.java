@@ -20,18 +20,20 @@ import tools.jackson.databind.JsonNode;
  * @param error     why it failed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record EvaluationResource(String id, String status, String model, Progress progress, Instant created,
-                                 Instant started, Instant finished, JsonNode result, @JsonProperty("result_url") URI resultUrl,
-                                 Error error, @JsonProperty("cancel_reason") String cancelReason, Map<String, String> metadata, Links links) {
+public record EvaluationResource(String id, String status, String model, EvaluationProgress progress,
+                                 Instant created, Instant started, Instant finished, JsonNode result,
+                                 @JsonProperty("result_url") URI resultUrl, EvaluationError error,
+                                 @JsonProperty("cancel_reason") String cancelReason, Map<String, String> metadata,
+                                 EvaluationLinks links) {
 
     /** {@code imagesDone} of {@code imagesTotal} translations scored. */
-    public record Progress(@JsonProperty("images_done") int imagesDone,
-                           @JsonProperty("images_total") int imagesTotal) {
+    public record EvaluationProgress(@JsonProperty("images_done") int imagesDone,
+                                     @JsonProperty("images_total") int imagesTotal) {
     }
 
-    public record Error(String code, String message) {
+    public record EvaluationError(String code, String message) {
     }
 
-    public record Links(String self, String cancel) {
+    public record EvaluationLinks(String self, String cancel) {
     }
 }

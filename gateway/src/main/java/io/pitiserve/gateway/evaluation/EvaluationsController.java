@@ -173,8 +173,8 @@ public class EvaluationsController {
     }
 
     private EvaluationResource resource(JobView view) {
-        EvaluationResource.Progress progress = view.progress() == null ? null
-                : new EvaluationResource.Progress(view.progress().step(), view.progress().of());
+        EvaluationResource.EvaluationProgress progress = view.progress() == null ? null
+                : new EvaluationResource.EvaluationProgress(view.progress().step(), view.progress().of());
         JsonNode result = null;
         URI resultUrl = null;
         if (view.state() == JobState.SUCCEEDED) {
@@ -183,15 +183,15 @@ public class EvaluationsController {
             resultUrl = objects.presignGet(key, properties.resultUrlTtl());
             if (result != null && result.has("images") && result.has("rows")) {
                 int total = result.get("images").intValue() * result.get("rows").size();
-                progress = new EvaluationResource.Progress(total, total);
+                progress = new EvaluationResource.EvaluationProgress(total, total);
             }
         }
-        EvaluationResource.Error error = view.error() == null ? null
-                : new EvaluationResource.Error(view.error().code(), view.error().message());
+        EvaluationResource.EvaluationError error = view.error() == null ? null
+                : new EvaluationResource.EvaluationError(view.error().code(), view.error().message());
         String self = path(view.jobId());
         return new EvaluationResource(view.jobId(), view.state().wireName(), view.model(), progress, view.created(),
                 view.started(), view.finished(), result, resultUrl, error, view.cancelReason(),
-                view.metadata().isEmpty() ? null : view.metadata(), new EvaluationResource.Links(self, self + "/cancel"));
+                view.metadata().isEmpty() ? null : view.metadata(), new EvaluationResource.EvaluationLinks(self, self + "/cancel"));
     }
 
     private Optional<JsonNode> table(String key) {
