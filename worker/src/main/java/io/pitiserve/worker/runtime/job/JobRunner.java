@@ -431,6 +431,10 @@ public final class JobRunner {
         taskOf(params, model);
         byte[] specJson = joined(reading).orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
                 "evaluation spec " + request.inputKey() + " does not exist"));
+        if (request.inputSha256() != null && !sha256(specJson).equalsIgnoreCase(request.inputSha256())) {
+            throw new JobFailure(JobFailure.INTERNAL_ERROR, "evaluation spec " + request.inputKey()
+                    + " does not match the sha256 recorded when it was accepted");
+        }
         BooleanSupplier stop = () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId);
         EvaluationRunner runner = new EvaluationRunner(
                 (setting, input) -> translateOne(request, setting, model, input, stop),
