@@ -2,12 +2,15 @@ package io.pitiserve.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.pitiserve.common.storage.S3ObjectStore;
+import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.standalone.bench.EvaluationClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,6 +102,41 @@ class EvaluationsIT {
         assertThat(cancelling.status()).isEqualTo(202);
         assertThat(done.path("status").asString()).as("%s", done).isEqualTo("cancelled");
         assertThat(client.cancel(id).body().path("code").asString()).isEqualTo("already_terminal");
+    }
+
+    @Test
+    void anEvaluationOfTheTenantsOwnImagesInS3IsScoredAgainstTheirReferences() throws Exception {
+        S3ObjectStore bucket = new S3ObjectStore(new S3Settings(stack.s3Endpoint(), S3ObjectStore.DEFAULT_REGION,
+                stack.bucket(), stack.credentials().s3AccessKey(), stack.credentials().s3SecretKey(), true));
+        byte[] mask = resource("/pitiserve/evaluation/world-heldout/1000000-mask.png");
+        byte[] real = Files.readAllBytes(Path.of("../worker/src/test/resources/fixtures/scorer/0-image.png"));
+        for (String name : List.of("first", "second")) {
+            bucket.put("uploads/local/ours/inputs/" + name + ".png", mask, "image/png");
+            bucket.put("uploads/local/ours/references/" + name + ".png", real, "image/png");
+        }
+        bucket.put("uploads/local/partial/inputs/lonely.png", mask, "image/png");
+        ObjectNode ours = evaluation("micro-mask").put("limit", 4);
+        ours.putObject("dataset").put("s3_prefix", "s3://" + stack.bucket() + "/uploads/local/ours");
+        ObjectNode partial = evaluation("micro-mask");
+        partial.putObject("dataset").put("s3_prefix", "s3://" + stack.bucket() + "/uploads/local/partial/");
+        ObjectNode foreign = evaluation("micro-mask");
+        foreign.putObject("dataset").put("s3_prefix", "s3://" + stack.bucket() + "/uploads/someone-else/");
+
+        EvaluationClient.Answer accepted = client.submit(ours);
+        JsonNode done = client.await(accepted.body().path("id").asString(), Duration.ofMinutes(3), update -> { });
+
+        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("succeeded");
+        assertThat(done.path("result").path("images").asInt()).isEqualTo(2);
+        assertThat(done.path("result").path("rows").get(0).path("miou").asDouble()).isBetween(0.0, 1.0);
+        assertThat(done.path("result").path("rows").get(0).path("fd").asDouble()).isGreaterThan(0.0);
+        assertThat(client.submit(partial).body().path("code").asString()).isEqualTo("incomplete_dataset");
+        assertThat(client.submit(foreign).status()).isEqualTo(404);
+    }
+
+    private static byte[] resource(String name) throws java.io.IOException {
+        try (java.io.InputStream in = EvaluationsIT.class.getResourceAsStream(name)) {
+            return in.readAllBytes();
+        }
     }
 
     @Test

@@ -6,14 +6,23 @@ import java.util.List;
 /**
  * What an evaluation job measures: the input object of a {@link TranslationRequested} of kind
  * {@value TranslationRequested#EVALUATION}, stored as JSON (snake_case, {@link #CONTENT_TYPE}).
- * The worker translates every image of {@code dataset} (the first {@code limit}) once per setting
- * through the lane's model and scores the outputs.
+ * The worker translates every image of the dataset once per setting through the lane's model and
+ * scores the outputs.
  *
- * @param dataset  {@value #WORLD_HELDOUT}, the held-out world scenes bundled in the worker
+ * <p>Two datasets: {@value #WORLD_HELDOUT}, the held-out world scenes bundled in the worker (the
+ * first {@code limit}), or a prefix of the service bucket holding {@code inputs/<name>.png} (the
+ * model's inputs), {@code references/<name>.png} (the real images FD compares with) and optionally
+ * {@code masks/<name>.png} (colour-coded masks, the truth of mIoU; a mask model's input is its own
+ * truth). For a prefix the gateway lists the inputs and fixes the {@code names} to evaluate.
+ *
+ * @param dataset  {@value #WORLD_HELDOUT}, or the {@code s3://bucket/prefix/} URI the client gave
  * @param settings the sampler settings to compare, 1..{@value #MAX_SETTINGS}
  * @param limit    the number of dataset images to use (the first ones), null for all
+ * @param s3Prefix the object key prefix of an S3 dataset (ends with /), null for the bundled set
+ * @param names    the image names of an S3 dataset, in order; empty for the bundled set
  */
-public record EvaluationSpec(String dataset, List<Setting> settings, Integer limit) {
+public record EvaluationSpec(String dataset, List<Setting> settings, Integer limit, String s3Prefix,
+                             List<String> names) {
 
     /** The media type of a stored spec. */
     public static final String CONTENT_TYPE = "application/vnd.pitiserve.evaluation+json";
@@ -26,12 +35,23 @@ public record EvaluationSpec(String dataset, List<Setting> settings, Integer lim
 
     public EvaluationSpec {
         settings = settings == null ? List.of() : List.copyOf(settings);
+        names = names == null ? List.of() : List.copyOf(names);
+    }
+
+    /** An evaluation over the bundled held-out world set. */
+    public EvaluationSpec(String dataset, List<Setting> settings, Integer limit) {
+        this(dataset, settings, limit, null, List.of());
+    }
+
+    /** The S3 key of dataset image {@code name} in {@code folder} (inputs, references or masks). */
+    public String key(String folder, String name) {
+        return s3Prefix + folder + "/" + name + ".png";
     }
 
     /** The images the evaluation translates per setting. */
     @JsonIgnore
     public int images() {
-        int all = WORLD_HELDOUT.equals(dataset) ? WORLD_HELDOUT_IMAGES : 0;
+        int all = s3Prefix != null ? names.size() : WORLD_HELDOUT.equals(dataset) ? WORLD_HELDOUT_IMAGES : 0;
         return limit == null ? all : Math.min(all, limit);
     }
 

@@ -63,6 +63,7 @@ public class EvaluationService {
     private final TenantQuotas quotas;
     private final QuotaProperties quotaProperties;
     private final EvaluationProperties properties;
+    private final EvaluationDatasets datasets;
     private final WebhookTargetCheck webhookCheck;
     private final ObjectStore objects;
     private final KafkaRequestPublisher publisher;
@@ -72,6 +73,7 @@ public class EvaluationService {
 
     public EvaluationService(TranslationParamsReader paramsReader, ModelCatalogue catalogue, TenantQuotas quotas,
                              QuotaProperties quotaProperties, EvaluationProperties properties,
+                             EvaluationDatasets datasets,
                              WebhookTargetCheck webhookCheck, ObjectStore objects, KafkaRequestPublisher publisher,
                              StatusView statusView, GatewayProperties gateway) {
         this.paramsReader = paramsReader;
@@ -79,6 +81,7 @@ public class EvaluationService {
         this.quotas = quotas;
         this.quotaProperties = quotaProperties;
         this.properties = properties;
+        this.datasets = datasets;
         this.webhookCheck = webhookCheck;
         this.objects = objects;
         this.publisher = publisher;
@@ -99,7 +102,7 @@ public class EvaluationService {
     public Accepted submit(String tenant, JsonNode body, String idempotencyKey, String traceparent) {
         if (body == null || !body.isObject()) {
             throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"model\": \"...\", \"dataset\":"
-                    + " \"" + EvaluationSpec.WORLD_HELDOUT + "\", \"settings\": [{...}]}");
+                    + " \"" + EvaluationSpec.WORLD_HELDOUT + "\" or {\"s3_prefix\": \"s3://...\"}, \"settings\": [{...}]}");
         }
         for (String name : body.propertyNames()) {
             if (!MEMBERS.contains(name)) {
@@ -114,10 +117,18 @@ public class EvaluationService {
         }
         String jobId = key == null ? JobIds.random() : JobIds.derived(tenant, "evaluation:" + key);
         ModelCatalogue.Entry model = model(body.get("model"));
-        String dataset = dataset(body.get("dataset"));
         Integer limit = limit(body.get("limit"));
         EvaluationSpec.Setting[] settings = settings(body.get("settings"));
-        EvaluationSpec spec = new EvaluationSpec(dataset, List.of(settings), limit);
+        // A prefix is listed up to one image more than may be evaluated, so that too many is refused below.
+        EvaluationDatasets.Choice dataset = datasets.read(tenant, body.get("dataset"),
+                limit != null ? limit : properties.maxTranslations() + 1);
+        EvaluationSpec spec = dataset.s3Prefix() == null
+                ? new EvaluationSpec(dataset.dataset(), List.of(settings), limit)
+                : new EvaluationSpec(dataset.dataset(), List.of(settings), null, dataset.s3Prefix(), dataset.names());
+        if (dataset.s3Prefix() == null && limit != null && limit > EvaluationSpec.WORLD_HELDOUT_IMAGES) {
+            throw ApiProblem.invalidParameter("limit", "the bundled set has " + EvaluationSpec.WORLD_HELDOUT_IMAGES
+                    + " images; limit must be at most that, was " + limit);
+        }
         int images = spec.images();
         long translations = (long) images * settings.length;
         if (translations > properties.maxTranslations()) {
@@ -215,25 +226,13 @@ public class EvaluationService {
         }
     }
 
-    private static String dataset(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return EvaluationSpec.WORLD_HELDOUT;
-        }
-        if (!node.isString() || !node.stringValue().equals(EvaluationSpec.WORLD_HELDOUT)) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_dataset", "dataset must be \""
-                    + EvaluationSpec.WORLD_HELDOUT + "\" (the held-out world scenes bundled in the workers), was "
-                    + node, null, Map.of("parameter", "dataset"));
-        }
-        return node.stringValue();
-    }
-
     private static Integer limit(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isIntegralNumber() || node.longValue() < 1 || node.longValue() > EvaluationSpec.WORLD_HELDOUT_IMAGES) {
-            throw ApiProblem.invalidParameter("limit", "limit must be an integer in 1.."
-                    + EvaluationSpec.WORLD_HELDOUT_IMAGES + " (the dataset's images), was " + node);
+        if (!node.isIntegralNumber() || node.longValue() < 1 || node.longValue() > 10_000) {
+            throw ApiProblem.invalidParameter("limit", "limit must be a positive integer (the first images of the"
+                    + " dataset), was " + node);
         }
         return node.intValue();
     }

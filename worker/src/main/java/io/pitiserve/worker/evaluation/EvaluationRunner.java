@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,12 @@ public final class EvaluationRunner {
         void put(String key, byte[] bytes, String contentType);
     }
 
+    /** Reads one object of an S3 dataset: its bytes, or empty when there is no such key. */
+    @FunctionalInterface
+    public interface Reader {
+        Optional<byte[]> get(String key);
+    }
+
     /** Told after each image: {@code done} of {@code total} translations are scored. */
     @FunctionalInterface
     public interface Progress {
@@ -53,13 +60,19 @@ public final class EvaluationRunner {
     public record Outcome(String tableKey, Map<String, Object> table, Map<String, Double> timings) {
     }
 
+    /** One dataset image: the model's input, the mask behind it (null: none, FD only), the reference's statistics. */
+    private record Item(String name, byte[] input, byte[] maskPng, PatchStatistics reference) {
+    }
+
     private final Translator translator;
+    private final Reader reader;
     private final Writer writer;
     private final Progress progress;
     private final PixelClassifier classifier;
 
-    public EvaluationRunner(Translator translator, Writer writer, Progress progress) {
+    public EvaluationRunner(Translator translator, Reader reader, Writer writer, Progress progress) {
         this.translator = translator;
+        this.reader = reader;
         this.writer = writer;
         this.progress = progress;
         this.classifier = PixelClassifier.world();
@@ -73,9 +86,9 @@ public final class EvaluationRunner {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the evaluation spec is not readable: " + e.getMessage(), e);
         }
-        if (!EvaluationSpec.WORLD_HELDOUT.equals(spec.dataset())) {
+        if (spec.s3Prefix() == null && !EvaluationSpec.WORLD_HELDOUT.equals(spec.dataset())) {
             throw new IllegalArgumentException("unknown dataset '" + spec.dataset() + "'; this worker has "
-                    + EvaluationSpec.WORLD_HELDOUT);
+                    + EvaluationSpec.WORLD_HELDOUT + " or reads an s3_prefix");
         }
         if (spec.settings().isEmpty() || spec.settings().size() > EvaluationSpec.MAX_SETTINGS) {
             throw new IllegalArgumentException("an evaluation needs 1.." + EvaluationSpec.MAX_SETTINGS + " settings");
@@ -96,7 +109,7 @@ public final class EvaluationRunner {
     public Outcome run(String jobId, EvaluationSpec spec, TranslationParams job, ModelManifest manifest,
                        String label) {
         long t0 = System.nanoTime();
-        List<WorldHeldOutSet.Scene> scenes = WorldHeldOutSet.scenes().subList(0, spec.images());
+        List<Item> scenes = items(spec, job.task());
         int total = scenes.size() * spec.settings().size();
         int done = 0;
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -109,15 +122,16 @@ public final class EvaluationRunner {
             int baseCalls = 0;
             int srCalls = 0;
             for (int i = 0; i < scenes.size(); i++) {
-                WorldHeldOutSet.Scene scene = scenes.get(i);
+                Item scene = scenes.get(i);
                 long started = System.nanoTime();
-                TranslationResult result = translator.translate(paramsOf(job, setting, i), scene.input(job.task()));
+                TranslationResult result = translator.translate(paramsOf(job, setting, i), scene.input());
                 long translated = System.nanoTime();
                 float[] chw = result.images().get(0);
                 writer.put(ObjectKeys.evaluationOutput(jobId, s, scene.name()), PngImages.encode(chw, 3, result.size(),
                         result.size()), "image/png");
                 RgbImage output = RgbImage.fromChw(chw, result.size());
-                score.add(output, MaskLabels.of(RgbImage.decode(scene.maskPng()), result.size()), scene.reference());
+                score.add(output, scene.maskPng() == null ? null
+                        : MaskLabels.of(RgbImage.decode(scene.maskPng()), result.size()), scene.reference());
                 long scored = System.nanoTime();
                 seconds += (translated - started) / 1e9;
                 translateMs += (translated - started) / 1e6;
@@ -164,6 +178,29 @@ public final class EvaluationRunner {
         timings.put("score", round(scoreMs, 1));
         timings.put("total", round((System.nanoTime() - t0) / 1e6, 1));
         return new Outcome(key, table, timings);
+    }
+
+    /** The dataset's images: the bundled scenes, or those of the spec's S3 prefix read now. */
+    private List<Item> items(EvaluationSpec spec, String task) {
+        List<Item> items = new ArrayList<>();
+        if (spec.s3Prefix() == null) {
+            for (WorldHeldOutSet.Scene scene : WorldHeldOutSet.scenes().subList(0, spec.images())) {
+                items.add(new Item(scene.name(), scene.input(task), scene.maskPng(), scene.reference()));
+            }
+            return items;
+        }
+        for (String name : spec.names().subList(0, spec.images())) {
+            byte[] input = required(spec.key("inputs", name));
+            byte[] reference = required(spec.key("references", name));
+            byte[] mask = reader.get(spec.key("masks", name)).orElse(task.equals("mask") ? input : null);
+            items.add(new Item(name, input, mask, PatchStatistics.of(RgbImage.decode(reference))));
+        }
+        return items;
+    }
+
+    private byte[] required(String key) {
+        return reader.get(key).orElseThrow(() -> new IllegalArgumentException("dataset object " + key
+                + " does not exist (any more)"));
     }
 
     /** The setting with the model's defaults filled in, e.g. {@code ddpm 15+10 cfg 1.3}. */

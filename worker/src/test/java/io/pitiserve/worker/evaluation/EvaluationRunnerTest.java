@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,7 +43,7 @@ class EvaluationRunnerTest {
         EvaluationRunner runner = new EvaluationRunner((params, input) -> {
             asked.add(params);
             return grey(3, 2);
-        }, (key, bytes, type) -> stored.put(key, bytes), (done, total) -> progress.add(done + "/" + total));
+        }, key -> Optional.empty(), (key, bytes, type) -> stored.put(key, bytes), (done, total) -> progress.add(done + "/" + total));
         EvaluationSpec spec = new EvaluationSpec(EvaluationSpec.WORLD_HELDOUT, List.of(
                 new EvaluationSpec.Setting(null, "3", "2", null, 0, 0),
                 new EvaluationSpec.Setting("ddim", "ddim3", "2", "cfg", 1.0, 0)), 2);

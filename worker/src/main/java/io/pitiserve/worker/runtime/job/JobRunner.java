@@ -438,6 +438,7 @@ public final class JobRunner {
         BooleanSupplier stop = () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId);
         EvaluationRunner runner = new EvaluationRunner(
                 (setting, input) -> translateOne(request, setting, model, input, stop),
+                key -> retrier.call("reading " + key, () -> readInput(key), abandoned),
                 (key, bytes, type) -> retrier.run("writing " + key, () -> store.put(key, bytes, type), abandoned),
                 (done, total) -> events.publishEventually(new TranslationProgress(jobId, request.tenant(),
                         clock.instant(), "evaluation", done, total), traceparent));
