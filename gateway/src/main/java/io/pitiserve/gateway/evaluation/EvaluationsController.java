@@ -94,22 +94,28 @@ public class EvaluationsController {
 
     @Operation(operationId = "submitEvaluation", summary = "Evaluate a served model on a dataset",
             description = "JSON {\"model\": \"demo-mask\" (required), \"dataset\": \"bundled:world-heldout\" (the"
-                    + " default and only dataset: 16 held-out scenes of the demo world bundled in the workers),"
-                    + " \"settings\": [{\"sampler\", \"base_steps\", \"sr_steps\", \"guidance\", \"guidance_scale\","
-                    + " \"eta\"}] (1..8; absent members are the model's defaults), \"limit\" (1..16, the first images),"
+                    + " default: 16 held-out scenes of the demo world bundled in the workers) or {\"s3_prefix\":"
+                    + " \"s3://<bucket>/<prefix>/\"} under the API key's readable prefixes, holding inputs/<name>.png (the"
+                    + " model's inputs), references/<name>.png (real images, for FD) and optionally masks/<name>.png"
+                    + " (colour-coded masks for mIoU; a mask model's input is its own), \"settings\": [{\"sampler\","
+                    + " \"base_steps\", \"sr_steps\", \"guidance\", \"guidance_scale\", \"eta\"}] (1..8; absent members"
+                    + " are the model's defaults), \"limit\" (the first images),"
                     + " \"seed\", \"webhook\", \"metadata\", \"priority\", \"deadline\" or \"deadline_ms\"}. The worker"
                     + " translates every image at every setting (image i with seed + i) and scores the outputs:"
                     + " mIoU of the world classifier against the scenes' masks, a Frechet distance of patch statistics"
                     + " against the real renders, network evaluations and seconds per image. Each setting's cost per"
                     + " image is held to the API key's max-job-cost (400 job_too_costly); images x settings to"
                     + " pitiserve.gateway.evaluations.max-translations (400 evaluation_too_large). 400 unknown_model,"
-                    + " unknown_dataset or invalid_parameter for bad input. The job is followed like a translation:"
+                    + " unknown_dataset, empty_dataset, incomplete_dataset (an input without its reference) or"
+                    + " invalid_parameter for bad input; 404 not_found for a prefix the API key may not read. The job is followed like a translation:"
                     + " progress events (stage evaluation, step = images done), webhooks, cancellation.")
     @ApiResponse(responseCode = "202", description = "accepted (or an idempotent repeat)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                     schema = @Schema(implementation = EvaluationResource.class)))
-    @ApiResponse(responseCode = "400", description = "unknown_model, unknown_dataset, invalid_parameter,"
-            + " job_too_costly or evaluation_too_large",
+    @ApiResponse(responseCode = "400", description = "unknown_model, unknown_dataset, empty_dataset,"
+            + " incomplete_dataset, invalid_parameter, job_too_costly or evaluation_too_large",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "404", description = "dataset.s3_prefix is not readable with this API key",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "409", description = "Idempotency-Key reused for a different evaluation",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
