@@ -101,26 +101,31 @@ public record AbBenchmark(Options options) implements Benchmark {
     }
 
     private void print(List<JsonNode> results, PrintStream out) {
-        out.printf("bench ab: %d held-out world scenes per setting, one evaluation job per model%n", options.limit());
-        out.printf("%-26s %-34s %7s %8s %6s %8s %7s%n", "model", "setting", "mIoU", "FD", "evals", "GFLOP", "s/img");
+        out.printf("bench ab: %d images per setting, one evaluation job per model%n", options.limit());
+        out.printf("%-26s %-28s %7s %8s %6s %8s %7s%n", "model", "setting", "mIoU", "FD", "evals", "GFLOP", "s/img");
         ObjectNode summary = JSON.createObjectNode().put("images", options.limit());
         ArrayNode rows = summary.putArray("rows");
         for (JsonNode result : results) {
             for (JsonNode row : result.path("rows")) {
-                out.printf("%-26s %-34s %7.4f %8.2f %6d %8.0f %7.2f%n", result.path("model").asString(),
-                        row.path("label").asString(), row.path("miou").asDouble(Double.NaN),
-                        row.path("fd").asDouble(Double.NaN), row.path("evaluations_per_image").asInt(),
-                        row.path("released_gflop").asDouble(), row.path("seconds_per_image").asDouble());
-                rows.addObject().put("model", result.path("model").asString())
-                        .put("setting", row.path("label").asString())
-                        .set("miou", row.path("miou"));
-                ObjectNode last = (ObjectNode) rows.get(rows.size() - 1);
-                last.set("fd", row.path("fd"));
-                last.put("evaluations", row.path("evaluations_per_image").asInt())
-                        .put("released_gflop", row.path("released_gflop").asDouble())
-                        .put("sec_per_image", row.path("seconds_per_image").asDouble());
+                JsonNode gflop = row.path("released_gflop");
+                out.printf("%-26s %-28s %7s %8s %6d %8s %7.2f%n", result.path("model").asString(),
+                        row.path("label").asString(), number(row.path("miou"), "%.4f"), number(row.path("fd"), "%.2f"),
+                        row.path("evaluations_per_image").asInt(), number(gflop, "%.0f"),
+                        row.path("seconds_per_image").asDouble());
+                ObjectNode line = rows.addObject().put("model", result.path("model").asString())
+                        .put("setting", row.path("label").asString());
+                line.set("miou", row.path("miou"));
+                line.set("fd", row.path("fd"));
+                line.put("evaluations", row.path("evaluations_per_image").asInt());
+                line.set("released_gflop", gflop.isMissingNode() ? JSON.nullNode() : gflop);
+                line.put("sec_per_image", row.path("seconds_per_image").asDouble());
             }
         }
         Benchmark.printJson(summary, out);
+    }
+
+    /** A table cell: the number in {@code format}, or "-" when the table has none. */
+    private static String number(JsonNode value, String format) {
+        return value.isNumber() ? String.format(format, value.doubleValue()) : "-";
     }
 }

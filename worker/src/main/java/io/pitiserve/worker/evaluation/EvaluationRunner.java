@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * with whatever else the scheduler runs), stored as PNG, and scored by {@link QualityScore}; then the
  * table (one row per setting) is stored as {@code results/{job}/evaluation.json}.
  *
+ * <p>A model without diffusion stages (a single-pass generator) is evaluated the same way: its
+ * settings ask for nothing it uses, so one setting suffices, and its row has no released GFLOP.
+ *
  * <p>The translation, the writes and the progress reports are the job runner's, passed in, so an
  * evaluation is retried, cancelled, timed out and reported like a translation.
  */
@@ -140,7 +143,9 @@ public final class EvaluationRunner {
                 srCalls = result.timings().upsamplerSteps();
                 progress.imagesDone(++done, total);
             }
-            boolean guided = manifest.stages().base().guided()
+            // A model without diffusion stages (single pass) runs one unguided forward; PITI's sizes do not apply.
+            boolean diffusion = manifest.stages() != null;
+            boolean guided = diffusion && manifest.stages().base().guided()
                     && (setting.guidanceScale() == 0 ? manifest.guidance().scale() : setting.guidanceScale()) != 1.0;
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("setting", setting);
@@ -151,8 +156,8 @@ public final class EvaluationRunner {
             row.put("base_calls", baseCalls);
             row.put("sr_calls", srCalls);
             row.put("guided", guided);
-            row.put("released_gflop", baseCalls * RELEASED_BASE_GFLOP * (guided ? 2 : 1)
-                    + srCalls * RELEASED_UPSAMPLER_GFLOP);
+            row.put("released_gflop", diffusion ? baseCalls * RELEASED_BASE_GFLOP * (guided ? 2 : 1)
+                    + srCalls * RELEASED_UPSAMPLER_GFLOP : null);
             row.put("seconds_per_image", round(seconds / scenes.size(), 3));
             Map<String, Object> perClass = new LinkedHashMap<>();
             score.perClass().forEach((name, iou) -> perClass.put(name, number(iou, 4)));
@@ -205,6 +210,9 @@ public final class EvaluationRunner {
 
     /** The setting with the model's defaults filled in, e.g. {@code ddpm 15+10 cfg 1.3}. */
     static String label(EvaluationSpec.Setting setting, ModelManifest manifest) {
+        if (manifest.stages() == null) {
+            return "single pass";
+        }
         String sampler = setting.sampler() != null ? setting.sampler() : manifest.sampler();
         String base = setting.baseSteps() != null ? setting.baseSteps() : manifest.stages().base().respacing();
         String sr = setting.srSteps() != null ? setting.srSteps() : manifest.stages().upsampler().respacing();
