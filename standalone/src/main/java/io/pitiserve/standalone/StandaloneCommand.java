@@ -27,6 +27,7 @@ import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
 import io.pitiserve.standalone.bench.WebhookBenchmark;
+import io.pitiserve.worker.models.BundledModels;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -144,7 +145,8 @@ public final class StandaloneCommand {
               --seed N                  seed of the random moments (the time)
 
             options of bench ab (one evaluation job per model over the bundled held-out world set):
-              --models M,M,...          served models to compare (demo-mask)
+              --models M,M,...          served models to compare (demo-mask,spade-mask: PITI
+                                        against the single-pass baseline)
               --settings S,S,...        default (the model's own) or sampler:base:sr[:scale]
                                         (default; with one model: default,dpmpp_2m:8:8)
               --limit N                 held-out scenes per setting, 1..16 (16)
@@ -193,6 +195,8 @@ public final class StandaloneCommand {
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
     static final Set<String> EDGE_BENCH_OPTIONS = Set.of("hostile", "probes");
     static final Set<String> AB_BENCH_OPTIONS = Set.of("models", "settings", "limit", "timeout");
+    /** The single-pass baseline bench ab compares demo-mask with when it is bundled. */
+    static final String AB_BASELINE = "spade-mask";
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb", "warm-up");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
@@ -325,9 +329,14 @@ public final class StandaloneCommand {
         return inDataDir(line, settings -> benchmark.run(settings, out, err));
     }
 
-    /** bench ab: one model, demo-mask, compared at its default and a DPM-Solver++ setting unless told otherwise. */
+    /**
+     * bench ab: demo-mask against the bundled single-pass baseline (spade-mask) at their defaults; without
+     * the baseline, demo-mask at its default and a DPM-Solver++ setting, unless told otherwise.
+     */
     private static AbBenchmark abBench(CommandLine line) {
-        List<String> models = List.of(line.string("models", "demo-mask").split(","));
+        String bundled = BundledModels.has(AB_BASELINE) ? BundledModels.DEFAULT_MODEL + "," + AB_BASELINE
+                : BundledModels.DEFAULT_MODEL;
+        List<String> models = List.of(line.string("models", bundled).split(","));
         String settings = line.string("settings", models.size() > 1 ? "default" : "default,dpmpp_2m:8:8");
         return new AbBenchmark(new AbBenchmark.Options(models, List.of(settings.split(",")),
                 line.integer("limit", 16), Duration.ofSeconds(line.integer("timeout", 1800))));
