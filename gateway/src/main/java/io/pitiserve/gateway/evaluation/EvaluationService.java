@@ -97,9 +97,8 @@ public class EvaluationService {
      * Validates, stores and queues one evaluation.
      *
      * @param idempotencyKey the Idempotency-Key header, or null
-     * @param traceparent    W3C traceparent of the request, or null
      */
-    public Accepted submit(String tenant, JsonNode body, String idempotencyKey, String traceparent) {
+    public Accepted submit(String tenant, JsonNode body, String idempotencyKey) {
         if (body == null || !body.isObject()) {
             throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"model\": \"...\", \"dataset\":"
                     + " \"" + EvaluationSpec.WORLD_HELDOUT + "\" or {\"s3_prefix\": \"s3://...\"}, \"settings\": [{...}]}");
@@ -177,7 +176,7 @@ public class EvaluationService {
         TranslationRequested request = new TranslationRequested(jobId, tenant, clock.instant(), inputKey, specSha256,
                 EvaluationSpec.CONTENT_TYPE, first, TranslationRequested.EVALUATION);
         try {
-            publisher.publish(request, model.name(), traceparent);
+            publisher.publish(request, model.name());
         } catch (PublishFailedException e) {
             quotas.release(jobId);
             throw ApiProblem.unavailable("the job queue did not acknowledge the evaluation; nothing was accepted,"

@@ -26,7 +26,6 @@ import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.submission.KafkaRequestPublisher;
 import io.pitiserve.gateway.submission.PublishFailedException;
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -125,10 +124,8 @@ public class EvaluationsController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<EvaluationResource> submit(@RequestBody JsonNode body,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
-            @Parameter(hidden = true) @RequestHeader(value = "traceparent", required = false) String traceparent,
             HttpServletRequest request) {
-        EvaluationService.Accepted accepted = evaluations.submit(tenant(request).name(), body, idempotencyKey,
-                traceparent);
+        EvaluationService.Accepted accepted = evaluations.submit(tenant(request).name(), body, idempotencyKey);
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(HttpStatus.ACCEPTED)
                 .location(URI.create(path(accepted.view().jobId())));
         if (!accepted.created()) {
@@ -160,7 +157,6 @@ public class EvaluationsController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/evaluations/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<EvaluationResource>> cancel(@PathVariable("id") String id,
-            @Parameter(hidden = true) @RequestHeader(value = "traceparent", required = false) String traceparent,
             HttpServletRequest request) {
         Tenant tenant = tenant(request);
         return owned(tenant, id).thenApplyAsync(view -> {
@@ -169,7 +165,7 @@ public class EvaluationsController {
                         + view.state().wireName() + "; only queued or running evaluations can be cancelled");
             }
             try {
-                publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()), traceparent);
+                publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()));
             } catch (PublishFailedException e) {
                 throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
                         properties.retryAfter());
