@@ -46,13 +46,8 @@ public interface ObjectStore {
 
     boolean exists(String key);
 
-    /**
-     * The keys under {@code prefix}, in the store's (lexicographic) order, at most {@code max}. The
-     * default cannot list; stores that can override it.
-     */
-    default List<String> list(String prefix, int max) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list keys");
-    }
+    /** The keys under {@code prefix}, in the store's (lexicographic) order, at most {@code max}. */
+    List<String> list(String prefix, int max);
 
     /** A URL that lets anyone holding it GET the object for {@code ttl}. */
     URI presignGet(String key, Duration ttl);
