@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * with whatever else the scheduler runs), stored as PNG, and scored by {@link QualityScore}; then the
  * table (one row per setting) is stored as {@code results/{job}/evaluation.json}.
  *
- * <p>A model without diffusion stages (a single-pass generator) is evaluated the same way: its
+ * <p>A single-pass model (one generator forward, no diffusion) is evaluated the same way: its
  * settings ask for nothing it uses, so one setting suffices, and its row has no released GFLOP.
  *
  * <p>The translation, the writes and the progress reports are the job runner's, passed in, so an
@@ -143,8 +143,8 @@ public final class EvaluationRunner {
                 srCalls = result.timings().upsamplerSteps();
                 progress.imagesDone(++done, total);
             }
-            // A model without diffusion stages (single pass) runs one unguided forward; PITI's sizes do not apply.
-            boolean diffusion = manifest.stages() != null;
+            // A single-pass model runs one unguided forward; PITI's sizes do not apply.
+            boolean diffusion = !manifest.singlePass();
             boolean guided = diffusion && manifest.stages().base().guided()
                     && (setting.guidanceScale() == 0 ? manifest.guidance().scale() : setting.guidanceScale()) != 1.0;
             Map<String, Object> row = new LinkedHashMap<>();
@@ -210,7 +210,7 @@ public final class EvaluationRunner {
 
     /** The setting with the model's defaults filled in, e.g. {@code ddpm 15+10 cfg 1.3}. */
     static String label(EvaluationSpec.Setting setting, ModelManifest manifest) {
-        if (manifest.stages() == null) {
+        if (manifest.singlePass()) {
             return "single pass";
         }
         String sampler = setting.sampler() != null ? setting.sampler() : manifest.sampler();
