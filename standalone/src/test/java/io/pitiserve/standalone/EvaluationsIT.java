@@ -28,6 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
 class EvaluationsIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** The bundled single-pass baseline: one forward per image, fast enough for a test. */
+    private static final Path SPADE_MODEL = Path.of("../worker/src/main/resources/pitiserve/models/spade-mask");
 
     @TempDir
     static Path dataDir;
@@ -38,7 +40,7 @@ class EvaluationsIT {
     @BeforeAll
     static void startEverything() {
         LocalSettings settings = LocalSettings.onFreePorts(dataDir)
-                .withModelDir(LocalStackIT.MICRO_MODEL)
+                .withModelDirs(List.of(LocalStackIT.MICRO_MODEL, SPADE_MODEL))
                 .withProperty("pitiserve.worker.progress-interval", "0ms")
                 // 2 x 200 guided base steps + the model's upsampler steps are over it, 2 x 2 + 2 far below
                 .withProperty("pitiserve.gateway.quotas.max-job-cost", "300");
@@ -137,6 +139,22 @@ class EvaluationsIT {
         try (java.io.InputStream in = EvaluationsIT.class.getResourceAsStream(name)) {
             return in.readAllBytes();
         }
+    }
+
+    @Test
+    void theSinglePassBaselineIsEvaluatedTheSameWayWithOneForwardPerImage() {
+        ObjectNode baseline = JSON.createObjectNode().put("model", "spade-mask").put("limit", 2);
+        baseline.putArray("settings").addObject();
+
+        EvaluationClient.Answer accepted = client.submit(baseline);
+        JsonNode done = client.await(accepted.body().path("id").asString(), Duration.ofMinutes(3), update -> { });
+
+        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("succeeded");
+        JsonNode row = done.path("result").path("rows").get(0);
+        assertThat(row.path("label").asString()).isEqualTo("single pass");
+        assertThat(row.path("evaluations_per_image").asInt()).isEqualTo(1);
+        assertThat(row.path("released_gflop").isNull()).isTrue(); // PITI's released sizes do not apply
+        assertThat(row.path("miou").asDouble()).isBetween(0.0, 1.0);
     }
 
     @Test
