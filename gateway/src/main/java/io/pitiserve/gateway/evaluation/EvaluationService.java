@@ -203,26 +203,30 @@ public class EvaluationService {
             throw ApiProblem.invalidParameter("model", "model is required: the name of a served model (GET /v1/models)");
         }
         String asked = node.stringValue().strip();
+        ModelCatalogue.Entry found = anyTask(asked);
+        if (found == null) {
+            try {
+                // Waits once for a gateway that has just started to read the catalogue.
+                return catalogue.route(TASKS.get(0), asked);
+            } catch (UnknownModelException e) {
+                found = anyTask(asked);
+            }
+        }
+        if (found == null) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_model", "no served model is named '" + asked
+                    + "'; GET /v1/models lists them", null, Map.of("parameter", "model"));
+        }
+        return found;
+    }
+
+    private ModelCatalogue.Entry anyTask(String asked) {
         for (String task : TASKS) {
             ModelCatalogue.Entry found = catalogue.find(task, asked);
             if (found != null) {
                 return found;
             }
         }
-        try {
-            // Waits once for a gateway that has just started to read the catalogue.
-            ModelCatalogue.Entry routed = catalogue.route(TASKS.get(0), asked);
-            return routed;
-        } catch (UnknownModelException e) {
-            for (String task : TASKS.subList(1, TASKS.size())) {
-                ModelCatalogue.Entry found = catalogue.find(task, asked);
-                if (found != null) {
-                    return found;
-                }
-            }
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_model", "no served model is named '" + asked
-                    + "'; GET /v1/models lists them", null, Map.of("parameter", "model"));
-        }
+        return null;
     }
 
     private static Integer limit(JsonNode node) {
