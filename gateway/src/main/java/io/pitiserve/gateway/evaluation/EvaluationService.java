@@ -141,8 +141,8 @@ public class EvaluationService {
         for (int i = 0; i < settings.length; i++) {
             TranslationParams params = paramsReader.read(paramsOf(body, model, settings[i], i == 0),
                     JobIds.defaultSeed(jobId));
-            quotas.checkCost(tenant, params);
-            cost += images * JobCost.of(params, quotaProperties);
+            quotas.checkCost(tenant, params, model.singlePass());
+            cost += images * JobCost.of(params, quotaProperties, model.singlePass());
             perSetting.add(params);
         }
         TranslationParams first = perSetting.get(0);
