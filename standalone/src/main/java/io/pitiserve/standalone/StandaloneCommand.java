@@ -174,6 +174,8 @@ public final class StandaloneCommand {
             PITISERVE_LOG_LEVEL (serve INFO, demo and bench WARN) sets the log level; logs go to stderr.
             """;
 
+    /** The bundled example mask, as a path from the repository's root (serve's hint submits it). */
+    static final String EXAMPLE_MASK = "worker/src/main/resources/pitiserve/examples/mask.png";
     static final Set<String> COMMON_OPTIONS = Set.of("data-dir", "host", "http-port", "kafka-port",
             "kafka-controller-port", "s3-port", "bucket", "model");
     static final Set<String> DEMO_OPTIONS = Set.of("out", "task", "input", "base-steps", "sr-steps", "num-samples", "seed",
@@ -396,8 +398,7 @@ public final class StandaloneCommand {
                   S3            %s   bucket %s, access key %s (secret in %s)
                   Kafka         %s
                   data          %s
-                try:
-                  curl -s -H "Authorization: Bearer $PITISERVE_API_KEY" %s/v1/models
+                %s
                 Ctrl-C stops.
                 """,
                 total / 1000.0, millis.getOrDefault("s3", 0L), millis.getOrDefault("kafka", 0L),
@@ -405,8 +406,22 @@ public final class StandaloneCommand {
                 stack.apiUrl(), key, playgroundUrl(stack.apiUrl(), credentials), stack.s3Endpoint(), stack.bucket(),
                 credentials.s3AccessKey(),
                 stack.settings().dataDir().resolve(LocalCredentials.FILE_NAME),
-                stack.kafkaBootstrapServers(), stack.settings().dataDir(), stack.apiUrl());
+                stack.kafkaBootstrapServers(), stack.settings().dataDir(), tryCommands(stack.apiUrl(), credentials));
         out.flush();
+    }
+
+    /**
+     * Commands to paste into a shell at the repository's root. A generated key is exported first
+     * (it is printed above anyway), so {@code $PITISERVE_API_KEY} is set whichever way the key came.
+     */
+    static String tryCommands(URI apiUrl, LocalCredentials credentials) {
+        String export = credentials.apiKeySource().equals(LocalCredentials.API_KEY_ENV)
+                ? "  # " + LocalCredentials.API_KEY_ENV + " holds the key this service was started with\n"
+                : "  export " + LocalCredentials.API_KEY_ENV + "=" + credentials.apiKey() + "\n";
+        return "try (from the repository's root):\n" + export
+                + "  curl -s -H \"Authorization: Bearer $" + LocalCredentials.API_KEY_ENV + "\" " + apiUrl + "/v1/models\n"
+                + "  curl -s -H \"Authorization: Bearer $" + LocalCredentials.API_KEY_ENV + "\" -F input=@" + EXAMPLE_MASK
+                + " \\\n       -F 'params={\"task\":\"mask\"};type=application/json' " + apiUrl + "/v1/translations";
     }
 
     /**

@@ -83,6 +83,30 @@ class StandaloneCommandTest {
         assertThat(url).startsWith("http://127.0.0.1:8080/ ").doesNotContain("pk_env_secret").contains("PITISERVE_API_KEY");
     }
 
+    @Test
+    void serveSuggestsCommandsThatWorkAsPrintedWithAGeneratedKey() {
+        LocalCredentials generated = LocalCredentials.load(dir, Map.of());
+
+        String hint = StandaloneCommand.tryCommands(URI.create("http://127.0.0.1:8080"), generated);
+
+        List<String> lines = hint.lines().toList();
+        assertThat(lines.get(1)).isEqualTo("  export PITISERVE_API_KEY=" + generated.apiKey());
+        assertThat(lines.get(2)).isEqualTo(
+                "  curl -s -H \"Authorization: Bearer $PITISERVE_API_KEY\" http://127.0.0.1:8080/v1/models");
+        assertThat(hint).contains("-F input=@" + StandaloneCommand.EXAMPLE_MASK, "http://127.0.0.1:8080/v1/translations");
+        assertThat(Path.of("..").resolve(StandaloneCommand.EXAMPLE_MASK)).isRegularFile();
+    }
+
+    @Test
+    void serveNeverPrintsAKeyFromTheEnvironmentInItsHint() {
+        LocalCredentials fromEnv = LocalCredentials.load(dir, Map.of("PITISERVE_API_KEY", "pk_env_secret"));
+
+        String hint = StandaloneCommand.tryCommands(URI.create("http://127.0.0.1:8080"), fromEnv);
+
+        assertThat(hint).doesNotContain("pk_env_secret").doesNotContain("export")
+                .contains("$PITISERVE_API_KEY");
+    }
+
     private int run(String... args) {
         return StandaloneCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));

@@ -20,24 +20,24 @@ import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.RawHttp;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The gateway's HTTP edge against hostile and careless clients, over real sockets to the real
- * gateway (embedded Kafka, s3proxy): every refusal is Problem Details, bodies are not read before
+ * gateway (a real broker, s3proxy): every refusal is Problem Details, bodies are not read before
  * the key is checked, quotas answer 429, and hundreds of slow connections do not stop a valid
  * client from being answered.
  */
 @SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 1)
+@BrokerForTest(partitions = 1)
 class HttpEdgeIT {
 
     static final String ACME_KEY = "acme-edge-key";

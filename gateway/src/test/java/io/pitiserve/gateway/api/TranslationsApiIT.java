@@ -41,6 +41,7 @@ import io.pitiserve.common.catalogue.ModelAnnouncement;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,17 +49,16 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The gateway over real HTTP, with a real Kafka broker (embedded, KRaft) and a real S3 server
+ * The gateway over real HTTP, with a real Kafka broker (@BrokerForTest) and a real S3 server
  * (s3proxy). No worker runs: where a job must move on, the test publishes the worker's events.
  */
 @SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 2)
+@BrokerForTest(partitions = 2)
 class TranslationsApiIT {
 
     static final String ACME_KEY = "acme-secret-key";

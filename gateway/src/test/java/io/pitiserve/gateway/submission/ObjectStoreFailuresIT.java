@@ -16,13 +16,13 @@ import io.pitiserve.gateway.support.ItDirectories;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -39,7 +39,7 @@ import org.springframework.test.context.DynamicPropertySource;
                 "pitiserve.gateway.max-input-size=4KB",
                 "pitiserve.gateway.models[0].task=mask",
                 "pitiserve.gateway.models[0].name=tiny-mask"})
-@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 1)
+@BrokerForTest(partitions = 1)
 class ObjectStoreFailuresIT {
 
     static final String KEY = "acme-outage-key";

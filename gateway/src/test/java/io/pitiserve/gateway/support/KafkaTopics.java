@@ -24,7 +24,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Reads and writes piti-serve events on the embedded broker, the way workers do. */
+/** Reads and writes piti-serve events on the test broker, the way workers do. */
 public final class KafkaTopics implements AutoCloseable {
 
     private final String bootstrap;

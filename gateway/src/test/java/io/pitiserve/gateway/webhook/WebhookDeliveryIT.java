@@ -38,6 +38,7 @@ import io.pitiserve.gateway.support.TestImages;
 import io.pitiserve.gateway.support.WebhookReceiver;
 import io.pitiserve.gateway.support.WebhookReceiver.Received;
 import io.pitiserve.gateway.support.WebhookReceiver.Reply;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -50,19 +51,18 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Webhooks end to end: the gateway with its dispatcher, a real Kafka broker (embedded, KRaft), a
+ * Webhooks end to end: the gateway with its dispatcher, a real Kafka broker (@BrokerForTest), a
  * real S3 server (s3proxy) and real HTTP receivers (the JDK's HttpServer) on loopback, which the
  * test's resolver names and the configuration allows. No worker runs: the test publishes the
  * worker's events. Retries are 1 s apart here (the schedule is configuration).
  */
 @SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@EmbeddedKafka(bootstrapServersProperty = "spring.kafka.bootstrap-servers", partitions = 2)
+@BrokerForTest(partitions = 2)
 @Import(WebhookDeliveryIT.ControlledResolver.class)
 class WebhookDeliveryIT {
 

@@ -73,8 +73,9 @@ public final class PitiModel implements AutoCloseable {
         if (options.verifySha256()) {
             verifyChecksums(directory, manifest, networks);
         }
-        NativeAllocator.keepFreedMemory();
         Device device = options.djlDevice();
+        GpuProbe.quietUnlessGpu(device);
+        NativeAllocator.keepFreedMemory();
         Engine engine = Engine.getEngine("PyTorch");
         Nnpack.turnOffWhereUnavailable();
         if (device.isGpu() && engine.getGpuCount() <= device.getDeviceId()) {

@@ -2,12 +2,12 @@ package io.pitiserve.worker.runtime;
 
 import io.pitiserve.common.testing.LocalS3Server;
 import io.pitiserve.common.testing.TestDirectories;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
+import io.pitiserve.testsupport.kafka.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The worker as {@code serve} runs it answers the probes and the metrics scrape of its deployment
  * on its management port: readiness is UP once the model is loaded, Prometheus text is served.
  */
-@EmbeddedKafka(partitions = 1)
+@BrokerForTest(partitions = 1)
 class ManagementPortIT {
 
     private static LocalS3Server s3;
@@ -41,19 +41,18 @@ class ManagementPortIT {
     }
 
     @Test
-    void theServedWorkerReportsReadinessAfterLoadingItsModelAndServesPrometheusMetrics(EmbeddedKafkaBroker broker)
+    void theServedWorkerReportsReadinessAfterLoadingItsModelAndServesPrometheusMetrics(TestBroker broker)
             throws Exception {
         Path model = Path.of(getClass().getClassLoader().getResource("fixtures/models/micro-mask").toURI());
         Map<String, Object> properties = new HashMap<>(s3.properties("pitiserve-management-it"));
         properties.putAll(Map.ofEntries(
                 Map.entry("server.port", "0"),
                 Map.entry("server.tomcat.basedir", TestDirectories.fresh("management-tomcat").toString()),
-                Map.entry("spring.kafka.bootstrap-servers", broker.getBrokersAsString()),
+                Map.entry("spring.kafka.bootstrap-servers", broker.bootstrapServers()),
                 Map.entry("pitiserve.kafka.request-partitions", "1"),
                 Map.entry("pitiserve.kafka.event-partitions", "1"),
                 Map.entry("pitiserve.kafka.control-partitions", "1"),
                 Map.entry("pitiserve.worker.model-dir", model.toString()),
-                Map.entry("logging.level.org.apache.kafka", "WARN"),
                 Map.entry("logging.level.org.gaul", "WARN")));
         try (ConfigurableApplicationContext worker = WorkerApplication.serveBuilder().properties(properties).run()) {
             String base = "http://127.0.0.1:" + worker.getEnvironment().getProperty("local.server.port");

@@ -12,6 +12,8 @@ import io.pitiserve.common.image.CocoStuffPalette;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.testing.LocalS3Server;
 import io.pitiserve.common.testing.TestDirectories;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
+import io.pitiserve.testsupport.kafka.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,8 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -55,7 +55,7 @@ import static org.awaitility.Awaitility.await;
  * {@code /actuator/prometheus}, tagged by model and stage, never by job. A stored input over the
  * input limit fails its job once, as input_too_large, from the size S3 reports.
  */
-@EmbeddedKafka(partitions = 1)
+@BrokerForTest(partitions = 1)
 class ObjectStoreOutageIT {
 
     private static final String BUCKET = "pitiserve-outage-it";
@@ -72,7 +72,7 @@ class ObjectStoreOutageIT {
     private final EventCodec codec = new EventCodec("/pitiserve/outage-it");
 
     @BeforeAll
-    static void startWorker(EmbeddedKafkaBroker broker) throws Exception {
+    static void startWorker(TestBroker broker) throws Exception {
         s3 = LocalS3Server.start();
         Path model = Path.of(ObjectStoreOutageIT.class.getClassLoader().getResource("fixtures/models/micro-mask")
                 .toURI());
@@ -80,17 +80,16 @@ class ObjectStoreOutageIT {
         properties.putAll(Map.of(
                 "server.port", "0",
                 "server.tomcat.basedir", TestDirectories.fresh("outage-tomcat").toString(),
-                "spring.kafka.bootstrap-servers", broker.getBrokersAsString(),
+                "spring.kafka.bootstrap-servers", broker.bootstrapServers(),
                 "pitiserve.kafka.request-partitions", "1",
                 "pitiserve.kafka.event-partitions", "1",
                 "pitiserve.worker.model-dir", model.toString(),
                 "pitiserve.worker.retry-initial-backoff", "100ms",
                 "pitiserve.worker.retry-max-backoff", "400ms",
-                "logging.level.org.apache.kafka", "WARN",
                 "logging.level.org.gaul", "WARN"));
         worker = WorkerApplication.serveBuilder().properties(properties).run();
         base = "http://127.0.0.1:" + worker.getEnvironment().getProperty("local.server.port");
-        events = new TopicTap(broker.getBrokersAsString(), "pitiserve.events");
+        events = new TopicTap(broker.bootstrapServers(), "pitiserve.events");
         producer = producer(broker);
         store = s3.client(BUCKET);
     }
@@ -225,9 +224,9 @@ class ObjectStoreOutageIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaBroker broker) {
+    private static KafkaProducer<byte[], byte[]> producer(TestBroker broker) {
         return new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
     }

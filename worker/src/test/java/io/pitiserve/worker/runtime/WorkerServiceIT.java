@@ -23,6 +23,8 @@ import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
 import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
 import io.pitiserve.worker.models.ServedModels;
+import io.pitiserve.testsupport.kafka.BrokerForTest;
+import io.pitiserve.testsupport.kafka.TestBroker;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,8 +48,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -74,7 +74,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The worker service end to end: a real embedded KRaft broker, a real S3 server (s3proxy) in this JVM
+ * The worker service end to end: a real Kafka broker (@BrokerForTest), a real S3 server (s3proxy) in this JVM
  * and the micro model; requests go in on the model's request lane, events come out on the events topic.
  */
 @SpringBootTest(classes = WorkerApplication.class, properties = {
@@ -86,13 +86,10 @@ import static org.awaitility.Awaitility.await;
         "pitiserve.worker.drain-timeout=5s",
         "pitiserve.worker.progress-interval=0ms",
         "logging.level.org.gaul=WARN",
-        "logging.level.org.apache.kafka=WARN",
-        "logging.level.kafka=WARN",
-        "logging.level.org.apache.zookeeper=WARN",
         "logging.level.ai.djl=WARN",
         "logging.pattern.level=%5p [%X{jobId:-}]"
 })
-@EmbeddedKafka(partitions = 1, bootstrapServersProperty = "spring.kafka.bootstrap-servers")
+@BrokerForTest(partitions = 1)
 class WorkerServiceIT {
 
     private static final String ACCESS_KEY = "worker-it-access";
@@ -111,7 +108,7 @@ class WorkerServiceIT {
     private final EventCodec codec = new EventCodec("/pitiserve/worker-it");
 
     @Autowired
-    private EmbeddedKafkaBroker broker;
+    private TestBroker broker;
     @Autowired
     private ObjectStore store;
     @Autowired
@@ -158,8 +155,8 @@ class WorkerServiceIT {
     }
 
     @BeforeAll
-    static void openClients(@Autowired EmbeddedKafkaBroker broker) {
-        String servers = broker.getBrokersAsString();
+    static void openClients(@Autowired TestBroker broker) {
+        String servers = broker.bootstrapServers();
         events = new TopicTap(servers, "pitiserve.events");
         deadLetters = new TopicTap(servers, "pitiserve.dead-letter");
         producer = new KafkaProducer<>(Map.of(
@@ -430,7 +427,7 @@ class WorkerServiceIT {
 
     @Test
     void theWorkerAnnouncesItsModelOnTheCatalogueUnderALease() throws Exception {
-        try (TopicTap catalogue = new TopicTap(broker.getBrokersAsString(), Topics.defaults().models())) {
+        try (TopicTap catalogue = new TopicTap(broker.bootstrapServers(), Topics.defaults().models())) {
             ConsumerRecord<byte[], byte[]> record = await().atMost(WAIT).until(() -> catalogue.records().stream()
                     .filter(r -> new String(r.key(), StandardCharsets.UTF_8).equals("micro-mask/worker-it"))
                     .reduce((first, second) -> second).orElse(null), java.util.Objects::nonNull);
@@ -487,7 +484,7 @@ class WorkerServiceIT {
     /** A requests topic of one partition, for a consumer of the test's own. */
     private String createTopic(String topic) throws Exception {
         try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString()))) {
+                broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
         return topic;
@@ -507,7 +504,7 @@ class WorkerServiceIT {
     private KafkaRequestConsumer consumer(List<String> topics, String group, int concurrency,
                                           Map<String, Object> extra) {
         Map<String, Object> config = new java.util.HashMap<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, group,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
@@ -582,7 +579,7 @@ class WorkerServiceIT {
 
     private long committed(String group, TopicPartition partition) throws Exception {
         try (AdminClient admin = AdminClient.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.getBrokersAsString()))) {
+                broker.bootstrapServers()))) {
             OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get().get(partition);
             return offset == null ? -1 : offset.offset();
