@@ -490,6 +490,8 @@ export const PLATFORM_ENVIRONMENT = [
   /^SPRING_KAFKA_BOOTSTRAP_SERVERS$/, /^SPRING_KAFKA_CONSUMER_PROPERTIES_[A-Z0-9_]+$/, /^JAVA_TOOL_OPTIONS$/,
   /^DJL_OFFLINE$/, /^DJL_CACHE_DIR$/, /^PYTORCH_(LIBRARY_PATH|VERSION|FLAVOR)$/, /^NVIDIA_[A-Z_]+$/,
   /^TORCH_CPP_LOG_LEVEL$/, /^MALLOC_ARENA_MAX$/,
+  // The standard OpenTelemetry variables (io.pitiserve.common.tracing.TracingDefaults, Spring Boot).
+  /^OTEL_EXPORTER_OTLP_(TRACES_)?ENDPOINT$/, /^OTEL_RESOURCE_ATTRIBUTES$/, /^OTEL_SERVICE_NAME$/,
 ];
 
 /** Variables set by the deploy files that nothing reads (list elements: any index reads as index 0). */

@@ -112,6 +112,11 @@ describe('playground', () => {
         assert.equal(r.href, r.src);
         assert.equal(r.download, `pitiserve-${id}-${r.kind}-0.png`);
       }
+      assert.ok(await page.isVisible('#job-spans'), 'the finished job shows where its time went');
+      const spans = await page.$$eval('#job-spans li', (rows) => rows.map((row) => row.dataset.span));
+      for (const stage of ['queued', 'encode', 'base', 'upsampler', 'store']) {
+        assert.ok(spans.includes(stage), `the time line lists ${stage}: ${spans}`);
+      }
       await page.waitForSelector(`#history .history-item:has-text("${id}") .chip.succeeded`);
       const curl = await page.textContent('#curl');
       assert.match(curl, /"base_steps":"16"/);

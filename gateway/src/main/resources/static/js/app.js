@@ -634,6 +634,7 @@ function showJob(job) {
   }
 
   $('job-detail').textContent = detailOf(job);
+  showSpans(job);
   $('job-notes').replaceChildren(...(job.notes || []).map((n) => {
     const li = document.createElement('li');
     li.textContent = NOTES[n] || n;
@@ -671,6 +672,34 @@ function detailOf(job) {
     parts.push(`created ${new Date(job.created).toLocaleTimeString()}`);
   }
   return parts.join(' · ');
+}
+
+/** The job's phases on one time line (the view's spans, once it succeeded): where its time went. */
+function showSpans(job) {
+  const spans = job.spans || [];
+  $('job-spans').hidden = spans.length === 0;
+  const end = Math.max(1, ...spans.map((s) => s.start_ms + s.duration_ms));
+  const ms = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`);
+  $('job-spans-list').replaceChildren(...spans.map((s) => {
+    const li = document.createElement('li');
+    li.dataset.span = s.name;
+    const name = document.createElement('span');
+    name.textContent = s.name;
+    const track = document.createElement('span');
+    track.className = 'span-track';
+    track.setAttribute('aria-hidden', 'true');
+    const bar = document.createElement('span');
+    bar.className = 'span-bar';
+    bar.style.left = `${(100 * s.start_ms) / end}%`;
+    bar.style.width = `${(100 * s.duration_ms) / end}%`;
+    track.append(bar);
+    const took = document.createElement('span');
+    took.className = 'span-ms';
+    took.textContent = ms(s.duration_ms);
+    took.title = `from ${ms(s.start_ms)} to ${ms(s.start_ms + s.duration_ms)}`;
+    li.append(name, track, took);
+    return li;
+  }));
 }
 
 function showResults(job) {

@@ -199,7 +199,6 @@ public final class StandaloneCommand {
 
     public static void main(String[] args) {
         // Before anything logs: one logging configuration for the broker, S3 and both contexts.
-        setIfAbsent("logback.configurationFile", "pitiserve-standalone-logback.xml");
         setIfAbsent("org.springframework.boot.logging.LoggingSystem", "none");
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
@@ -208,6 +207,7 @@ public final class StandaloneCommand {
             // Demo and bench show their own progress; other components speak up only about problems.
             setIfAbsent("PITISERVE_LOG_LEVEL", "WARN");
         }
+        StandaloneLogging.configure();
         // Tomcat logs through java.util.logging; Spring Boot's logging system, which would
         // bridge it, is off (one configuration above for everything), so bridge it here.
         SLF4JBridgeHandler.removeHandlersForRootLogger();

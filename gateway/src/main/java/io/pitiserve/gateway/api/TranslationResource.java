@@ -14,6 +14,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param status   queued, running, succeeded, failed or cancelled
  * @param progress the last progress report while running
  * @param timings  milliseconds per phase (queued, encode, base, upsampler, total) once succeeded
+ * @param spans    the same phases on one time line once succeeded: where the job's time went
  * @param results  the images once succeeded, each with a presigned URL
  * @param error    why it failed
  * @param notes    remarks on the input, e.g. {@code sketch_inverted}
@@ -28,6 +29,7 @@ public record TranslationResource(
         Instant started,
         Instant finished,
         Map<String, Double> timings,
+        List<Span> spans,
         List<Result> results,
         Error error,
         Map<String, String> metadata,
@@ -37,6 +39,17 @@ public record TranslationResource(
         @JsonProperty("cancel_reason") String cancelReason,
         Links links,
         Webhook webhook) {
+
+    /**
+     * One phase of a finished job, in milliseconds.
+     *
+     * @param name       queued, fetch, prepare, scheduling, encode, base, upsampler or store
+     * @param startMs    when it began, after the job's {@code created}
+     * @param durationMs how long it took
+     */
+    public record Span(String name, @JsonProperty("start_ms") double startMs,
+                       @JsonProperty("duration_ms") double durationMs) {
+    }
 
     /** {@code step} of {@code of} steps of {@code stage} (base or upsampler) are done. */
     public record Progress(String stage, int step, int of) {

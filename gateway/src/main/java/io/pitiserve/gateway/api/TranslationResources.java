@@ -47,7 +47,7 @@ public class TranslationResources {
         TranslationResource.Error error = view.error() == null ? null
                 : new TranslationResource.Error(view.error().code(), view.error().message());
         return new TranslationResource(view.jobId(), view.state().wireName(), progress, view.created(),
-                view.started(), view.finished(), view.timings(), results, error, view.metadata(), view.notes(),
+                view.started(), view.finished(), view.timings(), JobSpans.of(view.timings()), results, error, view.metadata(), view.notes(),
                 view.model(), view.seed(), view.cancelReason(),
                 new TranslationResource.Links(self, self + "/events", self + "/cancel"), webhook(view));
     }

@@ -24,8 +24,11 @@ import io.pitiserve.gateway.submission.KafkaRequestPublisher;
 import io.pitiserve.gateway.submission.PublishFailedException;
 import io.pitiserve.gateway.submission.S3InputReader;
 import io.pitiserve.gateway.submission.SubmissionService;
+import io.pitiserve.gateway.tracing.GatewayTracing;
 import io.pitiserve.gateway.webhook.WebhookPublisher;
 import io.pitiserve.gateway.webhook.WebhookRedelivery;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -64,7 +67,6 @@ public class TranslationsController {
 
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final String PREFER = "Prefer";
-    private static final String TRACEPARENT = "traceparent";
     private static final String SUBMIT_DESCRIPTION = "Either multipart/form-data with an 'input' file part and a"
             + " 'params' JSON part, or application/json {\"input\": {\"base64\": \"...\"}, \"params\": {...}}, or"
             + " application/json {\"input\": {\"s3\": \"s3://<bucket>/<key>\"}, \"params\": {...}} naming an object"
@@ -93,6 +95,7 @@ public class TranslationsController {
     private final GatewayProperties properties;
     private final S3InputReader s3Inputs;
     private final WebhookRedelivery redelivery;
+    private final GatewayTracing tracing;
     private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "api-async");
         thread.setDaemon(true);
@@ -103,8 +106,9 @@ public class TranslationsController {
     public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
                                   JobWaiter waiter, TranslationResources resources, KafkaRequestPublisher publisher,
                                   JsonMapper json, GatewayProperties properties, S3InputReader s3Inputs,
-                                  WebhookRedelivery redelivery) {
+                                  WebhookRedelivery redelivery, GatewayTracing tracing) {
         this.redelivery = redelivery;
+        this.tracing = tracing;
         this.submissions = submissions;
         this.statusView = statusView;
         this.updates = updates;
@@ -147,11 +151,10 @@ public class TranslationsController {
             @RequestPart(value = "params", required = false) String params,
             @RequestHeader(value = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
             @RequestHeader(value = PREFER, required = false) String prefer,
-            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
             HttpServletRequest request) throws IOException {
         JsonNode paramsNode = params == null ? null : parseParams(params);
         return submit(new SubmissionService.Submission(tenant(request).name(), input.getBytes(), input.getContentType(),
-                paramsNode, idempotencyKey, traceparent), prefer);
+                paramsNode, idempotencyKey), prefer);
     }
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
@@ -177,7 +180,6 @@ public class TranslationsController {
             @RequestBody JsonNode body,
             @RequestHeader(value = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
             @RequestHeader(value = PREFER, required = false) String prefer,
-            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
             HttpServletRequest request) {
         if (body == null || !body.isObject()) {
             throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"input\": {\"base64\": \"...\"},"
@@ -189,7 +191,7 @@ public class TranslationsController {
         String contentType = inputNode.get("content_type") != null && inputNode.get("content_type").isString()
                 ? inputNode.get("content_type").stringValue() : null;
         return submit(new SubmissionService.Submission(tenant.name(), input, contentType, body.get("params"),
-                idempotencyKey, traceparent), prefer);
+                idempotencyKey), prefer);
     }
 
     @Operation(summary = "Read a translation: status, progress, timings, results with presigned URLs, error",
@@ -235,23 +237,30 @@ public class TranslationsController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<TranslationResource>> cancel(@PathVariable("id") String id,
-            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
             HttpServletRequest request) {
         Tenant tenant = tenant(request);
+        Span span = tracing.tracer().currentSpan();
         // The publication waits for Kafka's acknowledgement: not on the status view's thread.
         return owned(tenant, id).thenApplyAsync(view -> {
-            if (view.terminal()) {
-                throw ApiProblem.conflict("already_terminal", "translation " + id + " already "
-                        + view.state().wireName() + "; only queued or running jobs can be cancelled");
+            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+                return cancel(tenant, id, view);
             }
-            try {
-                publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()), traceparent);
-            } catch (PublishFailedException e) {
-                throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
-                        properties.retryAfter());
-            }
-            return ResponseEntity.accepted().body(resources.of(view));
         }, asyncExecutor);
+    }
+
+    /** Publishes the cancellation of {@code view}'s job, in the current trace. */
+    private ResponseEntity<TranslationResource> cancel(Tenant tenant, String id, JobView view) {
+        if (view.terminal()) {
+            throw ApiProblem.conflict("already_terminal", "translation " + id + " already "
+                    + view.state().wireName() + "; only queued or running jobs can be cancelled");
+        }
+        try {
+            publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()));
+        } catch (PublishFailedException e) {
+            throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
+                    properties.retryAfter());
+        }
+        return ResponseEntity.accepted().body(resources.of(view));
     }
 
     /** The answer to a redelivery request. */
@@ -270,12 +279,12 @@ public class TranslationsController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @PostMapping(path = "/v1/translations/{id}/webhook/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<Redelivery>> redeliver(@PathVariable("id") String id,
-            @Parameter(hidden = true) @RequestHeader(value = TRACEPARENT, required = false) String traceparent,
             HttpServletRequest request) {
+        Span span = tracing.tracer().currentSpan();
         // The redelivery waits for Kafka's acknowledgement: not on the status view's thread.
         return owned(tenant(request), id).thenApplyAsync(view -> {
-            try {
-                WebhookRedelivery.Queued queued = redelivery.redeliver(view, traceparent);
+            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+                WebhookRedelivery.Queued queued = redelivery.redeliver(view, tracing.currentTraceparent());
                 return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
             } catch (WebhookRedelivery.RefusedException e) {
                 throw ApiProblem.conflict(e.code(), e.getMessage());

@@ -52,7 +52,11 @@ public class KafkaConfiguration {
 
     @Bean
     KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate(ProducerFactory<byte[], byte[]> gatewayProducerFactory) {
-        return new KafkaTemplate<>(gatewayProducerFactory);
+        KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(gatewayProducerFactory);
+        // Every send is a producer span of the current trace, whose context (W3C traceparent and
+        // tracestate) the tracer's propagator writes into the record's headers.
+        template.setObservationEnabled(true);
+        return template;
     }
 
     /** For health checks and queue depths. */

@@ -1,11 +1,15 @@
 package io.pitiserve.gateway.config;
 
+import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.S3ObjectStore;
+import io.pitiserve.gateway.tracing.GatewayTracing;
+import io.pitiserve.gateway.tracing.TracedObjectStore;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
 
 /** The object store holding inputs and results. */
 @Configuration(proxyBeanMethods = false)
@@ -25,5 +29,12 @@ public class StorageConfiguration {
             }
         }
         return store;
+    }
+
+    /** What the gateway's code uses: the store, its calls within a request's trace traced. */
+    @Bean
+    @Primary
+    ObjectStore tracedObjectStore(S3ObjectStore objectStore, GatewayTracing tracing) {
+        return new TracedObjectStore(objectStore, tracing.tracer());
     }
 }

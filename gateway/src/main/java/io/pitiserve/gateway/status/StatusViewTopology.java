@@ -136,11 +136,11 @@ public final class StatusViewTopology {
                 }
                 context.forward(record.withValue(event));
             } catch (UnreadableEventException | RuntimeException e) {
-                MDC.put("job_id", String.valueOf(record.key()));
+                MDC.put("jobId", String.valueOf(record.key()));
                 try {
                     log.warn("skipping an unreadable record for job {}: {}", record.key(), e.getMessage());
                 } finally {
-                    MDC.remove("job_id");
+                    MDC.remove("jobId");
                 }
             }
         }

@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
 /**
  * Publishes the gateway's events and returns only once Kafka has acknowledged them (all in-sync
  * replicas), so that a 202 means the job is durable: TranslationRequested on its model's request
- * lane, CancellationRequested on the control topic, both keyed by job id.
+ * lane, CancellationRequested on the control topic, both keyed by job id. The template's observation
+ * puts each send in a producer span of the current trace and its context in the record's headers.
  */
 @Component
 public class KafkaRequestPublisher {
@@ -41,17 +42,18 @@ public class KafkaRequestPublisher {
         this.timeout = gateway.publishTimeout().plusSeconds(1);
     }
 
-    /** Publishes {@code request} on the request lane of {@code model}. */
-    public void publish(TranslationRequested request, String model, String traceparent) {
-        send(topics.lane(model), request, traceparent);
+    /** Publishes {@code request} on the request lane of {@code model}, in the current trace. */
+    public void publish(TranslationRequested request, String model) {
+        send(topics.lane(model), request);
     }
 
-    public void publish(CancellationRequested cancellation, String traceparent) {
-        send(topics.control(), cancellation, traceparent);
+    /** Publishes {@code cancellation} on the control topic, in the current trace. */
+    public void publish(CancellationRequested cancellation) {
+        send(topics.control(), cancellation);
     }
 
-    private void send(String topic, JobEvent event, String traceparent) {
-        EncodedEvent encoded = codec.encode(event, traceparent);
+    private void send(String topic, JobEvent event) {
+        EncodedEvent encoded = codec.encode(event, null);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, encoded.key(), encoded.value());
         for (Map.Entry<String, byte[]> header : encoded.headers().entrySet()) {
             record.headers().add(header.getKey(), header.getValue());

@@ -80,10 +80,9 @@ public class SubmissionService {
      *
      * @param declaredContentType media type the client gave the input, or null
      * @param idempotencyKey      the Idempotency-Key header, or null
-     * @param traceparent         W3C traceparent of the request, or null
      */
     public record Submission(String tenant, byte[] input, String declaredContentType, JsonNode params,
-                             String idempotencyKey, String traceparent) {
+                             String idempotencyKey) {
     }
 
     /** The job and whether this call created it (false: an idempotent repeat). */
@@ -93,7 +92,7 @@ public class SubmissionService {
     public Accepted submit(Submission submission) {
         String key = idempotencyKey(submission.idempotencyKey());
         String jobId = key == null ? JobIds.random() : JobIds.derived(submission.tenant(), key);
-        MDC.put("job_id", jobId);
+        MDC.put("jobId", jobId);
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
             ModelCatalogue.Entry model = route(params);
@@ -136,7 +135,7 @@ public class SubmissionService {
             TranslationRequested request = new TranslationRequested(jobId, submission.tenant(), clock.instant(),
                     inputKey, inputSha256, contentType, params);
             try {
-                publisher.publish(request, model.name(), submission.traceparent());
+                publisher.publish(request, model.name());
             } catch (PublishFailedException e) {
                 log.warn("could not publish the request of job {}: {}", jobId, e.getMessage());
                 quotas.release(jobId);
@@ -149,7 +148,7 @@ public class SubmissionService {
                     submission.tenant(), submission.input().length);
             return new Accepted(view, true);
         } finally {
-            MDC.remove("job_id");
+            MDC.remove("jobId");
         }
     }
 

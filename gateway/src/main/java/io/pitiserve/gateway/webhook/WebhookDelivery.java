@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.EventTypes;
 import io.pitiserve.common.events.JobEvent;
@@ -19,6 +21,7 @@ import io.pitiserve.common.webhook.WebhookHeaders;
 import io.pitiserve.common.webhook.WebhookSigner;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
+import io.pitiserve.gateway.tracing.GatewayTracing;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
 
 import org.slf4j.Logger;
@@ -55,12 +58,15 @@ public class WebhookDelivery {
     private final StatusView statusView;
     private final WebhookMetrics metrics;
     private final RetrySchedule schedule;
+    private final GatewayTracing tracing;
     private final Clock clock = Clock.systemUTC();
 
     public WebhookDelivery(WebhookUrlGuard guard, WebhookHttpClient http, WebhookSigners signers,
                            WebhookPayloads payloads, WebhookPublisher publisher, WebhookViews views,
-                           StatusView statusView, WebhookMetrics metrics, WebhookProperties properties) {
+                           StatusView statusView, WebhookMetrics metrics, WebhookProperties properties,
+                           GatewayTracing tracing) {
         this.guard = guard;
+        this.tracing = tracing;
         this.http = http;
         this.signers = signers;
         this.payloads = payloads;
@@ -77,19 +83,28 @@ public class WebhookDelivery {
                           Duration latency) {
     }
 
-    /** Attempts {@code pending} now and records what follows. */
+    /**
+     * Attempts {@code pending} now and records what follows, in a client span of the trace kept with
+     * the delivery, whose context the request carries.
+     */
     public void attempt(PendingDelivery pending) {
-        MDC.put("job_id", pending.jobId());
-        try {
+        MDC.put("jobId", pending.jobId());
+        Map<String, String> traceHeaders = new LinkedHashMap<>();
+        Span span = tracing.startClientSpan("webhook delivery", pending.traceparent(), traceHeaders)
+                .tag("pitiserve.job_id", pending.jobId()).tag("pitiserve.webhook.event", pending.event())
+                .tag("pitiserve.webhook.attempt", pending.attempt());
+        try (Tracer.SpanInScope scope = tracing.inScope(span)) {
             Instant started = clock.instant();
-            Result result = send(pending);
+            Result result = send(pending, traceHeaders);
+            span.tag("pitiserve.webhook.outcome", result.outcome());
             conclude(pending, started, result);
         } finally {
-            MDC.remove("job_id");
+            span.end();
+            MDC.remove("jobId");
         }
     }
 
-    private Result send(PendingDelivery pending) {
+    private Result send(PendingDelivery pending, Map<String, String> traceHeaders) {
         boolean redelivery = PendingDelivery.REDELIVERY.equals(pending.origin());
         if (!redelivery) {
             Optional<DisabledUrl> disabled;
@@ -127,7 +142,7 @@ public class WebhookDelivery {
         headers.put(WebhookHeaders.ID, pending.webhookId());
         headers.put(WebhookHeaders.TIMESTAMP, Long.toString(timestamp));
         headers.put(WebhookHeaders.SIGNATURE, signer.get().sign(pending.webhookId(), timestamp, body));
-        headers.put(WebhookHeaders.TRACEPARENT, pending.traceparent());
+        headers.putAll(traceHeaders);
         long begin = System.nanoTime();
         try {
             WebhookHttpClient.Answer answer = http.post(target, headers, body);

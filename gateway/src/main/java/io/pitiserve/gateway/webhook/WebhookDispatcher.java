@@ -255,8 +255,8 @@ public class WebhookDispatcher implements SmartLifecycle {
             log.debug("skipping an unreadable record on {}: {}", record.topic(), e.getMessage());
             return;
         }
-        String traceparent = EventCodec.traceparent(headers);
-        consider(event, traceparent == null ? WebhookIds.newTraceparent() : traceparent, clock.instant());
+        // Kept with the delivery as the record carries it: every attempt is a span in the job's trace.
+        consider(event, EventCodec.traceparent(headers), clock.instant());
     }
 
     private void handleRetry(ConsumerRecord<byte[], byte[]> record) {
@@ -299,7 +299,7 @@ public class WebhookDispatcher implements SmartLifecycle {
             view = null;
         }
         if (view == null || view.created() == null) {
-            MDC.put("job_id", event.jobId());
+            MDC.put("jobId", event.jobId());
             try {
                 if (firstSeen.plus(properties.viewWait()).isBefore(now)) {
                     log.warn("job {} is still unknown to the status view {} after its {} event; no webhook is sent for it",
@@ -311,7 +311,7 @@ public class WebhookDispatcher implements SmartLifecycle {
                         traceparent, 0, now.plus(VIEW_RETRY), PendingDelivery.AWAITING_VIEW, firstSeen);
                 WebhookDelivery.durably(() -> publisher.schedule(waiting, Duration.ZERO));
             } finally {
-                MDC.remove("job_id");
+                MDC.remove("jobId");
             }
             return;
         }

@@ -3,7 +3,6 @@ package io.pitiserve.gateway.webhook;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 
 import io.pitiserve.common.events.JobEvent;
@@ -19,7 +18,6 @@ import io.pitiserve.common.webhook.WebhookEvent;
  */
 final class WebhookIds {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private WebhookIds() {
     }
@@ -33,15 +31,6 @@ final class WebhookIds {
             fact += "|" + progress.stage() + "|" + progress.step();
         }
         return "msg_" + HexFormat.of().formatHex(sha256(fact), 0, 16);
-    }
-
-    /** A fresh W3C traceparent for a webhook whose job event carried none. */
-    static String newTraceparent() {
-        byte[] trace = new byte[16];
-        byte[] span = new byte[8];
-        RANDOM.nextBytes(trace);
-        RANDOM.nextBytes(span);
-        return "00-" + HexFormat.of().formatHex(trace) + "-" + HexFormat.of().formatHex(span) + "-01";
     }
 
     private static byte[] sha256(String text) {

@@ -77,7 +77,7 @@ public class WebhookRedelivery {
         Instant now = clock.instant();
         PendingDelivery pending = new PendingDelivery(webhookId, view.jobId(), view.tenant(), webhook.url(),
                 kind.wireName(), event.type(), new String(EventCodec.toJson(event), StandardCharsets.UTF_8),
-                traceparent == null || traceparent.isBlank() ? WebhookIds.newTraceparent() : traceparent, 1, now,
+                traceparent, 1, now,
                 PendingDelivery.REDELIVERY, now);
         publisher.enable(view.tenant(), webhook.url());
         publisher.schedule(pending, Duration.ZERO);

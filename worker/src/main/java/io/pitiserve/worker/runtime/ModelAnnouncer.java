@@ -7,6 +7,8 @@ import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.models.ServedModels;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import io.micrometer.tracing.Span;
+import io.pitiserve.worker.runtime.tracing.JobTracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -41,11 +43,12 @@ public final class ModelAnnouncer implements SmartLifecycle {
     private final String device;
     private final Duration heartbeat;
     private final Clock clock;
+    private final JobTracing tracing;
     private ScheduledExecutorService timer;
     private volatile boolean running;
 
     public ModelAnnouncer(Producer<byte[], byte[]> producer, String topic, ServedModels models, String workerId,
-                          String device, Duration heartbeat, Clock clock) {
+                          String device, Duration heartbeat, Clock clock, JobTracing tracing) {
         this.producer = producer;
         this.topic = topic;
         this.models = models;
@@ -53,6 +56,7 @@ public final class ModelAnnouncer implements SmartLifecycle {
         this.device = device;
         this.heartbeat = heartbeat;
         this.clock = clock;
+        this.tracing = tracing;
     }
 
     @Override
@@ -116,14 +120,22 @@ public final class ModelAnnouncer implements SmartLifecycle {
                 models.typicalJobMs(manifest.name()));
     }
 
+    /** Writes one catalogue record, in a trace of its own (its headers carry the context). */
     private void send(String key, byte[] value) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value);
+        Span span = tracing.startPublish(null, value == null ? "catalogue withdrawal" : "catalogue announcement", topic,
+                record.headers());
         try {
-            producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value), (metadata, e) -> {
+            producer.send(record, (metadata, e) -> {
                 if (e != null) {
                     log.warn("catalogue record {} not written: {}", key, e.getMessage());
+                    span.error(e);
                 }
+                span.end();
             });
         } catch (RuntimeException e) {
+            span.error(e);
+            span.end();
             // The next heartbeat tries again; a lapsed lease only hides this worker for a while.
             log.warn("catalogue record {} not handed to the producer: {}", key, e.getMessage());
         }

@@ -3,6 +3,8 @@ package io.pitiserve.worker.runtime;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.TopicSettings;
 import io.pitiserve.common.events.Topics;
@@ -17,6 +19,7 @@ import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaCancellationReader;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
 import io.pitiserve.worker.runtime.kafka.KafkaRequestConsumer;
+import io.pitiserve.worker.runtime.tracing.JobTracing;
 import io.pitiserve.worker.runtime.metrics.WorkerMetrics;
 import io.pitiserve.worker.scheduler.StepScheduler;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -161,11 +164,17 @@ public class WorkerConfiguration {
         return new KafkaProducer<>(config);
     }
 
+    /** The worker's spans; without a tracer (tracing switched off) none, and no trace headers. */
+    @Bean
+    JobTracing workerTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        return new JobTracing(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
+    }
+
     @Bean
     KafkaEventPublisher workerEventPublisher(Producer<byte[], byte[]> workerProducer, EventCodec workerEventCodec,
-                                             Topics workerTopics) {
+                                             Topics workerTopics, JobTracing workerTracing) {
         return new KafkaEventPublisher(workerProducer, workerEventCodec, workerTopics.events(),
-                workerTopics.deadLetter(), Duration.ofSeconds(40));
+                workerTopics.deadLetter(), Duration.ofSeconds(40), workerTracing);
     }
 
     @Bean
@@ -208,11 +217,12 @@ public class WorkerConfiguration {
     @Bean
     JobRunner workerJobRunner(ServedModels workerModels, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
                               KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
-                              Retrier workerRetrier, WorkerProperties worker, WorkerMetrics workerMetrics) {
+                              Retrier workerRetrier, WorkerProperties worker, WorkerMetrics workerMetrics,
+                              JobTracing workerTracing) {
         JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
                 worker.cancellationCatchUp());
         return new JobRunner(workerModels, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
-                workerRetrier, settings, workerMetrics.registry(), Clock.systemUTC());
+                workerRetrier, settings, workerMetrics.registry(), Clock.systemUTC(), workerTracing);
     }
 
     @Bean
@@ -220,7 +230,7 @@ public class WorkerConfiguration {
                                                EventCodec workerEventCodec,
                                                JobRunner workerJobRunner, KafkaEventPublisher workerEventPublisher,
                                                Retrier workerRetrier, WorkerProperties worker,
-                                               WorkerMetrics workerMetrics) {
+                                               WorkerMetrics workerMetrics, JobTracing workerTracing) {
         Map<String, Object> config = byteConsumerConfig(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -231,14 +241,15 @@ public class WorkerConfiguration {
         config.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-requests-" + UUID.randomUUID());
         Supplier<Consumer<byte[], byte[]>> consumers = workerMetrics.observed(() -> new KafkaConsumer<>(config));
         return new KafkaRequestConsumer(consumers, workerModels.byLane(), workerEventCodec, workerJobRunner,
-                workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout());
+                workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout(),
+                workerTracing);
     }
 
     @Bean
     ModelAnnouncer workerModelAnnouncer(Producer<byte[], byte[]> workerProducer, Topics workerTopics,
-                                        ServedModels workerModels, WorkerProperties worker) {
+                                        ServedModels workerModels, WorkerProperties worker, JobTracing workerTracing) {
         return new ModelAnnouncer(workerProducer, workerTopics.models(), workerModels, workerId(worker),
-                worker.device(), worker.heartbeatInterval(), Clock.systemUTC());
+                worker.device(), worker.heartbeatInterval(), Clock.systemUTC(), workerTracing);
     }
 
     @Bean

@@ -121,6 +121,8 @@ class WorkerServiceIT {
     private KafkaEventPublisher publisher;
     @Autowired
     private Retrier retrier;
+    @Autowired
+    private io.pitiserve.worker.runtime.tracing.JobTracing tracing;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
@@ -514,7 +516,7 @@ class WorkerServiceIT {
         Map<String, io.pitiserve.worker.engine.PitiModel> lanes = new java.util.LinkedHashMap<>();
         topics.forEach(topic -> lanes.put(topic, models.models().get(0)));
         return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), lanes, codec, runner, publisher, retrier,
-                concurrency, Duration.ofMillis(100), Duration.ofMillis(300));
+                concurrency, Duration.ofMillis(100), Duration.ofMillis(300), tracing);
     }
 
     private TranslationParams params(String baseSteps, String srSteps, boolean returnBase) {

@@ -1,8 +1,12 @@
 package io.pitiserve.worker.runtime.job;
 
+import io.micrometer.tracing.TraceContext;
 import io.pitiserve.common.events.JobEvent;
 
-/** Where a job's lifecycle events go (the events topic). */
+/**
+ * Where a job's lifecycle events go (the events topic). Each event continues {@code trace}, the
+ * context of the job's span (null: a trace of its own).
+ */
 public interface EventSink {
 
     /**
@@ -10,7 +14,7 @@ public interface EventSink {
      *
      * @throws TransientFailureException when the broker did not acknowledge it (retry)
      */
-    void publish(JobEvent event, String traceparent);
+    void publish(JobEvent event, TraceContext trace);
 
     /**
      * Hands {@code event} to the broker's client now, which fixes its place on the job's partition
@@ -18,7 +22,7 @@ public interface EventSink {
      *
      * @throws TransientFailureException when the event could not even be handed over (broker away)
      */
-    Acknowledgement publishLater(JobEvent event, String traceparent);
+    Acknowledgement publishLater(JobEvent event, TraceContext trace);
 
     /** The broker's acknowledgement of one event handed over with {@link #publishLater}. */
     @FunctionalInterface
@@ -32,5 +36,5 @@ public interface EventSink {
     }
 
     /** Publishes {@code event} without waiting (progress): a lost one is replaced by the next. */
-    void publishEventually(JobEvent event, String traceparent);
+    void publishEventually(JobEvent event, TraceContext trace);
 }

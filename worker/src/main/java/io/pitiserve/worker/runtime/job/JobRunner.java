@@ -2,6 +2,7 @@ package io.pitiserve.worker.runtime.job;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.TraceContext;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
@@ -28,6 +29,7 @@ import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.TranslationRequest;
 import io.pitiserve.worker.engine.TranslationResult;
 import io.pitiserve.worker.models.ServedModels;
+import io.pitiserve.worker.runtime.tracing.JobTracing;
 import io.pitiserve.worker.scheduler.DeadlineExceededException;
 import io.pitiserve.worker.scheduler.JobSpec;
 import io.pitiserve.worker.scheduler.StepScheduler;
@@ -100,12 +102,13 @@ public final class JobRunner {
     private final Settings settings;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final JobTracing tracing;
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
     /** The delivery of each job id in flight on this worker; a later one waits for it. */
     private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
 
     public JobRunner(ServedModels models, StepScheduler scheduler, ObjectStore store, EventSink events, CancelledJobs cancellations,
-                     Retrier retrier, Settings settings, MeterRegistry meters, Clock clock) {
+                     Retrier retrier, Settings settings, MeterRegistry meters, Clock clock, JobTracing tracing) {
         this.models = models;
         this.scheduler = scheduler;
         this.store = store;
@@ -115,6 +118,7 @@ public final class JobRunner {
         this.settings = settings;
         this.meters = meters;
         this.clock = clock;
+        this.tracing = tracing;
     }
 
     /**
@@ -122,16 +126,17 @@ public final class JobRunner {
      *
      * @param model         the model of the request lane the record came from, which runs the job; null when
      *                      the lane is not one this worker serves (the job fails with {@code unknown_model})
+     * @param trace         the context of the delivery's span: the job's events and phases continue it
      * @param receivedNanos {@link System#nanoTime()} when the consumer received the record
      * @param abandoned     becomes true when the consumer gives the job up
      */
-    public JobOutcome run(TranslationRequested request, PitiModel model, String traceparent, long receivedNanos,
+    public JobOutcome run(TranslationRequested request, PitiModel model, TraceContext trace, long receivedNanos,
                           BooleanSupplier abandoned) {
         MDC.put(MDC_JOB_ID, request.jobId());
         long started = System.nanoTime();
         JobOutcome outcome = JobOutcome.ABANDONED;
         try {
-            outcome = runDelivery(request, model, traceparent, receivedNanos, abandoned);
+            outcome = runDelivery(request, model, trace, receivedNanos, abandoned);
             return outcome;
         } catch (JobAbandonedException e) {
             log.info("job given up without an outcome, it will be delivered again: {}", e.getMessage());
@@ -144,7 +149,7 @@ public final class JobRunner {
         }
     }
 
-    private JobOutcome runDelivery(TranslationRequested request, PitiModel model, String traceparent,
+    private JobOutcome runDelivery(TranslationRequested request, PitiModel model, TraceContext trace,
                                    long receivedNanos, BooleanSupplier abandoned) {
         String jobId = request.jobId();
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -157,7 +162,7 @@ public final class JobRunner {
                 log.info("job already running on this worker; this delivery waits for that one to end");
                 awaitEarlier(earlier, abandoned);
             }
-            return readAndRun(request, model, traceparent, receivedNanos, abandoned);
+            return readAndRun(request, model, trace, receivedNanos, abandoned);
         } finally {
             inFlight.remove(jobId, done);
             done.complete(null);
@@ -182,7 +187,7 @@ public final class JobRunner {
         }
     }
 
-    private JobOutcome readAndRun(TranslationRequested request, PitiModel model, String traceparent,
+    private JobOutcome readAndRun(TranslationRequested request, PitiModel model, TraceContext trace,
                                   long receivedNanos, BooleanSupplier abandoned) {
         String jobId = request.jobId();
         // The control topic catch-up and the look for a manifest are independent reads: overlap them.
@@ -196,20 +201,20 @@ public final class JobRunner {
                 () -> retrier.call("reading input " + request.inputKey(), () -> readInput(request.inputKey()),
                         readUnneeded)), RESULT_WRITERS);
         try {
-            return decideAndRun(request, model, traceparent, caughtUp, input, abandoned);
+            return decideAndRun(request, model, trace, caughtUp, input, abandoned);
         } finally {
             delivered.set(true);
         }
     }
 
-    private JobOutcome decideAndRun(TranslationRequested request, PitiModel model, String traceparent,
+    private JobOutcome decideAndRun(TranslationRequested request, PitiModel model, TraceContext trace,
                                     CompletableFuture<Boolean> caughtUp, CompletableFuture<Optional<byte[]>> input,
                                     BooleanSupplier abandoned) {
         String jobId = request.jobId();
         Optional<TranslationSucceeded> finished = finishedBefore(jobId, abandoned);
         if (finished.isPresent()) {
             log.info("job already finished (manifest found), re-emitting its Succeeded event");
-            publish(finished.get(), traceparent, abandoned);
+            publish(finished.get(), trace, abandoned);
             return JobOutcome.REPLAYED;
         }
         if (!caughtUp.join()) {
@@ -218,13 +223,13 @@ public final class JobRunner {
         if (cancellations.isCancelled(jobId)) {
             log.info("job cancelled before it started");
             publish(new TranslationCancelled(jobId, request.tenant(), clock.instant(),
-                    "cancelled before it started"), traceparent, abandoned);
+                    "cancelled before it started"), trace, abandoned);
             attempts.remove(jobId);
             return JobOutcome.CANCELLED;
         }
         Instant deadline = request.params() == null ? null : request.params().deadline();
         if (deadline != null && !clock.instant().isBefore(deadline)) {
-            fail(request, traceparent, JobFailure.DEADLINE_EXCEEDED, "deadline " + deadline
+            fail(request, trace, JobFailure.DEADLINE_EXCEEDED, "deadline " + deadline
                     + " passed before the job started", null, abandoned);
             attempts.remove(jobId);
             return JobOutcome.FAILED;
@@ -235,13 +240,13 @@ public final class JobRunner {
         // acknowledgement is awaited only before the job's terminal event: the model does not wait for it.
         TranslationStarted startedEvent = new TranslationStarted(jobId, request.tenant(), startedAt,
                 settings.workerId(), attempt);
-        Runnable started = publishStarted(startedEvent, traceparent, abandoned);
+        Runnable started = publishStarted(startedEvent, trace, abandoned);
         log.info("job started (attempt {}), input {}", attempt, request.inputKey());
         JobOutcome outcome;
         try {
-            TranslationSucceeded succeeded = translate(request, model, traceparent, startedAt, input, abandoned);
+            TranslationSucceeded succeeded = translate(request, model, trace, startedAt, input, abandoned);
             started.run();
-            publish(succeeded, traceparent, abandoned);
+            publish(succeeded, trace, abandoned);
             models.jobFinished(model.manifest().name(), succeeded.timings().get("total"));
             log.info("job succeeded in {} ms", succeeded.timings().get("total"));
             outcome = JobOutcome.SUCCEEDED;
@@ -255,22 +260,22 @@ public final class JobRunner {
             log.info("job cancelled: {}", e.getMessage());
             started.run();
             publish(new TranslationCancelled(jobId, request.tenant(), clock.instant(), e.getMessage()),
-                    traceparent, abandoned);
+                    trace, abandoned);
             outcome = JobOutcome.CANCELLED;
         } catch (JobFailure e) {
             started.run();
-            fail(request, traceparent, e.code(), e.getMessage(), e, abandoned);
+            fail(request, trace, e.code(), e.getMessage(), e, abandoned);
             outcome = JobOutcome.FAILED;
         } catch (InvalidInputException e) {
             started.run();
-            fail(request, traceparent, e.code(), e.getMessage(), null, abandoned);
+            fail(request, trace, e.code(), e.getMessage(), null, abandoned);
             outcome = JobOutcome.FAILED;
         } catch (JobAbandonedException e) {
             throw e;
         } catch (RuntimeException e) {
             log.error("job failed unexpectedly", e);
             started.run();
-            fail(request, traceparent, JobFailure.INTERNAL_ERROR, "the worker failed to run the job ("
+            fail(request, trace, JobFailure.INTERNAL_ERROR, "the worker failed to run the job ("
                     + e.getClass().getSimpleName() + ")", null, abandoned);
             outcome = JobOutcome.FAILED;
         }
@@ -283,13 +288,13 @@ public final class JobRunner {
      * handed over, or the broker does not take it, it is published again with retries (a repeated
      * Started of the same attempt changes nothing in the status view).
      */
-    private Runnable publishStarted(TranslationStarted event, String traceparent, BooleanSupplier abandoned) {
+    private Runnable publishStarted(TranslationStarted event, TraceContext trace, BooleanSupplier abandoned) {
         EventSink.Acknowledgement acknowledgement;
         try {
-            acknowledgement = events.publishLater(event, traceparent);
+            acknowledgement = events.publishLater(event, trace);
         } catch (TransientFailureException e) {
             log.warn("Started not handed to the broker ({}); publishing it with retries", e.getMessage());
-            publish(event, traceparent, abandoned);
+            publish(event, trace, abandoned);
             return () -> {
             };
         }
@@ -298,12 +303,12 @@ public final class JobRunner {
                 acknowledgement.await();
             } catch (TransientFailureException e) {
                 log.warn("Started not acknowledged ({}); publishing it again", e.getMessage());
-                publish(event, traceparent, abandoned);
+                publish(event, trace, abandoned);
             }
         };
     }
 
-    private void fail(TranslationRequested request, String traceparent, String code, String message, Throwable cause,
+    private void fail(TranslationRequested request, TraceContext trace, String code, String message, Throwable cause,
                       BooleanSupplier abandoned) {
         if (cause != null && cause.getCause() != null) {
             log.warn("job failed ({}): {}", code, message, cause.getCause());
@@ -311,14 +316,15 @@ public final class JobRunner {
             log.info("job failed ({}): {}", code, message);
         }
         publish(new TranslationFailed(request.jobId(), request.tenant(), clock.instant(), code, message),
-                traceparent, abandoned);
+                trace, abandoned);
     }
 
-    private TranslationSucceeded translate(TranslationRequested request, PitiModel model, String traceparent,
+    private TranslationSucceeded translate(TranslationRequested request, PitiModel model, TraceContext trace,
                                            Instant startedAt, CompletableFuture<Optional<byte[]>> reading,
                                            BooleanSupplier abandoned) {
         String jobId = request.jobId();
         long t0 = System.nanoTime();
+        Instant begun = clock.instant();
         TranslationParams params = request.params();
         if (params == null) {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
@@ -346,7 +352,7 @@ public final class JobRunner {
                     TranslationProgress event = new TranslationProgress(jobId, request.tenant(), clock.instant(),
                             stage.label(), step, of);
                     sent.updateAndGet(previous -> previous.thenRunAsync(
-                            () -> events.publishEventually(event, traceparent), PROGRESS_RELAY)
+                            () -> events.publishEventually(event, trace), PROGRESS_RELAY)
                             .exceptionally(failure -> {
                                 log.warn("progress of job {} not sent: {}", jobId, failure.toString());
                                 return null;
@@ -401,6 +407,7 @@ public final class JobRunner {
         record("queued", (long) (timings.get("queued") * 1e6));
         recordStep("base", engineTimings.baseMs(), engineTimings.baseSteps());
         recordStep("upsampler", engineTimings.upsamplerMs(), engineTimings.upsamplerSteps());
+        tracing.phases(trace, begun, new long[] {t0, t1, t2, t3, t4}, engineTimings);
 
         String manifestKey = ResultKeys.manifest(jobId);
         TranslationSucceeded succeeded = new TranslationSucceeded(jobId, request.tenant(), clock.instant(),
@@ -559,8 +566,8 @@ public final class JobRunner {
         return Optional.empty();
     }
 
-    private void publish(JobEvent event, String traceparent, BooleanSupplier abandoned) {
-        retrier.run("publishing " + event.type(), () -> events.publish(event, traceparent), abandoned);
+    private void publish(JobEvent event, TraceContext trace, BooleanSupplier abandoned) {
+        retrier.run("publishing " + event.type(), () -> events.publish(event, trace), abandoned);
     }
 
     private void record(String stage, long nanos) {

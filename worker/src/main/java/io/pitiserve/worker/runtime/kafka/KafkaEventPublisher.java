@@ -1,11 +1,14 @@
 package io.pitiserve.worker.runtime.kafka;
 
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.TraceContext;
 import io.pitiserve.common.events.EncodedEvent;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.worker.runtime.job.EventSink;
 import io.pitiserve.worker.runtime.job.JobAbandonedException;
 import io.pitiserve.worker.runtime.job.TransientFailureException;
+import io.pitiserve.worker.runtime.tracing.JobTracing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -23,7 +26,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Publishes job events on the events topic and unreadable records on the dead-letter topic. */
+/**
+ * Publishes job events on the events topic and unreadable records on the dead-letter topic. Every
+ * event goes out in a producer span of the job's trace, whose context its headers carry; a dead
+ * letter keeps the headers, trace context included, of the record it copies.
+ */
 public final class KafkaEventPublisher implements EventSink {
 
     /** Header of a dead-lettered record: why it could not be used. */
@@ -39,35 +46,73 @@ public final class KafkaEventPublisher implements EventSink {
     private final String eventsTopic;
     private final String deadLetterTopic;
     private final Duration sendTimeout;
+    private final JobTracing tracing;
 
     public KafkaEventPublisher(Producer<byte[], byte[]> producer, EventCodec codec, String eventsTopic,
-                               String deadLetterTopic, Duration sendTimeout) {
+                               String deadLetterTopic, Duration sendTimeout, JobTracing tracing) {
         this.producer = producer;
         this.codec = codec;
         this.eventsTopic = eventsTopic;
         this.deadLetterTopic = deadLetterTopic;
         this.sendTimeout = sendTimeout;
+        this.tracing = tracing;
     }
 
     @Override
-    public void publish(JobEvent event, String traceparent) {
-        send(record(event, traceparent), event.type());
+    public void publish(JobEvent event, TraceContext trace) {
+        ProducerRecord<byte[], byte[]> record = record(event);
+        Span span = tracing.startPublish(trace, event.type(), eventsTopic, record.headers());
+        try {
+            send(record, event.type());
+        } catch (RuntimeException e) {
+            span.error(e);
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     @Override
-    public Acknowledgement publishLater(JobEvent event, String traceparent) {
-        ProducerRecord<byte[], byte[]> record = record(event, traceparent);
-        Future<RecordMetadata> sent = handOver(record, event.type());
-        return () -> acknowledged(sent, record, event.type());
-    }
-
-    @Override
-    public void publishEventually(JobEvent event, String traceparent) {
-        producer.send(record(event, traceparent), (metadata, failure) -> {
-            if (failure != null) {
-                log.warn("{} of job {} was not published: {}", event.type(), event.jobId(), failure.getMessage());
+    public Acknowledgement publishLater(JobEvent event, TraceContext trace) {
+        ProducerRecord<byte[], byte[]> record = record(event);
+        Span span = tracing.startPublish(trace, event.type(), eventsTopic, record.headers());
+        Future<RecordMetadata> sent;
+        try {
+            sent = handOver(record, event.type());
+        } catch (RuntimeException e) {
+            span.error(e);
+            span.end();
+            throw e;
+        }
+        return () -> {
+            try {
+                acknowledged(sent, record, event.type());
+            } catch (RuntimeException e) {
+                span.error(e);
+                throw e;
+            } finally {
+                span.end();
             }
-        });
+        };
+    }
+
+    @Override
+    public void publishEventually(JobEvent event, TraceContext trace) {
+        ProducerRecord<byte[], byte[]> record = record(event);
+        Span span = tracing.startPublish(trace, event.type(), eventsTopic, record.headers());
+        try {
+            producer.send(record, (metadata, failure) -> {
+                if (failure != null) {
+                    log.warn("{} of job {} was not published: {}", event.type(), event.jobId(), failure.getMessage());
+                    span.error(failure);
+                }
+                span.end();
+            });
+        } catch (RuntimeException e) {
+            span.error(e);
+            span.end();
+            throw e;
+        }
     }
 
     /** Copies {@code record} to the dead-letter topic with {@code reason}, waiting for the broker. */
@@ -83,8 +128,8 @@ public final class KafkaEventPublisher implements EventSink {
         send(new ProducerRecord<>(deadLetterTopic, null, record.key(), record.value(), headers), "dead letter");
     }
 
-    private ProducerRecord<byte[], byte[]> record(JobEvent event, String traceparent) {
-        EncodedEvent encoded = codec.encode(event, traceparent);
+    private ProducerRecord<byte[], byte[]> record(JobEvent event) {
+        EncodedEvent encoded = codec.encode(event, null);
         RecordHeaders headers = new RecordHeaders();
         for (Map.Entry<String, byte[]> header : encoded.headers().entrySet()) {
             headers.add(header.getKey(), header.getValue());

@@ -1,5 +1,7 @@
 package io.pitiserve.worker.runtime.kafka;
 
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationRequested;
@@ -9,6 +11,7 @@ import io.pitiserve.worker.runtime.job.JobAbandonedException;
 import io.pitiserve.worker.runtime.job.JobOutcome;
 import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
+import io.pitiserve.worker.runtime.tracing.JobTracing;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -83,6 +86,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
     private final int concurrency;
     private final Duration pollTimeout;
     private final Duration drainTimeout;
+    private final JobTracing tracing;
 
     private final Map<TopicPartition, PartitionOffsets> offsets = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
@@ -100,8 +104,9 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
     public KafkaRequestConsumer(Supplier<Consumer<byte[], byte[]>> consumers, Map<String, PitiModel> lanes,
                                 EventCodec codec,
                                 JobRunner runner, KafkaEventPublisher publisher, Retrier retrier, int concurrency,
-                                Duration pollTimeout, Duration drainTimeout) {
+                                Duration pollTimeout, Duration drainTimeout, JobTracing tracing) {
         this.consumers = consumers;
+        this.tracing = tracing;
         this.models = Map.copyOf(lanes);
         this.lanes = List.copyOf(lanes.keySet());
         this.lanes.forEach(lane -> backlogs.put(lane, new ArrayDeque<>()));
@@ -226,14 +231,14 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
                         + record.topic());
                 continue;
             }
-            String traceparent = EventCodec.traceparent(headers);
+            Span span = tracing.startJob(record.headers(), lane, request.jobId());
             InFlight job = track(partition, record.offset());
             busy.incrementAndGet();
             long receivedNanos = System.nanoTime();
             jobs.execute(() -> {
                 JobOutcome outcome = null;
-                try {
-                    outcome = runner.run(request, models.get(lane), traceparent, receivedNanos, job.abandoned()::get);
+                try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+                    outcome = runner.run(request, models.get(lane), span.context(), receivedNanos, job.abandoned()::get);
                 } catch (RuntimeException e) {
                     // The runner turns every failure into an event; reaching here is a bug. Commit anyway so
                     // that one broken job does not hold back its whole partition.
@@ -242,6 +247,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
                     MDC.remove(JobRunner.MDC_JOB_ID);
                     outcome = JobOutcome.FAILED;
                 } finally {
+                    span.tag("pitiserve.outcome", outcome == null ? "none" : outcome.tag()).end();
                     if (outcome != null && outcome != JobOutcome.ABANDONED) {
                         tracker.finished(record.offset());
                     }
