@@ -276,6 +276,49 @@ class Setting:
         return base, sr, bool(stages["base"]["guided"]) and self.scale != 1.0
 
 
+@dataclass(frozen=True)
+class SinglePassSetting(Setting):
+    """The one setting of a single-pass model (model.json kind ``single-pass``): one generator forward; the
+    diffusion fields are placeholders (the engine ignores them)."""
+
+    sampler: str = "ddpm"
+    base_steps: str = "1"
+    mode: str = "cfg"
+    scale: float = 1.0
+    sr_steps: str = "1"
+
+    def label(self) -> str:
+        return "single pass"
+
+    def evaluations(self, model_dir: Path) -> tuple[int, int, bool]:
+        return 1, 0, False
+
+
+def single_pass(model_dir: Path) -> bool:
+    return json.loads((model_dir / "model.json").read_text()).get("kind") == "single-pass"
+
+
+def translate_single_pass(model_dir: Path, masks: list[np.ndarray], indices: list[int], seed: int,
+                          chunk: int) -> list[np.ndarray]:
+    """Translates masks with a single-pass model's network; the noise of mask ``indices[j]`` is numpy's
+    standard normals of (seed, index), so the images differ from the engine's (SeededNoise)."""
+    meta = json.loads((model_dir / "model.json").read_text())
+    gen = meta["generator"]
+    net = torch.jit.load(str(model_dir / gen["network"]))
+    out: list[np.ndarray] = []
+    for start in range(0, len(masks), chunk):
+        ref = np.stack([condition_ref(meta["task"], m, meta["input"]["size"]) for m in masks[start : start + chunk]])
+        args = [torch.from_numpy(ref.astype(F32))]
+        if gen["noise"]:
+            z = [np.random.default_rng([seed, i]).standard_normal(gen["noise"], dtype=np.float32)
+                 for i in indices[start : start + chunk]]
+            args.append(torch.from_numpy(np.stack(z)))
+        with torch.no_grad(), torch.jit.optimized_execution(False):
+            x = net(*args).numpy()
+        out += [to_uint8(img).transpose(1, 2, 0) for img in x]
+    return out
+
+
 SAMPLERS = ("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras", "dpmpp_2m_sde")
 # Forward cost of one decoder call per image at PITI's released sizes (64 px base, 256 px upsampler);
 # a guided base call runs two rows.
@@ -417,8 +460,12 @@ def main(argv: list[str] | None = None) -> int:
         p.error("give --model DIR, or --real")
     if (shards > 1 or a.score or a.engine_jar) and not a.images:
         p.error("--shard, --score and --engine-jar need --images DIR")
-    settings_text = a.settings or ("" if a.real else default_setting(Path(a.model)))
-    settings = [None] if a.real else [Setting.parse(s) for s in settings_text.split(",")]
+    single = bool(a.model) and single_pass(Path(a.model))
+    settings_text = a.settings or ("" if a.real or single else default_setting(Path(a.model)))
+    if a.real or single:
+        settings = [None if a.real else SinglePassSetting()]
+    else:
+        settings = [Setting.parse(s) for s in settings_text.split(",")]
     labels_file = Path(a.images) / "cache" / f"labels-{a.n}.npy" if a.images else None
     if a.score and labels_file is not None and labels_file.exists():  # scoring needs the labels only
         scenes = [Scene(HELD_OUT_FROM + i, lab, lab) for i, lab in enumerate(np.load(labels_file))]
@@ -466,8 +513,9 @@ def main(argv: list[str] | None = None) -> int:
             for start in range(0, len(mine), a.chunk):
                 part = mine[start : start + a.chunk]
                 task = json.loads((Path(a.model) / "model.json").read_text())["task"]
-                done = translate(Path(a.model), [scenes[i].condition(task) for i in part], part, setting, a.seed,
-                                 a.chunk)
+                conditions = [scenes[i].condition(task) for i in part]
+                done = (translate_single_pass(Path(a.model), conditions, part, a.seed, a.chunk) if single
+                        else translate(Path(a.model), conditions, part, setting, a.seed, a.chunk))
                 images += done
                 if folder is not None:
                     _save(folder, part, done)
@@ -499,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         base_calls, sr_calls, guided = (0, 0, False) if setting is None else setting.evaluations(Path(a.model))
         rows.append({"setting": label, "miou": round(iou.mean(), 4), "fd": round(fd, 2),
                      "evaluations": base_calls + sr_calls, "base_calls": base_calls, "sr_calls": sr_calls,
-                     "released_gflop": released_gflop(base_calls, sr_calls, guided),
+                     "released_gflop": None if single else released_gflop(base_calls, sr_calls, guided),
                      "sec_per_image": round(seconds, 3),
                      "cpu_sec_per_image": None if cpu_per_image is None else round(cpu_per_image, 3),
                      "per_class": {n: round(float(v), 3) for n, v in zip(CLASS_NAMES, iou.per_class())}})
@@ -512,7 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         per = " ".join(f"{v:6.3f}" for v in r["per_class"].values())
         cpu = "-" if r["cpu_sec_per_image"] is None else f"{r['cpu_sec_per_image']:.2f}"
-        print(f"{r['setting']:<48} {r['miou']:6.3f} {r['fd']:8.2f} {r['evaluations']:>5} {r['released_gflop']:7.0f} "
+        gflop = "-" if r["released_gflop"] is None else f"{r['released_gflop']:.0f}"
+        print(f"{r['setting']:<48} {r['miou']:6.3f} {r['fd']:8.2f} {r['evaluations']:>5} {gflop:>7} "
               f"{r['sec_per_image']:7.2f} {cpu:>7}  {per}")
     first = rows[0]
     summary = {"miou": first["miou"], "fd": first["fd"], "evaluations": first["evaluations"],

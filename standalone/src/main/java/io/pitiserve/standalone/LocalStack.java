@@ -245,9 +245,12 @@ public final class LocalStack implements AutoCloseable {
         return props;
     }
 
-    /** The bundled demo models the local worker serves when no model directory is given, in order. */
+    /**
+     * The bundled demo models the local worker serves when no model directory is given, in order: the first
+     * of each task is its default, so masks go to demo-mask unless a request names spade-mask.
+     */
     static List<String> bundledDemoModels() {
-        return java.util.stream.Stream.of(BundledModels.DEFAULT_MODEL, BundledModels.DEMO_SKETCH)
+        return java.util.stream.Stream.of(BundledModels.DEFAULT_MODEL, BundledModels.DEMO_SKETCH, BundledModels.SPADE_MASK)
                 .filter(BundledModels::has).toList();
     }
 

@@ -29,6 +29,8 @@ class LocalStackIT {
 
     /** The worker's micro model (64 px in, 64 px out): the bundled one is too slow for a test. */
     static final Path MICRO_MODEL = Path.of("../worker/src/test/resources/fixtures/models/micro-mask");
+    /** The bundled single-pass baseline, served beside it on its own lane. */
+    static final Path SPADE_MODEL = Path.of("../worker/src/main/resources/pitiserve/models/spade-mask");
 
     @TempDir
     static Path dataDir;
@@ -39,7 +41,7 @@ class LocalStackIT {
     @BeforeAll
     static void startEverything() {
         LocalSettings settings = LocalSettings.onFreePorts(dataDir)
-                .withModelDir(MICRO_MODEL)
+                .withModelDirs(List.of(MICRO_MODEL, SPADE_MODEL))
                 .withProperty("pitiserve.worker.progress-interval", "0ms");
         stack = LocalStack.start(settings, Map.of());
         client = new TranslationClient(stack.apiUrl(), stack.credentials().apiKey());
@@ -71,6 +73,47 @@ class LocalStackIT {
         assertThat(image).isNotNull();
         assertThat(image.getWidth()).isEqualTo(64);
         assertThat(image.getHeight()).isEqualTo(64);
+    }
+
+    @Test
+    void aJobNamingTheSinglePassBaselineRunsOneForwardAndItsSeedFixesTheImages() throws Exception {
+        JsonNode listed = client.models().path("models");
+        JsonNode spade = null;
+        for (JsonNode model : listed) {
+            if (model.path("name").asString().equals("spade-mask")) {
+                spade = model;
+            }
+        }
+        assertThat(spade).as("GET /v1/models: %s", listed).isNotNull();
+        assertThat(spade.path("default").asBoolean()).isFalse();
+
+        // Diffusion parameters mean nothing to a single-pass model: they are ignored, not refused.
+        ObjectNode params = JsonMapper.builder().build().createObjectNode()
+                .put("task", "mask").put("model", "spade-mask").put("num_samples", 2).put("seed", 11)
+                .put("sampler", "ddim").put("base_steps", "3");
+        List<JsonNode> jobs = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            String id = client.submit(BundledModels.example("mask.png"), "mask.png", "image/png", params)
+                    .path("id").asString();
+            jobs.add(client.await(id, Duration.ofMinutes(2), update -> { }));
+        }
+
+        JsonNode job = jobs.get(0);
+        assertThat(job.path("status").asString()).as("job %s", job).isEqualTo("succeeded");
+        assertThat(job.path("model").asString()).startsWith("spade-mask@");
+        JsonNode results = job.path("results");
+        assertThat(results).hasSize(2);
+        Path png = client.download(URI.create(results.get(0).path("url").asString()),
+                dataDir.resolve("downloads/spade-0.png"));
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image.getWidth()).isEqualTo(256);
+        assertThat(image.getHeight()).isEqualTo(256);
+        assertThat(results.get(0).path("sha256").asString()).as("two samples of one job")
+                .isNotEqualTo(results.get(1).path("sha256").asString());
+        assertThat(jobs.get(1).path("results").get(0).path("sha256").asString()).as("the same seed again")
+                .isEqualTo(results.get(0).path("sha256").asString());
+        assertThat(client.models().path("models").findValues("kind").stream().map(JsonNode::asString))
+                .contains("single-pass", "diffusion");
     }
 
     @Test

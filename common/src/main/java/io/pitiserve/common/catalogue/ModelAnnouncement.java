@@ -14,13 +14,16 @@ import io.pitiserve.common.events.ModelNames;
  * @param version       model version
  * @param task          mask, sketch or depth
  * @param inputSize     pixels the condition image is resized to
- * @param resolution    the base and upsampler output sizes, in pixels
- * @param defaults      what the model runs when a request names nothing
+ * @param resolution    the base and upsampler output sizes, in pixels (a single-pass model: its output size, as both)
+ * @param defaults      what the model runs when a request names nothing; null for a single-pass model (no sampler,
+ *                      steps or guidance)
  * @param precision     fp32, bf16 or fp16
  * @param device        cpu or gpu[:N]
  * @param announcedAt   when this statement was made
  * @param leaseUntil    when it lapses unless renewed
  * @param typicalJobMs  median wall time of this worker's recent jobs of the model, in milliseconds; null before any
+ * @param kind          {@value #DIFFUSION} (two diffusion stages) or {@value #SINGLE_PASS} (one generator forward);
+ *                      null, in records of workers that predate it, means diffusion
  */
 public record ModelAnnouncement(
         String worker,
@@ -34,7 +37,21 @@ public record ModelAnnouncement(
         String device,
         Instant announcedAt,
         Instant leaseUntil,
-        Double typicalJobMs) {
+        Double typicalJobMs,
+        String kind) {
+
+    /** The kind of a PITI-style model: sampler, steps and guidance apply. */
+    public static final String DIFFUSION = "diffusion";
+    /** The kind of a model that makes its images in one forward pass: no sampler, steps or guidance. */
+    public static final String SINGLE_PASS = "single-pass";
+
+    /** An announcement of a diffusion model. */
+    public ModelAnnouncement(String worker, String model, String version, String task, int inputSize,
+                             Resolution resolution, Defaults defaults, String precision, String device,
+                             Instant announcedAt, Instant leaseUntil, Double typicalJobMs) {
+        this(worker, model, version, task, inputSize, resolution, defaults, precision, device, announcedAt, leaseUntil,
+                typicalJobMs, DIFFUSION);
+    }
 
     public ModelAnnouncement {
         ModelNames.requireValid(model);
@@ -57,6 +74,11 @@ public record ModelAnnouncement(
      * @param guidanceScale guidance scale of the base stage
      */
     public record Defaults(String sampler, String baseSteps, String srSteps, String guidance, double guidanceScale) {
+    }
+
+    /** The model's kind, {@value #DIFFUSION} when the record names none. */
+    public String kindOrDefault() {
+        return kind == null ? DIFFUSION : kind;
     }
 
     /** The record key: one statement per model and worker. */

@@ -50,13 +50,15 @@ public class ModelsController {
      * @param queueDepth   its jobs not finished yet (waiting or running); null when the broker could not say
      * @param typicalJobMs median wall time of a job on its workers lately, in milliseconds; null when unknown
      * @param scaledToZero declared, with no worker now: its jobs wait until one starts
+     * @param kind         {@code diffusion} or {@code single-pass} (one generator forward: sampler, steps and
+     *                     guidance do not apply, and it has no defaults); null while no worker serves it
      */
     public record Model(String name, String task, String version, @JsonProperty("default") boolean defaultModel,
                         boolean declared, @JsonProperty("input_size") Integer inputSize, Resolution resolution,
                         Defaults defaults, String precision, @JsonProperty("live_workers") int liveWorkers,
                         @JsonProperty("queue_depth") Long queueDepth,
                         @JsonProperty("typical_job_ms") Double typicalJobMs,
-                        @JsonProperty("scaled_to_zero") boolean scaledToZero) {
+                        @JsonProperty("scaled_to_zero") boolean scaledToZero, String kind) {
     }
 
     /** Output sizes of the base and upsampler stages, in pixels. */
@@ -101,12 +103,12 @@ public class ModelsController {
         Double typical = times.isEmpty() ? null : times.get(times.size() / 2);
         if (latest == null) {
             return new Model(entry.name(), entry.task(), entry.version(), isDefault, entry.declared(), null, null,
-                    null, null, 0, queueDepth, null, entry.declared());
+                    null, null, 0, queueDepth, null, entry.declared(), null);
         }
         ModelAnnouncement.Defaults d = latest.defaults();
         return new Model(entry.name(), entry.task(), latest.version(), isDefault, entry.declared(),
                 latest.inputSize(), new Resolution(latest.resolution().base(), latest.resolution().upsampler()),
-                new Defaults(d.sampler(), d.baseSteps(), d.srSteps(), d.guidance(), d.guidanceScale()),
-                latest.precision(), entry.live().size(), queueDepth, typical, false);
+                d == null ? null : new Defaults(d.sampler(), d.baseSteps(), d.srSteps(), d.guidance(), d.guidanceScale()),
+                latest.precision(), entry.live().size(), queueDepth, typical, false, latest.kindOrDefault());
     }
 }

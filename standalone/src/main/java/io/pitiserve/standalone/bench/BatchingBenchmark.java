@@ -201,6 +201,10 @@ public final class BatchingBenchmark {
         Path directory = options.model() != null ? options.model()
                 : BundledModels.extract(BundledModels.TINY_MODEL, BundledModels.defaultCacheRoot());
         try (PitiModel model = PitiModel.load(directory, new EngineOptions("cpu", true))) {
+            if (model.singlePass()) {
+                throw new IllegalArgumentException("bench batching batches diffusion steps; "
+                        + model.manifest().name() + " is a single-pass model");
+            }
             TranslationEngine engine = new TranslationEngine(model);
             double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
             err.printf(Locale.ROOT, "model %s, thread budget %d, base %s, upsampler %s, load average %.2f; probing"

@@ -77,6 +77,10 @@ final class EngineBenchmark {
                 Precision.of(options.string("precision", "fp32")));
         Map<String, Object> json = new LinkedHashMap<>();
         try (PitiModel model = PitiModel.load(modelDir, engineOptions)) {
+            if (model.singlePass()) {
+                throw new Arguments.UsageException("bench engine times diffusion stages; " + model.manifest().name()
+                        + " is a single-pass model (its cost: bench quality's cpu s/image)");
+            }
             Stage base = model.base();
             err.println("warming up ...");
             double forwardMs = median(timeForward(model, base, 1, steps));

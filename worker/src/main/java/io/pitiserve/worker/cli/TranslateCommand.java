@@ -156,6 +156,11 @@ final class TranslateCommand {
                 err.println("note: " + note.replace('_', ' '));
             }
         }
+        if (model.singlePass()) {
+            // One generator forward: the sampler, step, guidance and noise options do not apply.
+            return TranslationRequest.singlePass(condition.data(), condition.channels(), condition.size(),
+                    options.integer("num-samples", 1), seed);
+        }
         return new TranslationRequest(
                 condition.data(), condition.channels(), condition.size(),
                 options.integer("num-samples", 1),

@@ -11,9 +11,13 @@ import java.util.Set;
  * The {@code model.json} of a model directory (docs/MODEL_FORMAT.md): what the networks expect and
  * the defaults of the model's sampling: guidance, the sampler (a wire name of {@link Sampler#NAMES},
  * {@code ddpm} when absent) and each stage's respacing (its default step count).
+ *
+ * <p>{@code kind} is {@value #DIFFUSION} (the default, two diffusion stages) or {@value #SINGLE_PASS}
+ * (one generator network run once, {@link Generator}; no stages, sampler or steps).
  */
 public record ModelManifest(
         int format,
+        String kind,
         String name,
         String version,
         String task,
@@ -22,30 +26,53 @@ public record ModelManifest(
         GuidanceDefaults guidance,
         String sampler,
         Stages stages,
+        Generator generator,
         Map<String, String> sha256) {
+
+    /** The kind of a model with two diffusion stages (the default). */
+    public static final String DIFFUSION = "diffusion";
+    /** The kind of a model whose one generator network makes the image in one forward pass. */
+    public static final String SINGLE_PASS = "single-pass";
 
     public ModelManifest {
         require(format == 1, "format must be 1, got " + format);
+        kind = kind == null ? DIFFUSION : kind;
+        require(kind.equals(DIFFUSION) || kind.equals(SINGLE_PASS),
+                "kind must be " + DIFFUSION + " or " + SINGLE_PASS + ", got " + kind);
         require(name != null && !name.isBlank(), "name is missing");
         require(task != null && !task.isBlank(), "task is missing");
         require(input != null, "input is missing");
-        require(stages != null && stages.base() != null && stages.upsampler() != null,
-                "stages.base and stages.upsampler are both required");
         require(sha256 != null, "sha256 is missing");
-        if (guidance == null) {
-            guidance = new GuidanceDefaults(1.3, "cfg");
-        }
         if (version == null) {
             version = "unversioned";
         }
-        if (sampler == null) {
+        if (kind.equals(SINGLE_PASS)) {
+            require(generator != null, "a single-pass model needs generator");
+            require(stages == null, "a single-pass model has no stages");
+            require(sampler == null && guidance == null, "a single-pass model has no sampler or guidance");
+        } else {
+            require(generator == null, "generator is for kind " + SINGLE_PASS + " only");
+            require(stages != null && stages.base() != null && stages.upsampler() != null,
+                    "stages.base and stages.upsampler are both required");
+        }
+        if (guidance == null && kind.equals(DIFFUSION)) {
+            guidance = new GuidanceDefaults(1.3, "cfg");
+        }
+        if (sampler == null && kind.equals(DIFFUSION)) {
             sampler = "ddpm";
         }
         try {
-            Sampler.of(sampler, 0);
+            if (sampler != null) {
+                Sampler.of(sampler, 0);
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("model.json: sampler: " + e.getMessage());
         }
+    }
+
+    /** Whether the model is one generator run once ({@value #SINGLE_PASS}), not two diffusion stages. */
+    public boolean singlePass() {
+        return kind.equals(SINGLE_PASS);
     }
 
     /**
@@ -53,6 +80,9 @@ public record ModelManifest(
      * null when a stage has no networks in it.
      */
     public Set<String> networkFiles(Precision precision) {
+        if (singlePass()) {
+            return Set.of(generator.network());
+        }
         Set<String> files = new LinkedHashSet<>();
         for (StageSpec stage : List.of(stages.base(), stages.upsampler())) {
             Networks networks = stage.networks(precision);
@@ -67,6 +97,9 @@ public record ModelManifest(
 
     /** The network files of every precision the manifest lists. */
     public Set<String> allNetworkFiles() {
+        if (singlePass()) {
+            return Set.of(generator.network());
+        }
         Set<String> files = new LinkedHashSet<>();
         for (StageSpec stage : List.of(stages.base(), stages.upsampler())) {
             files.add(stage.encoder());
@@ -89,6 +122,42 @@ public record ModelManifest(
     }
 
     public record GuidanceDefaults(double scale, String mode) {
+    }
+
+    /**
+     * The network of a single-pass model: {@code network(ref [B, C, S, S][, z [B, noise...]])} returns
+     * images [B, 3, resolution, resolution] in [-1, 1]; it runs in float32 whatever the worker's precision.
+     *
+     * @param network    the TorchScript file, relative to the model directory
+     * @param resolution side of the output images in pixels
+     * @param noise      the shape of one sample's standard-normal noise input (e.g. [C, h, w]); null or empty
+     *                   for a network that takes the condition only
+     * @param classes    the labels the network knows, in the order of its one-hot channels (documentation of
+     *                   the palette it maps; the mapping is inside the network)
+     */
+    public record Generator(String network, int resolution, List<Integer> noise, List<LabelClass> classes) {
+        public Generator {
+            require(network != null && !network.isBlank(), "generator.network is missing");
+            require(resolution > 0, "generator.resolution must be > 0");
+            noise = noise == null ? List.of() : List.copyOf(noise);
+            for (Integer side : noise) {
+                require(side != null && side > 0, "generator.noise sizes must be > 0, got " + noise);
+            }
+            classes = classes == null ? List.of() : List.copyOf(classes);
+        }
+
+        /** Noise values per sample (0 for a network without noise). */
+        public int noisePerSample() {
+            int n = noise.isEmpty() ? 0 : 1;
+            for (int side : noise) {
+                n *= side;
+            }
+            return n;
+        }
+    }
+
+    /** One class of a single-pass mask model: its name, COCO-Stuff id and the colour that marks it in a mask. */
+    public record LabelClass(String name, int id, List<Integer> rgb) {
     }
 
     public record Stages(StageSpec base, StageSpec upsampler) {

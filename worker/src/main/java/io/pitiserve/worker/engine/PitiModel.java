@@ -23,8 +23,8 @@ import java.util.function.Supplier;
 
 /**
  * A loaded model directory (docs/MODEL_FORMAT.md): the manifest and both stages' networks on one
- * device. Loaded once, shared by every job, closed on shutdown; every forward passes its
- * {@link NetworkGate}.
+ * device, or for a single-pass model its one generator network ({@link #singlePass()}). Loaded once,
+ * shared by every job, closed on shutdown; every forward passes its {@link NetworkGate}.
  */
 public final class PitiModel implements AutoCloseable {
 
@@ -36,17 +36,19 @@ public final class PitiModel implements AutoCloseable {
     private final ModelManifest manifest;
     private final Stage base;
     private final Stage upsampler;
+    private final SinglePassNetwork generator;
     private final Device device;
     private final Precision precision;
     private final NetworkGate gate;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, Device device, Precision precision,
-                      NetworkGate gate) {
+    private PitiModel(ModelManifest manifest, Stage base, Stage upsampler, SinglePassNetwork generator, Device device,
+                      Precision precision, NetworkGate gate) {
         this.gate = gate;
         this.manifest = manifest;
         this.base = base;
         this.upsampler = upsampler;
+        this.generator = generator;
         this.device = device;
         this.precision = precision;
     }
@@ -59,6 +61,9 @@ public final class PitiModel implements AutoCloseable {
      */
     public static PitiModel load(Path directory, EngineOptions options) {
         ModelManifest manifest = readManifest(directory);
+        if (manifest.singlePass()) {
+            return loadSinglePass(directory, manifest, options);
+        }
         Precision precision = options.precision();
         List<ModelManifest.Networks> networks = new ArrayList<>(2);
         for (ModelManifest.StageSpec spec : List.of(manifest.stages().base(), manifest.stages().upsampler())) {
@@ -71,8 +76,50 @@ public final class PitiModel implements AutoCloseable {
             networks.add(files);
         }
         if (options.verifySha256()) {
-            verifyChecksums(directory, manifest, networks);
+            List<String> files = new ArrayList<>();
+            for (ModelManifest.Networks stage : networks) {
+                files.add(stage.encoder());
+                files.add(stage.decoder());
+            }
+            verifyChecksums(directory, manifest, files);
         }
+        Device device = startEngine(options);
+        Stage base = null;
+        NetworkGate gate = NetworkGate.open("model " + manifest.name() + "@" + manifest.version());
+        try {
+            base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), networks.get(0), device,
+                    precision, gate);
+            Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(),
+                    networks.get(1), device, precision, gate);
+            return new PitiModel(manifest, base, upsampler, null, device, precision, gate);
+        } catch (RuntimeException e) {
+            gate.close();
+            if (base != null) {
+                base.close();
+            }
+            throw e;
+        }
+    }
+
+    /** A single-pass model: its generator network, in float32 whatever the configured precision. */
+    private static PitiModel loadSinglePass(Path directory, ModelManifest manifest, EngineOptions options) {
+        String file = manifest.generator().network();
+        if (options.verifySha256()) {
+            verifyChecksums(directory, manifest, List.of(file));
+        }
+        Device device = startEngine(options);
+        NetworkGate gate = NetworkGate.open("model " + manifest.name() + "@" + manifest.version());
+        try {
+            SinglePassNetwork generator = new SinglePassNetwork(manifest.generator(),
+                    loadNetwork(directory, manifest, file, device), gate);
+            return new PitiModel(manifest, null, null, generator, device, Precision.FP32, gate);
+        } catch (RuntimeException e) {
+            gate.close();
+            throw e;
+        }
+    }
+
+    private static Device startEngine(EngineOptions options) {
         Device device = options.djlDevice();
         GpuProbe.quietUnlessGpu(device);
         NativeAllocator.keepFreedMemory();
@@ -82,21 +129,7 @@ public final class PitiModel implements AutoCloseable {
             throw new ModelLoadException("device " + options.device() + " requested but "
                     + engine.getGpuCount() + " GPU(s) are visible to the PyTorch engine");
         }
-        Stage base = null;
-        NetworkGate gate = NetworkGate.open("model " + manifest.name() + "@" + manifest.version());
-        try {
-            base = loadStage(directory, manifest, StageKind.BASE, manifest.stages().base(), networks.get(0), device,
-                    precision, gate);
-            Stage upsampler = loadStage(directory, manifest, StageKind.UPSAMPLER, manifest.stages().upsampler(),
-                    networks.get(1), device, precision, gate);
-            return new PitiModel(manifest, base, upsampler, device, precision, gate);
-        } catch (RuntimeException e) {
-            gate.close();
-            if (base != null) {
-                base.close();
-            }
-            throw e;
-        }
+        return device;
     }
 
     /** Reads and checks {@code directory}/model.json without loading any network. */
@@ -126,12 +159,7 @@ public final class PitiModel implements AutoCloseable {
         }
     }
 
-    private static void verifyChecksums(Path directory, ModelManifest manifest, List<ModelManifest.Networks> networks) {
-        List<String> files = new ArrayList<>();
-        for (ModelManifest.Networks stage : networks) {
-            files.add(stage.encoder());
-            files.add(stage.decoder());
-        }
+    private static void verifyChecksums(Path directory, ModelManifest manifest, List<String> files) {
         for (String file : files) {
             String expected = manifest.sha256().get(file);
             if (expected == null) {
@@ -203,10 +231,22 @@ public final class PitiModel implements AutoCloseable {
         return precision;
     }
 
+    /** The base stage; null for a single-pass model. */
     public Stage base() {
         return base;
     }
 
+    /** Whether this is a single-pass model, whose {@link #generator()} makes a job's images in one forward. */
+    public boolean singlePass() {
+        return generator != null;
+    }
+
+    /** The generator of a single-pass model; null for a diffusion model. */
+    public SinglePassNetwork generator() {
+        return generator;
+    }
+
+    /** The upsampler stage; null for a single-pass model. */
     public Stage upsampler() {
         return upsampler;
     }
@@ -240,7 +280,11 @@ public final class PitiModel implements AutoCloseable {
             return;
         }
         gate.close();
-        base.close();
-        upsampler.close();
+        if (generator != null) {
+            generator.close();
+        } else {
+            base.close();
+            upsampler.close();
+        }
     }
 }

@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Runs one job through both stages of a {@link PitiModel}: encode once, guided base sampling,
- * the reference's quantisation, unguided upsampling. The samples of the job form one group, so
+ * the reference's quantisation, unguided upsampling (a single-pass model: its one generator forward). The samples of the job form one group, so
  * this is the continuous batcher's code path with a batch made of one job.
  */
 public final class TranslationEngine {
@@ -42,6 +42,14 @@ public final class TranslationEngine {
     /** As {@link #translate(TranslationRequest, ProgressListener, BooleanSupplier)}, decoder calls cut as {@code shape} says. */
     public TranslationResult translate(TranslationRequest request, ProgressListener progress, BooleanSupplier cancelled,
                                        CallShape shape) {
+        if (model.singlePass()) {
+            if (cancelled.getAsBoolean()) {
+                throw new TranslationCancelledException("cancelled before it started");
+            }
+            TranslationResult result = model.generator().generate(request);
+            progress.onStep(StageKind.BASE, 1, 1);
+            return result;
+        }
         try (EngineJob job = EngineJob.prepare(model, request)) {
             List<Trajectory> base = job.startBase();
             long forwardNanos = runToEnd(model.base(), base, progress, cancelled, shape);

@@ -48,6 +48,15 @@ public record TranslationRequest(
         }
     }
 
+    /**
+     * A job of a single-pass model: the condition, the samples and the seed; the diffusion fields hold
+     * placeholders that the generator does not read.
+     */
+    public static TranslationRequest singlePass(float[] ref, int channels, int size, int numSamples, long seed) {
+        return new TranslationRequest(ref, channels, size, numSamples, seed, null, null, new Sampler.Ddpm(),
+                new Guidance(Guidance.Mode.CFG, 1.0), null, false);
+    }
+
     @Override
     public String toString() {
         return "TranslationRequest[channels=" + channels + ", size=" + size + ", numSamples=" + numSamples

@@ -20,7 +20,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The models and example inputs shipped inside the worker jar (classpath {@code pitiserve/}):
- * {@value #DEFAULT_MODEL} (trained, the default) and {@value #TINY_MODEL} (random weights).
+ * {@value #DEFAULT_MODEL} (trained, the default), {@value #DEMO_SKETCH}, {@value #SPADE_MASK} (a single-pass
+ * baseline) and {@value #TINY_MODEL} (random weights).
  *
  * <p>TorchScript files must be on disk to be loaded, so a bundled model is copied once into a
  * directory named after the hash of its manifest and reused afterwards.
@@ -42,6 +43,12 @@ public final class BundledModels {
 
     /** The trained demo model for sketches, on the same world as {@value #DEFAULT_MODEL}. */
     public static final String DEMO_SKETCH = "demo-sketch";
+
+    /**
+     * A single-pass baseline for masks on the same world as {@value #DEFAULT_MODEL}: a small SPADE-style
+     * generator, one forward pass, no diffusion (tools/README.md, "Single-pass baseline").
+     */
+    public static final String SPADE_MASK = "spade-mask";
 
     private static final String ROOT = "pitiserve/";
 

@@ -21,7 +21,8 @@ import java.util.Set;
  *
  * <p>A model's estimate is its network files in the worker's precision twice over (the weights, and
  * the engine's copies while loading and converting them) plus a working set per stage of one decoder
- * call: call rows x resolution^2 x {@value #WORKING_FLOATS_PER_PIXEL} floats. The working-set
+ * call: call rows x resolution^2 x {@value #WORKING_FLOATS_PER_PIXEL} floats (a single-pass model: its one
+ * forward of a job's {@value #SINGLE_PASS_ROWS} samples at most, at its output resolution). The working-set
  * factor is a coarse upper bound of a UNet's activations per output pixel at the sizes PITI uses; the
  * estimate is meant to catch a worker given one model too many, not to pack memory exactly.
  */
@@ -29,6 +30,8 @@ final class MemoryBudget {
 
     /** Floats of activations per output pixel of one decoder row (feature maps of every level, both directions). */
     static final int WORKING_FLOATS_PER_PIXEL = 256;
+    /** Rows of a single-pass model's forward: the most samples a job may ask for. */
+    static final int SINGLE_PASS_ROWS = 4;
 
     private MemoryBudget() {
     }
@@ -45,6 +48,11 @@ final class MemoryBudget {
                     throw new ModelLoadException("cannot size " + directory.resolve(file) + ": " + e.getMessage(), e);
                 }
             }
+        }
+        if (manifest.singlePass()) {
+            // One forward of at most a job's samples at the output resolution.
+            long pixels = (long) manifest.generator().resolution() * manifest.generator().resolution();
+            return 2 * weights + SINGLE_PASS_ROWS * pixels * WORKING_FLOATS_PER_PIXEL * Float.BYTES;
         }
         return 2 * weights + workingSet(manifest.stages().base(), scheduler.base())
                 + workingSet(manifest.stages().upsampler(), scheduler.upsampler());

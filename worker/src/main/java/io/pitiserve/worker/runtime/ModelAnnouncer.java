@@ -110,6 +110,13 @@ public final class ModelAnnouncer implements SmartLifecycle {
 
     ModelAnnouncement announcement(PitiModel model, Instant now) {
         ModelManifest manifest = model.manifest();
+        if (manifest.singlePass()) {
+            int size = manifest.generator().resolution();
+            return new ModelAnnouncement(workerId, manifest.name(), manifest.version(), manifest.input().kind(),
+                    manifest.input().size(), new ModelAnnouncement.Resolution(size, size), null,
+                    model.precision().label(), device, now, now.plus(heartbeat.multipliedBy(LEASE_HEARTBEATS)),
+                    models.typicalJobMs(manifest.name()), ModelAnnouncement.SINGLE_PASS);
+        }
         ModelManifest.StageSpec base = manifest.stages().base();
         ModelManifest.StageSpec upsampler = manifest.stages().upsampler();
         return new ModelAnnouncement(workerId, manifest.name(), manifest.version(), manifest.input().kind(),

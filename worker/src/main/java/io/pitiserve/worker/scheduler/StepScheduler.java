@@ -87,6 +87,8 @@ public final class StepScheduler implements AutoCloseable {
     private final Lane upsampler;
     /** Runs encodings and decoder call groups for both lanes; null: each lane runs its own. */
     private final ExecutorService compute;
+    /** Jobs of single-pass models: one forward each, beside the lanes. */
+    private final SinglePassLane singlePass;
     private int admitted;
     private long sequence;
     private volatile boolean open = true;
@@ -103,6 +105,7 @@ public final class StepScheduler implements AutoCloseable {
                 new ComputeThreads());
         this.base = new Lane(StageKind.BASE);
         this.upsampler = new Lane(StageKind.UPSAMPLER);
+        this.singlePass = new SinglePassLane(clock);
         base.thread.start();
         upsampler.thread.start();
     }
@@ -125,6 +128,12 @@ public final class StepScheduler implements AutoCloseable {
      * @throws IllegalStateException    when the scheduler is closed
      */
     public CompletableFuture<TranslationResult> submit(JobSpec spec) {
+        if (spec.model().singlePass()) {
+            if (!open) {
+                throw new IllegalStateException("the scheduler is closed");
+            }
+            return singlePass.submit(spec);
+        }
         EngineJob job = EngineJob.prepare(spec.model(), spec.request());
         lock.lock();
         try {
@@ -187,6 +196,7 @@ public final class StepScheduler implements AutoCloseable {
                 }
             }
         }
+        singlePass.close();
         if (compute != null) {
             compute.shutdown();
             while (!compute.isTerminated()) {

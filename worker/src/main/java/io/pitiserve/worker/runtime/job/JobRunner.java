@@ -528,6 +528,11 @@ public final class JobRunner {
             throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + MAX_SAMPLES + ", got "
                     + params.numSamples());
         }
+        if (model.singlePass()) {
+            // One forward: sampler, steps, guidance and return_base have nothing to set and are ignored.
+            return TranslationRequest.singlePass(condition.data(), condition.channels(), condition.size(), samples,
+                    params.seed());
+        }
         try {
             String mode = params.guidance() == null || params.guidance().isBlank()
                     ? manifest.guidance().mode() : params.guidance();
