@@ -156,7 +156,7 @@ class TenantQuotasTest {
 
     private static JobView view(String jobId, String tenant, JobState state, long version) {
         return new JobView(jobId, tenant, state, version, NOW, null, null, NOW, "f", "inputs/" + tenant + "/" + jobId,
-                null, 1, null, null, null, null, null, null, null, null, null);
+                null, 1, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** JobUpdates whose publication a test drives (publish is the status view's, package-private). */

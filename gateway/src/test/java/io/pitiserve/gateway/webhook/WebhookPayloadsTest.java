@@ -44,6 +44,11 @@ class WebhookPayloadsTest {
         }
 
         @Override
+        public java.util.List<String> list(String prefix, int max) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public URI presignGet(String key, Duration ttl) {
             String base = "https://s3.example.com/bucket/" + key + "?X-Amz-Expires=" + ttl.toSeconds() + "&sig=";
             return URI.create(base + "a".repeat(Math.max(0, urlLength - base.length())));
