@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
+import io.pitiserve.standalone.bench.AbBenchmark;
 import io.pitiserve.standalone.bench.BatchingBenchmark;
 import io.pitiserve.standalone.bench.Benchmark;
 import io.pitiserve.standalone.bench.ChaosBenchmark;
@@ -26,6 +27,7 @@ import io.pitiserve.standalone.bench.GatewayBenchmark;
 import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
 import io.pitiserve.standalone.bench.WebhookBenchmark;
+import io.pitiserve.worker.models.BundledModels;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
@@ -71,6 +73,10 @@ public final class StandaloneCommand {
                       failing half the time; checks every accepted job ended in exactly one
                       terminal outcome, none lost, one webhook-id per job across retries, every
                       SIGTERM exited 143 without a JVM crash (exit 1 if not)
+              bench ab
+                      the stack as for demo; one evaluation job per --models model over the
+                      bundled held-out world set (POST /v1/evaluations): mIoU, FD, network
+                      evaluations, released GFLOP and seconds per image, side by side
               bench edge
                       the stack as for pipeline; GET /v1/models probes on new connections, idle
                       and then while --hostile slow or unauthenticated connections are held open
@@ -138,6 +144,14 @@ public final class StandaloneCommand {
                                         runs a job, or after the last fault (8000)
               --seed N                  seed of the random moments (the time)
 
+            options of bench ab (one evaluation job per model over the bundled held-out world set):
+              --models M,M,...          served models to compare (demo-mask,spade-mask: PITI
+                                        against the single-pass baseline)
+              --settings S,S,...        default (the model's own) or sampler:base:sr[:scale]
+                                        (default; with one model: default,dpmpp_2m:8:8)
+              --limit N                 held-out scenes per setting, 1..16 (16)
+              --timeout SECONDS         per evaluation (1800)
+
             options of bench edge:
               --hostile N               connections held open in the second round (500)
               --probes N                timed probes per round (200)
@@ -182,6 +196,9 @@ public final class StandaloneCommand {
             "timeout");
     static final Set<String> PIPELINE_BENCH_OPTIONS = Set.of("jobs", "concurrency", "base-steps", "sr-steps", "warm-up");
     static final Set<String> EDGE_BENCH_OPTIONS = Set.of("hostile", "probes");
+    static final Set<String> AB_BENCH_OPTIONS = Set.of("models", "settings", "limit", "timeout");
+    /** The single-pass baseline bench ab compares demo-mask with when it is bundled. */
+    static final String AB_BASELINE = "spade-mask";
     static final Set<String> GATEWAY_BENCH_OPTIONS = Set.of("requests", "concurrency", "input-kb", "warm-up");
     static final Set<String> SCALEOUT_BENCH_OPTIONS = Set.of("jobs-per-phase", "worker-jar", "threads", "queue-depth",
             "base-steps", "sr-steps");
@@ -275,8 +292,9 @@ public final class StandaloneCommand {
             case "edge" -> options.addAll(EDGE_BENCH_OPTIONS);
             case "fleet" -> options.addAll(FLEET_BENCH_OPTIONS);
             case "chaos" -> options.addAll(CHAOS_BENCH_OPTIONS);
+            case "ab" -> options.addAll(AB_BENCH_OPTIONS);
             default -> throw new CommandLine.UsageException("bench needs 'pipeline', 'gateway', 'scaleout', "
-                    + "'fleet', 'webhooks', 'edge', 'chaos' or 'batching'"
+                    + "'fleet', 'webhooks', 'edge', 'chaos', 'ab' or 'batching'"
                     + (which.isEmpty() ? "" : ", got '" + which + "'"));
         }
         CommandLine line = new CommandLine(args.subList(1, args.size()), options, Set.of());
@@ -298,6 +316,7 @@ public final class StandaloneCommand {
                 case "fleet" -> new FleetBenchmark(new FleetBenchmark.Options(line.integer("jobs", 20),
                         line.integer("concurrency", 2), line.integer("burst", 20), line.string("base-steps", "10"),
                         line.string("sr-steps", "5")));
+                case "ab" -> abBench(line);
                 case "edge" -> new EdgeBenchmark(new EdgeBenchmark.Options(line.integer("hostile", 500),
                         line.integer("probes", 200)));
                 case "webhooks" -> new WebhookBenchmark(new WebhookBenchmark.Options(line.integer("deliveries", 1000),
@@ -310,6 +329,19 @@ public final class StandaloneCommand {
             throw new CommandLine.UsageException(e.getMessage());
         }
         return inDataDir(line, settings -> benchmark.run(settings, out, err));
+    }
+
+    /**
+     * bench ab: demo-mask against the bundled single-pass baseline (spade-mask) at their defaults; without
+     * the baseline, demo-mask at its default and a DPM-Solver++ setting, unless told otherwise.
+     */
+    private static AbBenchmark abBench(CommandLine line) {
+        String bundled = BundledModels.has(AB_BASELINE) ? BundledModels.DEFAULT_MODEL + "," + AB_BASELINE
+                : BundledModels.DEFAULT_MODEL;
+        List<String> models = List.of(line.string("models", bundled).split(","));
+        String settings = line.string("settings", models.size() > 1 ? "default" : "default,dpmpp_2m:8:8");
+        return new AbBenchmark(new AbBenchmark.Options(models, List.of(settings.split(",")),
+                line.integer("limit", 16), Duration.ofSeconds(line.integer("timeout", 1800))));
     }
 
     /** Runs a bench in --data-dir, or else in a temporary directory deleted afterwards. */

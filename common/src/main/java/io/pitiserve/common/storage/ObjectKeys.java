@@ -8,6 +8,8 @@ package io.pitiserve.common.storage;
  *   <li>{@code results/{jobId}/base-{i}.png} - the 64 px base images, when asked for</li>
  *   <li>{@code results/{jobId}/manifest.json} - the TranslationSucceeded event's JSON, written last,
  *       so its presence means every result above is complete</li>
+ *   <li>{@code results/{jobId}/evaluation.json} - an evaluation's table, and
+ *       {@code results/{jobId}/evaluation/{setting}/{image}.png} its outputs</li>
  * </ul>
  */
 public final class ObjectKeys {
@@ -33,6 +35,16 @@ public final class ObjectKeys {
 
     public static String manifest(String jobId) {
         return resultsPrefix(jobId) + "manifest.json";
+    }
+
+    /** The table of an evaluation job (written before its manifest). */
+    public static String evaluation(String jobId) {
+        return resultsPrefix(jobId) + "evaluation.json";
+    }
+
+    /** The output of an evaluation for setting {@code setting} (from 0) and the dataset image {@code name}. */
+    public static String evaluationOutput(String jobId, int setting, String name) {
+        return resultsPrefix(jobId) + "evaluation/" + index(setting) + "/" + segment(name, "name") + ".png";
     }
 
     private static String segment(String value, String name) {

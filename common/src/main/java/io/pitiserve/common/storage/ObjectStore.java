@@ -3,6 +3,7 @@ package io.pitiserve.common.storage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -44,6 +45,9 @@ public interface ObjectStore {
     }
 
     boolean exists(String key);
+
+    /** The keys under {@code prefix}, in the store's (lexicographic) order, at most {@code max}. */
+    List<String> list(String prefix, int max);
 
     /** A URL that lets anyone holding it GET the object for {@code ttl}. */
     URI presignGet(String key, Duration ttl);

@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -31,9 +33,11 @@ import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.s3.presigner.model.GetObjectPresignRequest;
 
@@ -198,6 +202,26 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             throw classify("head " + key, e);
         } catch (SdkException | UncheckedIOException e) {
             throw classify("head " + key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix, int max) {
+        requireKey(prefix);
+        List<String> keys = new ArrayList<>();
+        try {
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)
+                    .maxKeys(Math.min(1000, Math.max(1, max))))) {
+                for (S3Object object : page.contents()) {
+                    if (keys.size() == max) {
+                        return keys;
+                    }
+                    keys.add(object.key());
+                }
+            }
+            return keys;
+        } catch (SdkException | UncheckedIOException e) {
+            throw classify("list " + prefix, e);
         }
     }
 

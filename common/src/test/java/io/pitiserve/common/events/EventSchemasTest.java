@@ -69,6 +69,19 @@ class EventSchemasTest {
     }
 
     @Test
+    void anEvaluationRequestAndItsProgressInImagesValidate() throws IOException, UnreadableEventException {
+        JsonNode request = JSON.readTree(codec.encode(SampleEvents.anEvaluationJob(), null).value());
+        JsonNode progress = JSON.readTree(codec.encode(new TranslationProgress(SampleEvents.JOB, SampleEvents.TENANT,
+                SampleEvents.TIME, "evaluation", 3, 32), null).value());
+
+        assertThat(request.path("kind").asText()).isEqualTo("evaluation");
+        assertThat(schemaOf(EventTypes.REQUESTED).validate(request)).isEmpty();
+        assertThat(schemaOf(EventTypes.PROGRESS).validate(progress)).isEmpty();
+        assertThat(EventCodec.fromJson(codec.encode(SampleEvents.aRequestedJob(), null).value(),
+                TranslationRequested.class).evaluation()).isFalse();
+    }
+
+    @Test
     void anEventWithoutJobIdFailsValidation() throws IOException {
         ObjectNode value = (ObjectNode) JSON.readTree(codec.encode(SampleEvents.aSucceededJob(), null).value());
         value.remove("job_id");

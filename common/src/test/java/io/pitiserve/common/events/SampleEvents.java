@@ -26,6 +26,14 @@ public final class SampleEvents {
                 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "image/png", someParams());
     }
 
+    /** An evaluation job: its input is the stored spec. */
+    public static TranslationRequested anEvaluationJob() {
+        return new TranslationRequested(JOB, TENANT, TIME, "inputs/acme/" + JOB,
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", EvaluationSpec.CONTENT_TYPE,
+                new TranslationParams("mask", "demo-mask", 1, 1.3, "cfg", null, null, null, 0.0, 42L, false, null,
+                        Map.of()), TranslationRequested.EVALUATION);
+    }
+
     public static TranslationStarted aStartedJob() {
         return new TranslationStarted(JOB, TENANT, TIME.plusSeconds(1), "worker-7", 1);
     }

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 
 import io.pitiserve.common.testing.LocalS3Server;
 
@@ -124,6 +125,19 @@ class S3ObjectStoreIT {
         assertThat(store.get("inputs/acme/tr_none", 10_000)).isEmpty();
         // The refused read dropped its connection cleanly: the store still answers.
         assertThat(store.get("inputs/acme/tr_big")).hasValue(bytes);
+    }
+
+    @Test
+    void keysUnderAPrefixAreListedInOrderUpToTheMaximum() {
+        for (String name : List.of("b", "a", "c")) {
+            store.put("uploads/acme/set/inputs/" + name + ".png", new byte[] {1}, "image/png");
+        }
+        store.put("uploads/acme/other/x.png", new byte[] {1}, "image/png");
+
+        assertThat(store.list("uploads/acme/set/inputs/", 10)).containsExactly("uploads/acme/set/inputs/a.png",
+                "uploads/acme/set/inputs/b.png", "uploads/acme/set/inputs/c.png");
+        assertThat(store.list("uploads/acme/set/inputs/", 2)).hasSize(2);
+        assertThat(store.list("uploads/acme/none/", 10)).isEmpty();
     }
 
     @Test

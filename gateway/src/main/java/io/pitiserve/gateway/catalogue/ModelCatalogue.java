@@ -85,6 +85,15 @@ public class ModelCatalogue implements SmartLifecycle {
             return live.stream().max(Comparator.comparing(ModelAnnouncement::announcedAt)).orElse(null);
         }
 
+        /**
+         * Whether the live workers serve the model as one generator forward per sample (no sampler,
+         * steps or guidance); false for a model no worker announces now.
+         */
+        public boolean singlePass() {
+            ModelAnnouncement announced = latest();
+            return announced != null && ModelAnnouncement.SINGLE_PASS.equals(announced.kindOrDefault());
+        }
+
         /** Whether {@code asked} names this model: its name, its version, or {@code name@version}. */
         boolean answersTo(String asked) {
             if (asked.equals(name)) {

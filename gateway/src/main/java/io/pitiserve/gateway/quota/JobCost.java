@@ -5,7 +5,8 @@ import io.pitiserve.common.events.TranslationParams;
 /**
  * What a job asks of the workers, in network evaluations: per sample the base steps (twice when
  * guided: classifier-free guidance evaluates a conditional and an unconditional row) plus the
- * upsampler steps, times the samples.
+ * upsampler steps, times the samples. A single-pass model evaluates its generator once per sample,
+ * whatever steps the job names (its workers ignore them).
  */
 public final class JobCost {
 
@@ -25,8 +26,14 @@ public final class JobCost {
         return total;
     }
 
-    /** The network evaluations of {@code params}, counting an absent respacing as the assumed one. */
-    public static long of(TranslationParams params, QuotaProperties quotas) {
+    /**
+     * The network evaluations of {@code params}, counting an absent respacing as the assumed one, or
+     * one per sample for a single-pass model.
+     */
+    public static long of(TranslationParams params, QuotaProperties quotas, boolean singlePass) {
+        if (singlePass) {
+            return params.numSamples();
+        }
         long base = params.baseSteps() == null ? quotas.assumedBaseSteps() : steps(params.baseSteps());
         long upsampler = params.srSteps() == null ? quotas.assumedSrSteps() : steps(params.srSteps());
         // A scale of 0 asks for the model's own scale, which guides.

@@ -75,11 +75,11 @@ public class TenantQuotas {
 
     /**
      * Refuses a job that asks for more network evaluations than the tenant's {@code max-job-cost}
-     * (400 {@code job_too_costly}).
+     * (400 {@code job_too_costly}); a single-pass model costs one evaluation per sample.
      */
-    public void checkCost(String tenant, TranslationParams params) {
+    public void checkCost(String tenant, TranslationParams params, boolean singlePass) {
         long limit = properties.limitsOf(tenant).maxJobCost();
-        long cost = JobCost.of(params, properties);
+        long cost = JobCost.of(params, properties, singlePass);
         if (cost > limit) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "job_too_costly", "the job asks for " + cost
                     + " network evaluations (num_samples x (base steps, twice when guided, + upsampler steps)); at"

@@ -24,6 +24,7 @@ import io.pitiserve.gateway.submission.Fingerprints;
  * @param version     how many events changed this view; Server-Sent Events use it to skip stale updates
  * @param fingerprint params + input fingerprint of the accepted request (see {@link Fingerprints})
  * @param webhook     where the client wants to be told, from the request; null for none
+ * @param kind        the request's kind: translation (also when null) or evaluation
  */
 public record JobView(
         String jobId,
@@ -46,7 +47,8 @@ public record JobView(
         Map<String, String> metadata,
         Failure error,
         String cancelReason,
-        TranslationParams.Webhook webhook) {
+        TranslationParams.Webhook webhook,
+        String kind) {
 
     /** The last progress report: {@code step} of {@code of} steps of {@code stage} are done. */
     public record Progress(String stage, int step, int of) {
@@ -66,6 +68,11 @@ public record JobView(
     /** A view of a request just accepted, before the status view has read it back. */
     public static JobView accepted(TranslationRequested request) {
         return apply(null, request);
+    }
+
+    /** Whether the job is an evaluation rather than a translation. */
+    public boolean evaluation() {
+        return TranslationRequested.EVALUATION.equals(kind);
     }
 
     public boolean terminal() {
@@ -93,6 +100,7 @@ public record JobView(
                     b.metadata = r.params().metadata();
                 }
                 b.webhook = r.params().webhook();
+                b.kind = r.kind();
                 changed = true;
             }
         } else if (event instanceof TranslationStarted s) {
@@ -183,6 +191,7 @@ public record JobView(
         private Failure error;
         private String cancelReason;
         private TranslationParams.Webhook webhook;
+        private String kind;
 
         Builder(String jobId, String tenant) {
             this.jobId = jobId;
@@ -210,11 +219,12 @@ public record JobView(
             error = v.error();
             cancelReason = v.cancelReason();
             webhook = v.webhook();
+            kind = v.kind();
         }
 
         JobView build() {
             return new JobView(jobId, tenant, state, version, created, started, finished, updated, fingerprint, inputKey,
-                    progress, attempt, results, model, seed, timings, notes, metadata, error, cancelReason, webhook);
+                    progress, attempt, results, model, seed, timings, notes, metadata, error, cancelReason, webhook, kind);
         }
     }
 }

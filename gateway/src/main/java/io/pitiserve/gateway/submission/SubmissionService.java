@@ -96,7 +96,7 @@ public class SubmissionService {
         try {
             TranslationParams params = paramsReader.read(submission.params(), JobIds.defaultSeed(jobId));
             ModelCatalogue.Entry model = route(params);
-            quotas.checkCost(submission.tenant(), params);
+            quotas.checkCost(submission.tenant(), params, model.singlePass());
             if (params.webhook() != null) {
                 WebhookTargetCheck.Refusal refusal = webhookCheck.check(submission.tenant(), params.webhook());
                 if (refusal != null) {

@@ -2,6 +2,7 @@ package io.pitiserve.gateway.tracing;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -50,6 +51,11 @@ public final class TracedObjectStore implements ObjectStore {
     @Override
     public boolean exists(String key) {
         return traced("s3 head", key, () -> store.exists(key));
+    }
+
+    @Override
+    public List<String> list(String prefix, int max) {
+        return traced("s3 list", prefix, () -> store.list(prefix, max));
     }
 
     @Override

@@ -136,7 +136,7 @@ public class WebhookDelivery {
         } catch (WebhookUrlRefusedException e) {
             return new Result(null, e.getMessage(), e.retryable(), null, e.retryable() ? "retry" : "refused", null);
         }
-        byte[] body = payloads.body(event, () -> metadataOf(pending.jobId()));
+        byte[] body = payloads.body(event, submissionOf(pending.jobId()));
         long timestamp = clock.instant().getEpochSecond();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(WebhookHeaders.ID, pending.webhookId());
@@ -204,11 +204,13 @@ public class WebhookDelivery {
         }
     }
 
-    private Map<String, String> metadataOf(String jobId) {
+    private WebhookPayloads.Submission submissionOf(String jobId) {
         try {
-            return statusView.find(jobId).map(JobView::metadata).orElse(Map.of());
+            return statusView.find(jobId)
+                    .map(view -> new WebhookPayloads.Submission(view.metadata(), view.evaluation()))
+                    .orElse(WebhookPayloads.Submission.UNKNOWN);
         } catch (StatusViewUnavailableException e) {
-            return Map.of();
+            return WebhookPayloads.Submission.UNKNOWN;
         }
     }
 

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import io.pitiserve.client.webhook.WebhookPayload;
 import io.pitiserve.common.events.JobEvent;
@@ -23,7 +22,7 @@ import org.springframework.stereotype.Component;
 /**
  * Builds the body of a webhook from the job event (and the client's metadata) at each attempt, so
  * that presigned result links are fresh however late a retry runs. A body over 20 KB loses its
- * result links (the receiver reads them with {@code GET /v1/translations/{id}}), and error messages
+ * result links (the receiver reads them at the job's link), and error messages
  * are cut at 1,000 characters.
  */
 @Component
@@ -40,14 +39,23 @@ public class WebhookPayloads {
         this.urlTtl = gateway.resultUrlTtl();
     }
 
-    /** The body bytes for {@code event}; {@code metadata} is the submission's, used when the event has none. */
-    public byte[] body(JobEvent event, Map<String, String> metadata) {
-        return body(event, () -> metadata);
+    /**
+     * What the gateway knows of a job's submission when a webhook is built: the client's metadata
+     * and whether the job is an evaluation (its link is then {@code /v1/evaluations/{id}}).
+     */
+    public record Submission(Map<String, String> metadata, boolean evaluation) {
+
+        /** A translation whose submission is not (or no longer) known here. */
+        public static final Submission UNKNOWN = new Submission(Map.of(), false);
+
+        public Submission {
+            metadata = metadata == null ? Map.of() : metadata;
+        }
     }
 
-    /** As {@link #body(JobEvent, Map)}, asking for the submission's metadata only when the event lacks it. */
-    public byte[] body(JobEvent event, Supplier<Map<String, String>> metadata) {
-        WebhookPayload payload = payload(event, metadata);
+    /** The body bytes for {@code event}; the submission's metadata is used when the event has none. */
+    public byte[] body(JobEvent event, Submission submission) {
+        WebhookPayload payload = payload(event, submission);
         byte[] body = payload.toJson();
         if (body.length > WebhookPayload.MAX_BYTES) {
             body = new WebhookPayload(payload.type(), payload.timestamp(), payload.data().withoutResultLinks()).toJson();
@@ -55,21 +63,18 @@ public class WebhookPayloads {
         return body;
     }
 
-    WebhookPayload payload(JobEvent event, Supplier<Map<String, String>> metadata) {
+    WebhookPayload payload(JobEvent event, Submission submission) {
         WebhookEvent kind = WebhookEvent.of(event);
         String id = event.jobId();
-        WebhookPayload.Links links = new WebhookPayload.Links("/v1/translations/" + id);
-        Supplier<Map<String, String>> submitted = () -> {
-            Map<String, String> value = metadata.get();
-            return value == null ? Map.of() : value;
-        };
+        WebhookPayload.Links links = new WebhookPayload.Links(
+                (submission.evaluation() ? "/v1/evaluations/" : "/v1/translations/") + id);
         WebhookPayload.Data data = switch (kind) {
             case STARTED -> new WebhookPayload.Data(id, "running", ((TranslationStarted) event).attempt(), null, null,
-                    null, null, submitted.get(), null, null, null, links, null);
+                    null, null, submission.metadata(), null, null, null, links, null);
             case PROGRESS -> {
                 TranslationProgress p = (TranslationProgress) event;
                 yield new WebhookPayload.Data(id, "running", null, new WebhookPayload.Progress(p.stage(), p.step(), p.of()),
-                        null, null, null, submitted.get(), null, null, null, links, null);
+                        null, null, null, submission.metadata(), null, null, null, links, null);
             }
             case SUCCEEDED -> {
                 TranslationSucceeded s = (TranslationSucceeded) event;
@@ -78,18 +83,18 @@ public class WebhookPayloads {
                         .map(r -> new WebhookPayload.Result(r.kind(), r.index(), objects.presignGet(r.key(), urlTtl).toString(),
                                 expires, r.width(), r.height(), r.sha256(), r.bytes()))
                         .toList();
-                Map<String, String> own = s.metadata() == null || s.metadata().isEmpty() ? submitted.get() : s.metadata();
+                Map<String, String> own = s.metadata() == null || s.metadata().isEmpty() ? submission.metadata() : s.metadata();
                 yield new WebhookPayload.Data(id, "succeeded", null, null, results, null, null, own, s.timings(),
                         s.model(), s.seed(), links, null);
             }
             case FAILED -> {
                 TranslationFailed f = (TranslationFailed) event;
                 yield new WebhookPayload.Data(id, "failed", null, null, null,
-                        new WebhookPayload.Error(f.code(), cut(f.message())), null, submitted.get(), null, null, null, links,
+                        new WebhookPayload.Error(f.code(), cut(f.message())), null, submission.metadata(), null, null, null, links,
                         null);
             }
             case CANCELLED -> new WebhookPayload.Data(id, "cancelled", null, null, null, null,
-                    cut(((TranslationCancelled) event).reason()), submitted.get(), null, null, null, links, null);
+                    cut(((TranslationCancelled) event).reason()), submission.metadata(), null, null, null, links, null);
         };
         return new WebhookPayload(kind.payloadType(), event.time(), data);
     }

@@ -28,9 +28,16 @@ class TenantQuotasTest {
     void aJobsCostCountsGuidedBaseStepsTwiceThenTheUpsamplerTimesTheSamples() {
         QuotaProperties quotas = QuotaProperties.defaults();
 
-        assertThat(JobCost.of(params(2, 1.3, "50", "fast27"), quotas)).isEqualTo(2 * (2 * 50 + 27));
-        assertThat(JobCost.of(params(1, 1.0, "ddim25", "10,10"), quotas)).isEqualTo(25 + 20);
-        assertThat(JobCost.of(params(1, 3.0, null, null), quotas)).isEqualTo(2 * 100 + 27);
+        assertThat(JobCost.of(params(2, 1.3, "50", "fast27"), quotas, false)).isEqualTo(2 * (2 * 50 + 27));
+        assertThat(JobCost.of(params(1, 1.0, "ddim25", "10,10"), quotas, false)).isEqualTo(25 + 20);
+        assertThat(JobCost.of(params(1, 3.0, null, null), quotas, false)).isEqualTo(2 * 100 + 27);
+    }
+
+    @Test
+    void aSinglePassJobCostsOneEvaluationPerSampleWhateverStepsItNames() {
+        QuotaProperties quotas = QuotaProperties.defaults();
+
+        assertThat(JobCost.of(params(3, 1.3, "250", "100"), quotas, true)).isEqualTo(3);
     }
 
     @Test
@@ -38,8 +45,8 @@ class TenantQuotasTest {
         TenantQuotas quotas = quotas(new QuotaProperties(600, Duration.ofMinutes(1), 16, 2000, 250, 100, 100, 27,
                 Duration.ofSeconds(5), Map.of("small", new QuotaProperties.TenantLimits(null, null, null, 500L))));
 
-        quotas.checkCost("big", params(4, 1.3, "200", "100"));
-        assertThatThrownBy(() -> quotas.checkCost("small", params(2, 1.3, "200", "fast27")))
+        quotas.checkCost("big", params(4, 1.3, "200", "100"), false);
+        assertThatThrownBy(() -> quotas.checkCost("small", params(2, 1.3, "200", "fast27"), false))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> {
                     assertThat(p.status()).isEqualTo(HttpStatus.BAD_REQUEST);
                     assertThat(p.code()).isEqualTo("job_too_costly");
@@ -156,7 +163,7 @@ class TenantQuotasTest {
 
     private static JobView view(String jobId, String tenant, JobState state, long version) {
         return new JobView(jobId, tenant, state, version, NOW, null, null, NOW, "f", "inputs/" + tenant + "/" + jobId,
-                null, 1, null, null, null, null, null, null, null, null, null);
+                null, 1, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** JobUpdates whose publication a test drives (publish is the status view's, package-private). */

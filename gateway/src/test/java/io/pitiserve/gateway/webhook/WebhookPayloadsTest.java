@@ -44,6 +44,11 @@ class WebhookPayloadsTest {
         }
 
         @Override
+        public java.util.List<String> list(String prefix, int max) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public URI presignGet(String key, Duration ttl) {
             String base = "https://s3.example.com/bucket/" + key + "?X-Amz-Expires=" + ttl.toSeconds() + "&sig=";
             return URI.create(base + "a".repeat(Math.max(0, urlLength - base.length())));
@@ -59,7 +64,8 @@ class WebhookPayloadsTest {
     void aSucceededPayloadCarriesFreshlyPresignedLinksWithTheirExpiry() {
         WebhookPayloads payloads = new WebhookPayloads(new Presigner(300), gateway());
 
-        WebhookPayload payload = WebhookPayload.fromJson(payloads.body(succeeded(2), Map.of("order", "9")));
+        WebhookPayload payload = WebhookPayload.fromJson(payloads.body(succeeded(2),
+                new WebhookPayloads.Submission(Map.of("order", "9"), false)));
 
         assertThat(payload.data().results()).hasSize(2).allSatisfy(r -> {
             assertThat(r.url()).startsWith("https://s3.example.com/bucket/results/").contains("X-Amz-Expires=3600");
@@ -73,7 +79,7 @@ class WebhookPayloadsTest {
     void aBodyThatWouldExceed20KbLosesItsResultLinksInstead() {
         WebhookPayloads payloads = new WebhookPayloads(new Presigner(4000), gateway());
 
-        byte[] body = payloads.body(succeeded(8), Map.of());
+        byte[] body = payloads.body(succeeded(8), WebhookPayloads.Submission.UNKNOWN);
 
         assertThat(body.length).isLessThan(WebhookPayload.MAX_BYTES);
         WebhookPayload payload = WebhookPayload.fromJson(body);
@@ -86,12 +92,25 @@ class WebhookPayloadsTest {
         WebhookPayloads payloads = new WebhookPayloads(new Presigner(100), gateway());
 
         WebhookPayload payload = WebhookPayload.fromJson(payloads.body(new TranslationFailed("tr_x", "acme",
-                Instant.now(), "invalid_input", "x".repeat(5000)), Map.of("order", "7")));
+                Instant.now(), "invalid_input", "x".repeat(5000)), new WebhookPayloads.Submission(Map.of("order", "7"), false)));
 
         assertThat(payload.type()).isEqualTo("translation.failed");
         assertThat(payload.data().error().code()).isEqualTo("invalid_input");
         assertThat(payload.data().error().message()).hasSize(WebhookPayloads.MAX_MESSAGE);
         assertThat(payload.data().metadata()).containsEntry("order", "7");
+    }
+
+    @Test
+    void aJobLinksToTheRouteOfItsKind() {
+        WebhookPayloads payloads = new WebhookPayloads(new Presigner(100), gateway());
+        TranslationFailed failed = new TranslationFailed("tr_x", "acme", Instant.now(), "invalid_input", "bad");
+
+        WebhookPayload evaluation = WebhookPayload.fromJson(payloads.body(failed,
+                new WebhookPayloads.Submission(Map.of(), true)));
+        WebhookPayload translation = WebhookPayload.fromJson(payloads.body(failed, WebhookPayloads.Submission.UNKNOWN));
+
+        assertThat(evaluation.data().links().self()).isEqualTo("/v1/evaluations/tr_x");
+        assertThat(translation.data().links().self()).isEqualTo("/v1/translations/tr_x");
     }
 
     @Test

@@ -14,7 +14,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code err}. Returns the exit code (0: measured, whether or not the goals were met).
  */
 public sealed interface Benchmark permits EdgeBenchmark, PipelineBenchmark, GatewayBenchmark, ScaleOutBenchmark,
-        WebhookBenchmark, FleetBenchmark {
+        WebhookBenchmark, FleetBenchmark, AbBenchmark {
 
     JsonMapper JSON = JsonMapper.builder().build();
 

@@ -201,6 +201,11 @@ class S3ModelSourceIT {
             }
 
             @Override
+            public java.util.List<String> list(String prefix, int max) {
+                return store.list(prefix, max);
+            }
+
+            @Override
             public URI presignGet(String key, Duration ttl) {
                 return store.presignGet(key, ttl);
             }

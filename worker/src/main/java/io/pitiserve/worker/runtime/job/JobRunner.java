@@ -25,7 +25,9 @@ import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.TranslationCancelledException;
 import io.pitiserve.worker.engine.WorkerStoppingException;
+import io.pitiserve.worker.evaluation.EvaluationRunner;
 import io.pitiserve.worker.engine.PitiModel;
+import io.pitiserve.worker.engine.ProgressListener;
 import io.pitiserve.worker.engine.TranslationRequest;
 import io.pitiserve.worker.engine.TranslationResult;
 import io.pitiserve.worker.models.ServedModels;
@@ -244,7 +246,9 @@ public final class JobRunner {
         log.info("job started (attempt {}), input {}", attempt, request.inputKey());
         JobOutcome outcome;
         try {
-            TranslationSucceeded succeeded = translate(request, model, trace, startedAt, input, abandoned);
+            TranslationSucceeded succeeded = request.evaluation()
+                    ? evaluate(request, model, trace, startedAt, input, abandoned)
+                    : translate(request, model, trace, startedAt, input, abandoned);
             started.run();
             publish(succeeded, trace, abandoned);
             models.jobFinished(model.manifest().name(), succeeded.timings().get("total"));
@@ -417,6 +421,67 @@ public final class JobRunner {
         // Written last: its presence means every result object is complete.
         retrier.run("writing " + manifestKey, () -> store.put(manifestKey, manifestJson, "application/json"), abandoned);
         return succeeded;
+    }
+
+    /**
+     * Runs an evaluation job ({@link EvaluationRunner}): each image through {@link #translateOne}, its
+     * outputs and table stored with retries, progress as images done; the manifest is written last.
+     */
+    private TranslationSucceeded evaluate(TranslationRequested request, PitiModel model, TraceContext trace,
+                                          Instant startedAt, CompletableFuture<Optional<byte[]>> reading,
+                                          BooleanSupplier abandoned) {
+        String jobId = request.jobId();
+        TranslationParams params = request.params();
+        if (params == null) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
+        }
+        taskOf(params, model);
+        byte[] specJson = joined(reading).orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
+                "evaluation spec " + request.inputKey() + " does not exist"));
+        if (request.inputSha256() != null && !sha256(specJson).equalsIgnoreCase(request.inputSha256())) {
+            throw new JobFailure(JobFailure.INTERNAL_ERROR, "evaluation spec " + request.inputKey()
+                    + " does not match the sha256 recorded when it was accepted");
+        }
+        BooleanSupplier stop = () -> abandoned.getAsBoolean() || cancellations.isCancelled(jobId);
+        EvaluationRunner runner = new EvaluationRunner(
+                (setting, input) -> translateOne(request, setting, model, input, stop),
+                key -> retrier.call("reading " + key, () -> readInput(key), abandoned),
+                (key, bytes, type) -> retrier.run("writing " + key, () -> store.put(key, bytes, type), abandoned),
+                (done, total) -> events.publishEventually(new TranslationProgress(jobId, request.tenant(),
+                        clock.instant(), "evaluation", done, total), trace));
+        EvaluationRunner.Outcome outcome;
+        try {
+            outcome = runner.run(jobId, EvaluationRunner.readSpec(specJson), params, model.manifest(),
+                    ServedModels.label(model));
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        }
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("queued", request.time() == null ? 0.0
+                : (double) Math.max(0, Duration.between(request.time(), startedAt).toMillis()));
+        timings.putAll(outcome.timings());
+        String manifestKey = ResultKeys.manifest(jobId);
+        TranslationSucceeded succeeded = new TranslationSucceeded(jobId, request.tenant(), clock.instant(), List.of(),
+                manifestKey, ServedModels.label(model), params.seed(), timings, List.of(),
+                params.metadata() == null ? Map.of() : params.metadata());
+        byte[] manifestJson = EventCodec.toJson(succeeded);
+        retrier.run("writing " + manifestKey, () -> store.put(manifestKey, manifestJson, "application/json"), abandoned);
+        return succeeded;
+    }
+
+    /** One image of an evaluation through the scheduler, as a translation of one sample. */
+    private TranslationResult translateOne(TranslationRequested request, TranslationParams params, PitiModel model,
+                                           byte[] input, BooleanSupplier stop) {
+        InputKind task = taskOf(params, model);
+        ConditionImage condition = task.preprocessor(InputLimits.DEFAULT, model.manifest().input().size()).prepare(input);
+        try {
+            return scheduler.run(new JobSpec(request.jobId(), request.tenant(), params.priorityOrDefault(), model,
+                    engineRequest(params, condition, model), ProgressListener.NONE, stop, params.deadline()));
+        } catch (DeadlineExceededException e) {
+            throw new JobFailure(JobFailure.DEADLINE_EXCEEDED, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+        }
     }
 
     /** The value of {@code future}, or the failure it ended with, thrown as it was. */
