@@ -33,6 +33,8 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -44,7 +46,8 @@ import tools.jackson.databind.json.JsonMapper;
  * A client of the piti-serve HTTP API v1: submit translations (multipart or JSON, with an
  * Idempotency-Key), read them, wait for them (long polling with {@code Prefer: wait}, or
  * Server-Sent Events with reconnection), cancel them, ask for a webhook again, download their
- * results (checked against the sha256 the API gives) and list the models. Refusals throw a
+ * results (checked against the sha256 the API gives), list the models, and submit, read, wait
+ * for and cancel evaluations. Refusals throw a
  * {@link ProblemException} carrying the Problem Details; anything else that goes wrong a
  * {@link PitiServeException}. Instances are immutable and thread-safe; share one.
  *
@@ -171,20 +174,29 @@ public final class PitiServeClient {
      * @throws NotFinishedException when {@code timeout} passed first
      */
     public Translation await(String id, Duration timeout) {
+        Translation last = poll(timeout, wait -> get(id, wait), Translation::terminal);
+        if (!last.terminal()) {
+            throw new NotFinishedException(id, timeout, last);
+        }
+        return last;
+    }
+
+    /**
+     * Long polls with {@code get} (no wait first, then up to 60 s a request) until {@code terminal}
+     * holds or {@code timeout} has passed; the last state read.
+     */
+    private static <T> T poll(Duration timeout, Function<Duration, T> get, Predicate<T> terminal) {
         Instant deadline = Instant.now().plus(timeout);
-        Translation last = null;
-        while (true) {
+        T last = get.apply(Duration.ZERO);
+        while (!terminal.test(last)) {
             Duration left = Duration.between(Instant.now(), deadline);
-            if (last != null && last.terminal()) {
+            if (left.isNegative() || left.isZero()) {
                 return last;
             }
-            if (left.isNegative() || left.isZero()) {
-                throw new NotFinishedException(id, timeout, last);
-            }
             // Whole seconds: the gateway's wait granularity; the last round trip asks for the rest.
-            Duration wait = Duration.ofSeconds(Math.min(MAX_WAIT.toSeconds(), Math.max(1, left.toSeconds())));
-            last = get(id, last == null ? Duration.ZERO : wait);
+            last = get.apply(Duration.ofSeconds(Math.min(MAX_WAIT.toSeconds(), Math.max(1, left.toSeconds()))));
         }
+        return last;
     }
 
     /**
@@ -279,6 +291,65 @@ public final class PitiServeClient {
         return read(response, Redelivery.class);
     }
 
+    // ---- evaluations -------------------------------------------------------------------------
+
+    /**
+     * {@code POST /v1/evaluations}: measures a served model on a dataset at the given settings.
+     *
+     * @throws ProblemException 400 ({@code unknown_model}, {@code unknown_dataset}, {@code empty_dataset},
+     *                          {@code incomplete_dataset}, {@code invalid_parameter}, {@code job_too_costly},
+     *                          {@code evaluation_too_large}), 404 for a dataset prefix this API key may not
+     *                          read, 409 for an Idempotency-Key reused for another evaluation
+     */
+    public Evaluation submitEvaluation(EvaluationRequest request) {
+        HttpRequest.Builder builder = authorized("v1/evaluations", Duration.ZERO)
+                .header("Content-Type", JSON_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(request.body())));
+        if (request.idempotencyKey() != null) {
+            builder.header("Idempotency-Key", request.idempotencyKey());
+        }
+        HttpResponse<byte[]> response = send(builder.build());
+        expect(response, 202, 200);
+        return read(response, Evaluation.class);
+    }
+
+    /** {@code GET /v1/evaluations/{id}} with {@code Prefer: wait} (zero: none, at most 60 s). */
+    public Evaluation getEvaluation(String id, Duration wait) {
+        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("the wait must be 0 to 60 s, not " + wait);
+        }
+        HttpRequest.Builder builder = authorized(evaluationPath(id), wait).GET();
+        prefer(builder, wait);
+        HttpResponse<byte[]> response = send(builder.build());
+        expect(response, 200, 202);
+        return read(response, Evaluation.class);
+    }
+
+    /**
+     * Waits for evaluation {@code id} to finish by long polling.
+     *
+     * @throws NotFinishedException when {@code timeout} passed first
+     */
+    public Evaluation awaitEvaluation(String id, Duration timeout) {
+        Evaluation last = poll(timeout, wait -> getEvaluation(id, wait), Evaluation::terminal);
+        if (!last.terminal()) {
+            throw new NotFinishedException(id, timeout, last);
+        }
+        return last;
+    }
+
+    /**
+     * {@code POST /v1/evaluations/{id}/cancel}.
+     *
+     * @throws ProblemException 409 {@code already_terminal} when it already finished
+     */
+    public Evaluation cancelEvaluation(String id) {
+        HttpResponse<byte[]> response = send(authorized(evaluationPath(id) + "/cancel", Duration.ZERO)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        expect(response, 202, 200);
+        return read(response, Evaluation.class);
+    }
+
     // ---- results -----------------------------------------------------------------------------
 
     /**
@@ -348,6 +419,10 @@ public final class PitiServeClient {
 
     private static String jobPath(String id) {
         return "v1/translations/" + URLEncoder.encode(Objects.requireNonNull(id, "id"), StandardCharsets.UTF_8);
+    }
+
+    private static String evaluationPath(String id) {
+        return "v1/evaluations/" + URLEncoder.encode(Objects.requireNonNull(id, "id"), StandardCharsets.UTF_8);
     }
 
     private HttpRequest.Builder authorized(String path, Duration wait) {

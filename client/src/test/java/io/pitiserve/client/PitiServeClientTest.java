@@ -373,6 +373,40 @@ class PitiServeClientTest {
     }
 
     @Test
+    void anEvaluationIsSubmittedAsJsonAwaitedAndItsTableRead() throws Exception {
+        String queued = "{\"id\":\"tr_e1\",\"status\":\"queued\",\"model\":\"demo-mask@1\","
+                + "\"links\":{\"self\":\"/v1/evaluations/tr_e1\",\"cancel\":\"/v1/evaluations/tr_e1/cancel\"}}";
+        String done = "{\"id\":\"tr_e1\",\"status\":\"succeeded\",\"model\":\"demo-mask@1\","
+                + "\"progress\":{\"images_done\":4,\"images_total\":4},\"result_url\":\"http://s3/e.json\","
+                + "\"result\":{\"settings\":[{\"sampler\":\"ddim\",\"miou\":0.5}]}}";
+        AtomicInteger reads = new AtomicInteger();
+        server.on("/v1/evaluations", (exchange, request) -> TestServer.json(exchange, 202, queued));
+        server.on("/v1/evaluations/tr_e1", (exchange, request) -> TestServer.json(exchange,
+                reads.incrementAndGet() < 2 ? 202 : 200, reads.get() < 2 ? queued : done));
+        server.on("/v1/evaluations/tr_e1/cancel", (exchange, request) -> TestServer.answer(exchange, 409,
+                "application/problem+json", "{\"status\":409,\"code\":\"already_terminal\"}", Map.of()));
+
+        Evaluation accepted = client.submitEvaluation(EvaluationRequest.builder("demo-mask").limit(4).seed(3)
+                .setting(Map.of("sampler", "ddim", "base_steps", "ddim10")).setting(Map.of())
+                .idempotencyKey("eval-1").build());
+        Evaluation finished = client.awaitEvaluation(accepted.id(), Duration.ofMinutes(5));
+
+        TestServer.Request submission = server.requests("/v1/evaluations").get(0);
+        assertThat(submission.header("Idempotency-Key")).isEqualTo("eval-1");
+        assertThat(JSON.readTree(submission.body())).isEqualTo(JSON.readTree("{\"model\":\"demo-mask\",\"limit\":4,"
+                + "\"seed\":3,\"settings\":[{\"sampler\":\"ddim\",\"base_steps\":\"ddim10\"},{}]}"));
+        assertThat(accepted.status()).isEqualTo(TranslationStatus.QUEUED);
+        assertThat(accepted.links().cancel()).isEqualTo("/v1/evaluations/tr_e1/cancel");
+        assertThat(finished.progress()).isEqualTo(new Evaluation.Progress(4, 4));
+        assertThat(finished.resultUrl()).isEqualTo("http://s3/e.json");
+        assertThat(finished.result()).containsKey("settings");
+        assertThat(server.requests("/v1/evaluations/tr_e1")).extracting(r -> r.header("Prefer"))
+                .containsExactly(null, "wait=60");
+        assertThatThrownBy(() -> client.cancelEvaluation("tr_e1")).isInstanceOfSatisfying(ProblemException.class,
+                e -> assertThat(e.code()).isEqualTo("already_terminal"));
+    }
+
+    @Test
     void theModelListIsRead() {
         server.on("/v1/models", (exchange, request) -> TestServer.json(exchange, 200, "{\"tasks\":[\"mask\","
                 + "\"sketch\",\"depth\"],\"models\":[{\"name\":\"demo-mask\",\"task\":\"mask\",\"version\":\"1\","

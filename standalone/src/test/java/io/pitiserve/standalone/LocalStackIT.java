@@ -13,6 +13,8 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 import io.pitiserve.client.Accepted;
+import io.pitiserve.client.Evaluation;
+import io.pitiserve.client.EvaluationRequest;
 import io.pitiserve.client.Models;
 import io.pitiserve.client.PitiServeClient;
 import io.pitiserve.client.ProblemException;
@@ -112,6 +114,20 @@ class LocalStackIT {
         assertThat(jobs.get(1).results().get(0).sha256()).as("the same seed again")
                 .isEqualTo(results.get(0).sha256());
         assertThat(client.models().models()).extracting(Models.Model::kind).contains("single-pass", "diffusion");
+    }
+
+    @Test
+    void anEvaluationSubmittedWithTheJavaClientComesBackWithItsTable() {
+        Evaluation accepted = client.submitEvaluation(EvaluationRequest.builder("micro-mask")
+                .dataset("bundled:world-heldout").limit(1).seed(3)
+                .setting(Map.of("base_steps", "2", "sr_steps", "2")).build());
+
+        Evaluation done = client.awaitEvaluation(accepted.id(), Duration.ofMinutes(2));
+
+        assertThat(done.status()).as("%s", done).isEqualTo(TranslationStatus.SUCCEEDED);
+        assertThat(done.progress()).isEqualTo(new Evaluation.Progress(1, 1));
+        assertThat(done.result().get("rows")).asList().hasSize(1);
+        assertThat(done.resultUrl()).startsWith("http");
     }
 
     @Test
