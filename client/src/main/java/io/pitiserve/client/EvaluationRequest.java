@@ -1,8 +1,5 @@
 package io.pitiserve.client;
 
-import java.net.URI;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,7 +17,7 @@ public final class EvaluationRequest {
     private final String idempotencyKey;
 
     private EvaluationRequest(Builder builder) {
-        Map<String, Object> copy = new LinkedHashMap<>(builder.body);
+        Map<String, Object> copy = new LinkedHashMap<>(builder.members);
         if (!builder.settings.isEmpty()) {
             copy.put("settings", List.copyOf(builder.settings));
         }
@@ -30,7 +27,7 @@ public final class EvaluationRequest {
 
     /** An evaluation of {@code model} (a name, version or {@code name@version}). */
     public static Builder builder(String model) {
-        return new Builder().member("model", Objects.requireNonNull(model, "model"));
+        return new Builder().put("model", Objects.requireNonNull(model, "model"));
     }
 
     /** The JSON body as sent: snake_case names, JSON values. */
@@ -43,18 +40,16 @@ public final class EvaluationRequest {
     }
 
     /** Builds an {@link EvaluationRequest}; every setter names the API member it sets. */
-    public static final class Builder {
+    public static final class Builder extends JobRequestBuilder<Builder> {
 
-        private final Map<String, Object> body = new LinkedHashMap<>();
         private final List<Map<String, Object>> settings = new ArrayList<>();
-        private String idempotencyKey;
 
         private Builder() {
         }
 
         /** {@code dataset}: a bundled set by name (default {@code bundled:world-heldout}). */
         public Builder dataset(String name) {
-            return member("dataset", name);
+            return put("dataset", name);
         }
 
         /**
@@ -62,7 +57,7 @@ public final class EvaluationRequest {
          * {@code inputs/}, {@code references/} and optionally {@code masks/}.
          */
         public Builder s3Dataset(String prefix) {
-            return member("dataset", Map.of("s3_prefix", prefix));
+            return put("dataset", Map.of("s3_prefix", prefix));
         }
 
         /**
@@ -76,61 +71,12 @@ public final class EvaluationRequest {
 
         /** {@code limit}: only the first images of the dataset. */
         public Builder limit(int images) {
-            return member("limit", images);
-        }
-
-        /** {@code seed}: image i is translated with seed + i. */
-        public Builder seed(long seed) {
-            return member("seed", seed);
-        }
-
-        /** {@code webhook}: as for translations. */
-        public Builder webhook(URI url, String... events) {
-            Map<String, Object> webhook = new LinkedHashMap<>();
-            webhook.put("url", url.toString());
-            if (events.length > 0) {
-                webhook.put("events", List.of(events));
-            }
-            return member("webhook", Collections.unmodifiableMap(webhook));
-        }
-
-        /** {@code metadata}: up to 16 string entries of the caller's own. */
-        public Builder metadata(Map<String, String> metadata) {
-            return member("metadata", Map.copyOf(metadata));
-        }
-
-        /** {@code priority}: 0 to 9, higher first. */
-        public Builder priority(int priority) {
-            return member("priority", priority);
-        }
-
-        /** {@code deadline}: an evaluation not finished by then fails with {@code deadline_exceeded}. */
-        public Builder deadline(Instant deadline) {
-            body.remove("deadline_ms");
-            return member("deadline", deadline.toString());
-        }
-
-        /** {@code deadline_ms}: like {@link #deadline(Instant)}, counted from the submission. */
-        public Builder deadline(Duration fromNow) {
-            body.remove("deadline");
-            return member("deadline_ms", fromNow.toMillis());
+            return put("limit", images);
         }
 
         /** Any member by its API name; a null value removes it. */
         public Builder member(String name, Object value) {
-            Objects.requireNonNull(name, "name");
-            if (value == null) {
-                body.remove(name);
-            } else {
-                body.put(name, value);
-            }
-            return this;
-        }
-
-        /** {@code Idempotency-Key}: the same key and request give the same evaluation. */
-        public Builder idempotencyKey(String key) {
-            this.idempotencyKey = key;
-            return this;
+            return put(name, value);
         }
 
         public EvaluationRequest build() {

@@ -157,14 +157,7 @@ public final class PitiServeClient {
      * @throws ProblemException 404 {@code not_found} when the API key has no such job
      */
     public Translation get(String id, Duration wait) {
-        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
-            throw new IllegalArgumentException("the wait must be 0 to 60 s, not " + wait);
-        }
-        HttpRequest.Builder builder = authorized(jobPath(id), wait).GET();
-        prefer(builder, wait);
-        HttpResponse<byte[]> response = send(builder.build());
-        expect(response, 200, 202);
-        return read(response, Translation.class);
+        return read(jobPath(id), wait, Translation.class);
     }
 
     /**
@@ -175,10 +168,10 @@ public final class PitiServeClient {
      */
     public Translation await(String id, Duration timeout) {
         Translation last = poll(timeout, wait -> get(id, wait), Translation::terminal);
-        if (!last.terminal()) {
-            throw new NotFinishedException(id, timeout, last);
+        if (last.terminal()) {
+            return last;
         }
-        return last;
+        throw new NotFinishedException(id, timeout, last);
     }
 
     /**
@@ -272,10 +265,7 @@ public final class PitiServeClient {
      * @throws ProblemException 409 {@code already_terminal} when it already finished
      */
     public Translation cancel(String id) {
-        HttpResponse<byte[]> response = send(authorized(jobPath(id) + "/cancel", Duration.ZERO)
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
-        expect(response, 202, 200);
-        return read(response, Translation.class);
+        return post(jobPath(id) + "/cancel", Translation.class);
     }
 
     /**
@@ -285,10 +275,7 @@ public final class PitiServeClient {
      * @throws ProblemException 409 {@code no_webhook}, {@code not_finished} or {@code event_not_subscribed}
      */
     public Redelivery redeliverWebhook(String id) {
-        HttpResponse<byte[]> response = send(authorized(jobPath(id) + "/webhook/redeliver", Duration.ZERO)
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
-        expect(response, 202, 200);
-        return read(response, Redelivery.class);
+        return post(jobPath(id) + "/webhook/redeliver", Redelivery.class);
     }
 
     // ---- evaluations -------------------------------------------------------------------------
@@ -315,14 +302,7 @@ public final class PitiServeClient {
 
     /** {@code GET /v1/evaluations/{id}} with {@code Prefer: wait} (zero: none, at most 60 s). */
     public Evaluation getEvaluation(String id, Duration wait) {
-        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
-            throw new IllegalArgumentException("the wait must be 0 to 60 s, not " + wait);
-        }
-        HttpRequest.Builder builder = authorized(evaluationPath(id), wait).GET();
-        prefer(builder, wait);
-        HttpResponse<byte[]> response = send(builder.build());
-        expect(response, 200, 202);
-        return read(response, Evaluation.class);
+        return read(evaluationPath(id), wait, Evaluation.class);
     }
 
     /**
@@ -332,10 +312,10 @@ public final class PitiServeClient {
      */
     public Evaluation awaitEvaluation(String id, Duration timeout) {
         Evaluation last = poll(timeout, wait -> getEvaluation(id, wait), Evaluation::terminal);
-        if (!last.terminal()) {
-            throw new NotFinishedException(id, timeout, last);
+        if (last.terminal()) {
+            return last;
         }
-        return last;
+        throw new NotFinishedException(id, timeout, last);
     }
 
     /**
@@ -344,10 +324,7 @@ public final class PitiServeClient {
      * @throws ProblemException 409 {@code already_terminal} when it already finished
      */
     public Evaluation cancelEvaluation(String id) {
-        HttpResponse<byte[]> response = send(authorized(evaluationPath(id) + "/cancel", Duration.ZERO)
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
-        expect(response, 202, 200);
-        return read(response, Evaluation.class);
+        return post(evaluationPath(id) + "/cancel", Evaluation.class);
     }
 
     // ---- results -----------------------------------------------------------------------------
@@ -423,6 +400,26 @@ public final class PitiServeClient {
 
     private static String evaluationPath(String id) {
         return "v1/evaluations/" + URLEncoder.encode(Objects.requireNonNull(id, "id"), StandardCharsets.UTF_8);
+    }
+
+    /** GET of a job with {@code Prefer: wait} (zero: none): 200 once finished or not waiting, 202 otherwise. */
+    private <T> T read(String path, Duration wait, Class<T> type) {
+        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("the wait must be 0 to 60 s, not " + wait);
+        }
+        HttpRequest.Builder builder = authorized(path, wait).GET();
+        prefer(builder, wait);
+        HttpResponse<byte[]> response = send(builder.build());
+        expect(response, 200, 202);
+        return read(response, type);
+    }
+
+    /** A body-less POST answered 202 (or 200) with a resource. */
+    private <T> T post(String path, Class<T> type) {
+        HttpResponse<byte[]> response = send(authorized(path, Duration.ZERO)
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        expect(response, 202, 200);
+        return read(response, type);
     }
 
     private HttpRequest.Builder authorized(String path, Duration wait) {

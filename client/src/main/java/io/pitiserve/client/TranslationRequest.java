@@ -2,15 +2,11 @@ package io.pitiserve.client;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -45,7 +41,7 @@ public final class TranslationRequest {
         this.contentType = builder.contentType;
         this.fileName = builder.fileName;
         this.s3Input = builder.s3Input;
-        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(builder.params));
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(builder.members));
         this.idempotencyKey = builder.idempotencyKey;
         this.traceparent = builder.traceparent;
         this.wait = builder.wait;
@@ -100,14 +96,12 @@ public final class TranslationRequest {
     }
 
     /** Builds a {@link TranslationRequest}; every setter names the API parameter it sets. */
-    public static final class Builder {
+    public static final class Builder extends JobRequestBuilder<Builder> {
 
         private byte[] input;
         private String contentType;
         private String fileName;
         private String s3Input;
-        private final Map<String, Object> params = new LinkedHashMap<>();
-        private String idempotencyKey;
         private String traceparent;
         private Duration wait = Duration.ZERO;
         private Encoding encoding;
@@ -192,49 +186,9 @@ public final class TranslationRequest {
             return param("eta", eta);
         }
 
-        /** {@code seed}: the same seed, input and parameters give the same images. */
-        public Builder seed(long seed) {
-            return param("seed", seed);
-        }
-
         /** {@code return_base}: also return the 64 px base images. */
         public Builder returnBase(boolean returnBase) {
             return param("return_base", returnBase);
-        }
-
-        /**
-         * {@code webhook}: where to POST signed notifications, and of which events (succeeded, failed,
-         * cancelled, started, progress); no events: the three terminal ones.
-         */
-        public Builder webhook(URI url, String... events) {
-            Map<String, Object> webhook = new LinkedHashMap<>();
-            webhook.put("url", url.toString());
-            if (events.length > 0) {
-                webhook.put("events", List.copyOf(Arrays.asList(events)));
-            }
-            return param("webhook", Collections.unmodifiableMap(webhook));
-        }
-
-        /** {@code metadata}: up to 16 string entries of the caller's own, returned with the job and its webhooks. */
-        public Builder metadata(Map<String, String> metadata) {
-            return param("metadata", Map.copyOf(metadata));
-        }
-
-        /** {@code priority}: 0 to 9, higher first (default 5). */
-        public Builder priority(int priority) {
-            return param("priority", priority);
-        }
-
-        /** {@code deadline}: a job not finished by then (within 24 h) fails with {@code deadline_exceeded}. */
-        public Builder deadline(Instant deadline) {
-            params.remove("deadline_ms");
-            return param("deadline", deadline.toString());
-        }
-
-        /** {@code deadline_ms}: like {@link #deadline(Instant)}, counted from the submission. */
-        public Builder deadline(Duration fromNow) {
-            params.remove("deadline");
-            return param("deadline_ms", fromNow.toMillis());
         }
 
         /**
@@ -242,19 +196,7 @@ public final class TranslationRequest {
          * removes it. Values are written as JSON (strings, numbers, booleans, lists, maps).
          */
         public Builder param(String name, Object value) {
-            Objects.requireNonNull(name, "name");
-            if (value == null) {
-                params.remove(name);
-            } else {
-                params.put(name, value);
-            }
-            return this;
-        }
-
-        /** {@code Idempotency-Key}: the same key and request give the same job, whatever the retries. */
-        public Builder idempotencyKey(String key) {
-            this.idempotencyKey = key;
-            return this;
+            return put(name, value);
         }
 
         /**
