@@ -18,6 +18,7 @@ import io.pitiserve.client.PitiServeException;
 import io.pitiserve.client.Translation;
 import io.pitiserve.client.TranslationRequest;
 import io.pitiserve.client.TranslationStatus;
+import io.pitiserve.common.cli.CommandLine;
 import io.pitiserve.worker.models.BundledModels;
 import tools.jackson.databind.json.JsonMapper;
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.pitiserve.common.cli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,19 @@ class StandaloneCommandTest {
     void helpPrintsTheUsageAndSucceeds() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("serve").contains("demo").contains("--data-dir");
+    }
+
+    @Test
+    void helpAfterACommandPrintsTheUsageInsteadOfRunningIt() {
+        assertThat(run("serve", "--help")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("options of demo");
+    }
+
+    @Test
+    void theBenchmarksAreNotCommandsOfTheStandaloneJar() {
+        assertThat(run("bench", "pipeline")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'bench'");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
     @Test

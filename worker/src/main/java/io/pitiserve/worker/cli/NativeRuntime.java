@@ -1,7 +1,7 @@
 package io.pitiserve.worker.cli;
 
 /** Process-wide settings of the native engine; must run before DJL loads PyTorch. */
-final class NativeRuntime {
+public final class NativeRuntime {
 
     private NativeRuntime() {
     }
@@ -10,7 +10,7 @@ final class NativeRuntime {
      * DJL offline (libtorch comes from the jar, never from the network) and a fixed number of
      * intra-op threads ({@code threads <= 0}: PyTorch's default).
      */
-    static void configure(int threads) {
+    public static void configure(int threads) {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
         if (threads > 0) {

@@ -1,5 +1,7 @@
 package io.pitiserve.worker.cli;
 
+import io.pitiserve.common.cli.CommandLine;
+
 import io.pitiserve.common.image.ConditionImage;
 import io.pitiserve.common.image.InputKind;
 import io.pitiserve.common.image.PngImages;
@@ -46,9 +48,9 @@ final class TranslateCommand {
     }
 
     int run(List<String> args) {
-        Arguments options = new Arguments(args, OPTIONS, FLAGS);
+        CommandLine options = new CommandLine(args, OPTIONS, FLAGS);
         if (!options.has("out")) {
-            throw new Arguments.UsageException("translate needs --out DIR");
+            throw new CommandLine.UsageException("translate needs --out DIR");
         }
         Path outDirectory = checkOutput(Path.of(options.string("out", null)));
         NativeRuntime.configure(options.integer("threads", 0));
@@ -95,9 +97,9 @@ final class TranslateCommand {
      * are there. Inputs whose output exists are skipped, so a stopped run resumes. Ends with one
      * JSON line: images translated, wall and process CPU seconds (model loading excluded).
      */
-    private int translateDirectory(Arguments options, PitiModel model, InputKind task, Path outDirectory) {
+    private int translateDirectory(CommandLine options, PitiModel model, InputKind task, Path outDirectory) {
         if (options.has("input") || options.has("noise")) {
-            throw new Arguments.UsageException("--input-dir takes neither --input nor --noise");
+            throw new CommandLine.UsageException("--input-dir takes neither --input nor --noise");
         }
         Path inputs = Path.of(options.string("input-dir", null));
         List<Path> files;
@@ -148,7 +150,7 @@ final class TranslateCommand {
         return stem.matches("\\d{1,9}") ? Long.parseLong(stem) : -1;
     }
 
-    private TranslationRequest request(Arguments options, PitiModel model, InputKind task, byte[] file, long seed) {
+    private TranslationRequest request(CommandLine options, PitiModel model, InputKind task, byte[] file, long seed) {
         ConditionImage condition = task.preprocessor(
                 io.pitiserve.common.image.InputLimits.DEFAULT, model.manifest().input().size()).prepare(file);
         if (!options.flag("quiet")) {
@@ -208,10 +210,10 @@ final class TranslateCommand {
         return directory;
     }
 
-    private static byte[] readInput(Arguments options, InputKind task) {
+    private static byte[] readInput(CommandLine options, InputKind task) {
         if (!options.has("input")) {
             if (task != InputKind.MASK) {
-                throw new Arguments.UsageException("--input FILE is required for " + task.wireName() + " models");
+                throw new CommandLine.UsageException("--input FILE is required for " + task.wireName() + " models");
             }
             return BundledModels.example("mask.png");
         }

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.cli;
 
+import io.pitiserve.common.cli.CommandLine;
 import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.worker.engine.ModelLoadException;
 
@@ -8,8 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of {@code pitiserve-worker.jar}: {@code translate} (one job, offline),
- * {@code bench engine} and {@code serve} (the worker service).
+ * Entry point of {@code pitiserve-worker.jar}: {@code translate} (one job, offline) and
+ * {@code serve} (the worker service). The engine benchmark lives in {@code pitiserve-bench.jar}.
  *
  * <p>Exit codes: 0 done, 2 bad command line or bad input (one line on stderr says why), 1 any
  * other failure.
@@ -34,12 +35,6 @@ public final class WorkerCommand {
                           results to S3, publish job events (Spring Boot; configure with
                           --spring.kafka.bootstrap-servers=... --pitiserve.s3.endpoint=... or the
                           environment, e.g. PITISERVE_WORKER_MODEL_DIR)
-              bench engine
-                          engine cost on the bundled tiny model: decoder forward, per-step
-                          overhead (ddpm and dpmpp_2m), images/s at batch 1, 4, 8
-                          [--model DIR] [--threads N] [--steps N] [--base-steps S] [--sr-steps S]
-                          [--device cpu|gpu] [--precision fp32|bf16|fp16] [--sampler NAME]
-                          [--released DIR]   also time a released-size model directory
             """;
 
     private WorkerCommand() {
@@ -64,18 +59,16 @@ public final class WorkerCommand {
             out.print(USAGE);
             return args.isEmpty() ? 2 : 0;
         }
+        if (CommandLine.asksForHelp(args)) {
+            out.print(USAGE);
+            return 0;
+        }
         try {
             return switch (args.get(0)) {
                 case "translate" -> new TranslateCommand(out, err).run(args.subList(1, args.size()));
-                case "bench" -> {
-                    if (args.size() < 2 || !args.get(1).equals("engine")) {
-                        throw new Arguments.UsageException("bench needs a benchmark name: engine");
-                    }
-                    yield new EngineBenchmark(out, err).run(args.subList(2, args.size()));
-                }
-                default -> throw new Arguments.UsageException("unknown command '" + args.get(0) + "'");
+                default -> throw new CommandLine.UsageException("unknown command '" + args.get(0) + "'");
             };
-        } catch (Arguments.UsageException e) {
+        } catch (CommandLine.UsageException e) {
             err.println("error: " + e.getMessage() + " (see --help)");
             return 2;
         } catch (InvalidInputException e) {
