@@ -1,5 +1,6 @@
 package io.pitiserve.bench;
 
+import io.pitiserve.standalone.StandaloneCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -40,7 +41,7 @@ class ChaosIT {
                 .isRegularFile();
         assertThat(GATEWAY_JAR).as("the gateway's executable jar (built by the gateway module's package phase)")
                 .isRegularFile();
-        deleteRecursively(DATA_DIR);
+        StandaloneCommand.deleteRecursively(DATA_DIR);
         ChaosBenchmark bench = new ChaosBenchmark(new ChaosBenchmark.Options(WORKER_JAR, GATEWAY_JAR, MICRO_MODEL,
                 2, 0, 1, 1, Duration.ofSeconds(3), Duration.ofSeconds(10), Duration.ofSeconds(5),
                 Duration.ofSeconds(10), "1s,2s,4s,8s", Duration.ofSeconds(2), 3, "30", "4", Duration.ofSeconds(20),
@@ -73,18 +74,5 @@ class ChaosIT {
         assertThat(result.webhookRetried()).isPositive();
         // violations() holds any job whose webhook ids differ between attempts (checked above).
         assertThat(result.webhooks()).allSatisfy(request -> assertThat(request.webhookId()).startsWith("msg_"));
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir, e);
-        }
     }
 }

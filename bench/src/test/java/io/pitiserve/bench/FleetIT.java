@@ -31,6 +31,7 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
+import io.pitiserve.standalone.StandaloneCommand;
 import io.pitiserve.worker.models.BundledModels;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -74,7 +75,7 @@ class FleetIT {
     static void aStackWithTwoDeclaredModelsAndAMaskWorker() {
         assertThat(ScaleOutIT.WORKER_JAR).as("the worker's executable jar (built by the worker module's package phase)")
                 .isRegularFile();
-        ScaleOutIT.deleteRecursively(DATA_DIR);
+        StandaloneCommand.deleteRecursively(DATA_DIR);
         stack = LocalStack.start(LocalSettings.onFreePorts(DATA_DIR).withModelDir(MICRO_MASK.toAbsolutePath())
                 .withProperty("pitiserve.gateway.models[1].name", "micro-sketch")
                 .withProperty("pitiserve.gateway.models[1].task", "sketch"), Map.of());

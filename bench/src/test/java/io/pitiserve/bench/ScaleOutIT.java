@@ -1,5 +1,6 @@
 package io.pitiserve.bench;
 
+import io.pitiserve.standalone.StandaloneCommand;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -72,7 +73,7 @@ class ScaleOutIT {
     static void scaleOutAndInUnderLoad() {
         assertThat(WORKER_JAR).as("the worker's executable jar (built by the worker module's package phase)")
                 .isRegularFile();
-        deleteRecursively(DATA_DIR);
+        StandaloneCommand.deleteRecursively(DATA_DIR);
         stack = LocalStack.start(LocalSettings.onFreePorts(DATA_DIR).withModelDir(MICRO_MODEL), Map.of());
         // Jobs of a few hundred milliseconds on this model (seconds on a busy machine), so that SIGTERM and
         // SIGKILL land in the middle of one; a short queue so that the run ends soon after the kill.
@@ -197,19 +198,6 @@ class ScaleOutIT {
     private static boolean isTerminal(JobEvent event) {
         return event instanceof TranslationSucceeded || event instanceof TranslationFailed
                 || event instanceof TranslationCancelled;
-    }
-
-    static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir, e);
-        }
     }
 
     private static String sha256(byte[] bytes) throws Exception {

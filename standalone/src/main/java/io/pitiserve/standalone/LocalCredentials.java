@@ -1,5 +1,6 @@
 package io.pitiserve.standalone;
 
+import io.pitiserve.common.digest.Sha256;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -9,11 +10,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Properties;
 
@@ -53,12 +51,7 @@ public record LocalCredentials(String apiKey, String apiKeySource, String webhoo
 
     /** The hex sha256 of the API key, the form the gateway is configured with. */
     public String apiKeySha256() {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(apiKey.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Sha256.hex(apiKey);
     }
 
     /** Reads or creates the credentials of {@code dataDir}; {@code env} supplies the overrides. */

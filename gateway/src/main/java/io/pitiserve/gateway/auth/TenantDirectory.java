@@ -1,8 +1,7 @@
 package io.pitiserve.gateway.auth;
 
-import java.nio.charset.StandardCharsets;
+import io.pitiserve.common.digest.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +34,7 @@ public class TenantDirectory {
         if (apiKey == null || apiKey.isEmpty()) {
             return Optional.empty();
         }
-        byte[] presented = sha256(apiKey);
+        byte[] presented = Sha256.of(apiKey);
         Tenant found = null;
         for (Entry entry : entries) {
             // No break: every entry is compared whatever matched before.
@@ -48,14 +47,6 @@ public class TenantDirectory {
 
     /** Hex sha256 of a UTF-8 key: the form {@code pitiserve.gateway.tenants[i].api-key-sha256} takes. */
     public static String hashOf(String apiKey) {
-        return HexFormat.of().formatHex(sha256(apiKey));
-    }
-
-    private static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Sha256.hex(apiKey);
     }
 }

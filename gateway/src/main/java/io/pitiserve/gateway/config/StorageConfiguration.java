@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.config;
 
+import io.pitiserve.common.storage.S3Properties;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.gateway.tracing.GatewayTracing;
@@ -7,15 +8,23 @@ import io.pitiserve.gateway.tracing.TracedObjectStore;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.env.Environment;
 
 /** The object store holding inputs and results. */
 @Configuration(proxyBeanMethods = false)
 public class StorageConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(StorageConfiguration.class);
+
+    /** {@code pitiserve.s3.*}, the same record the worker binds. */
+    @Bean
+    S3Properties s3Properties(Environment environment) {
+        return Binder.get(environment).bindOrCreate(S3Properties.PREFIX, S3Properties.class);
+    }
 
     @Bean(destroyMethod = "close")
     S3ObjectStore objectStore(S3Properties s3) {

@@ -11,7 +11,7 @@ import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
-import io.pitiserve.gateway.config.S3Properties;
+import io.pitiserve.common.storage.S3Properties;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;

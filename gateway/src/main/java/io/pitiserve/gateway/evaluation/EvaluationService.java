@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.evaluation;
 
+import io.pitiserve.common.digest.Sha256;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,6 @@ import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
 import io.pitiserve.gateway.submission.Fingerprints;
-import io.pitiserve.gateway.submission.Hashes;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.submission.KafkaRequestPublisher;
 import io.pitiserve.gateway.submission.PublishFailedException;
@@ -154,7 +154,7 @@ public class EvaluationService {
             }
         }
         byte[] specJson = EventCodec.writeJson(spec);
-        String specSha256 = Hashes.sha256Hex(specJson);
+        String specSha256 = Sha256.hex(specJson);
         if (key != null) {
             Optional<JobView> existing = existing(jobId);
             if (existing.isPresent()) {

@@ -1,15 +1,16 @@
 package io.pitiserve.gateway.status;
 
+import io.pitiserve.common.json.WireJson;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.PropertyNamingStrategies;
-import tools.jackson.databind.cfg.DateTimeFeature;
+
+
+
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -19,12 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class JobViewSerde implements Serde<JobView> {
 
-    static final JsonMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
-            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
+    static final JsonMapper MAPPER = WireJson.MAPPER;
 
     @Override
     public Serializer<JobView> serializer() {

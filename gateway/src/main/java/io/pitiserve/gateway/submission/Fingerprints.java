@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.submission;
 
+import io.pitiserve.common.digest.Sha256;
 import java.nio.charset.StandardCharsets;
 
 import io.pitiserve.common.events.TranslationParams;
@@ -30,6 +31,6 @@ public final class Fingerprints {
         byte[] all = new byte[canonical.length + suffix.length];
         System.arraycopy(canonical, 0, all, 0, canonical.length);
         System.arraycopy(suffix, 0, all, canonical.length, suffix.length);
-        return Hashes.sha256Hex(all);
+        return Sha256.hex(all);
     }
 }

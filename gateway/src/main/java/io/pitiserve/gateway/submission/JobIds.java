@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.submission;
 
+import io.pitiserve.common.digest.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -26,7 +27,7 @@ public final class JobIds {
     }
 
     public static String derived(String tenant, String idempotencyKey) {
-        return "tr_" + base32(Hashes.sha256((tenant + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8)));
+        return "tr_" + base32(Sha256.of((tenant + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8)));
     }
 
     public static boolean wellFormed(String jobId) {
@@ -38,7 +39,7 @@ public final class JobIds {
      * id and the same for every retry of an idempotent submission (which keeps its fingerprint).
      */
     public static long defaultSeed(String jobId) {
-        byte[] digest = Hashes.sha256(("seed\n" + jobId).getBytes(StandardCharsets.UTF_8));
+        byte[] digest = Sha256.of(("seed\n" + jobId).getBytes(StandardCharsets.UTF_8));
         return ByteBuffer.wrap(digest).getLong() & Long.MAX_VALUE;
     }
 

@@ -10,7 +10,7 @@ import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.common.storage.ObjectTooLargeException;
 import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
-import io.pitiserve.gateway.config.S3Properties;
+import io.pitiserve.common.storage.S3Properties;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

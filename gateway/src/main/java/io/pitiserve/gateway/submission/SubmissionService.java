@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.submission;
 
+import io.pitiserve.common.digest.Sha256;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -105,7 +106,7 @@ public class SubmissionService {
                 }
             }
             String contentType = validateInput(submission.input(), submission.declaredContentType(), params.task());
-            String inputSha256 = Hashes.sha256Hex(submission.input());
+            String inputSha256 = Sha256.hex(submission.input());
             String fingerprint = Fingerprints.of(params, inputSha256);
 
             if (key != null) {

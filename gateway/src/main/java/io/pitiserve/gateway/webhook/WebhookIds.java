@@ -1,8 +1,6 @@
 package io.pitiserve.gateway.webhook;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.pitiserve.common.digest.Sha256;
 import java.util.HexFormat;
 
 import io.pitiserve.common.events.JobEvent;
@@ -30,14 +28,6 @@ final class WebhookIds {
         } else if (event instanceof TranslationProgress progress) {
             fact += "|" + progress.stage() + "|" + progress.step();
         }
-        return "msg_" + HexFormat.of().formatHex(sha256(fact), 0, 16);
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return "msg_" + HexFormat.of().formatHex(Sha256.of(fact), 0, 16);
     }
 }

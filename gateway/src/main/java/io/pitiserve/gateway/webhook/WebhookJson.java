@@ -1,21 +1,17 @@
 package io.pitiserve.gateway.webhook;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+
+import io.pitiserve.common.json.WireJson;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.PropertyNamingStrategies;
-import tools.jackson.databind.cfg.DateTimeFeature;
+
+
+
 import tools.jackson.databind.json.JsonMapper;
 
 /** JSON (snake_case, ISO-8601 instants, unknown members ignored) of the webhook records on Kafka. */
 public final class WebhookJson {
 
-    static final JsonMapper MAPPER = JsonMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
-            .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
+    static final JsonMapper MAPPER = WireJson.MAPPER;
 
     private WebhookJson() {
     }

@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.api;
 
+import io.pitiserve.common.digest.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -32,7 +33,6 @@ import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
-import io.pitiserve.gateway.submission.Hashes;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
@@ -137,7 +137,7 @@ class TranslationsApiIT {
         assertThat(requests).singleElement().isInstanceOfSatisfying(TranslationRequested.class, request -> {
             assertThat(request.tenant()).isEqualTo("acme");
             assertThat(request.inputKey()).isEqualTo("inputs/acme/" + id);
-            assertThat(request.inputSha256()).isEqualTo(Hashes.sha256Hex(mask));
+            assertThat(request.inputSha256()).isEqualTo(Sha256.hex(mask));
             assertThat(request.inputContentType()).isEqualTo("image/png");
             assertThat(request.params().task()).isEqualTo("mask");
             assertThat(request.params().numSamples()).isEqualTo(2);
@@ -178,7 +178,7 @@ class TranslationsApiIT {
         assertThat(kafka.eventsOf(MASK_LANE, id)).singleElement()
                 .isInstanceOfSatisfying(TranslationRequested.class, request -> {
                     assertThat(request.inputKey()).isEqualTo("inputs/acme/" + id);
-                    assertThat(request.inputSha256()).isEqualTo(Hashes.sha256Hex(mask));
+                    assertThat(request.inputSha256()).isEqualTo(Sha256.hex(mask));
                     assertThat(request.inputContentType()).isEqualTo("image/png");
                 });
     }
@@ -272,7 +272,7 @@ class TranslationsApiIT {
         JsonNode result = job.get("results").get(0);
         assertThat(result.get("kind").stringValue()).isEqualTo("sample");
         assertThat(result.get("width").intValue()).isEqualTo(256);
-        assertThat(result.get("sha256").stringValue()).isEqualTo(Hashes.sha256Hex(sample));
+        assertThat(result.get("sha256").stringValue()).isEqualTo(Sha256.hex(sample));
         assertThat(Instant.parse(result.get("expires_at").stringValue())).isAfter(Instant.now().plusSeconds(3500));
         HttpResponse<byte[]> fetched = api.http().send(HttpRequest.newBuilder(URI.create(result.get("url").stringValue()))
                 .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -618,7 +618,7 @@ class TranslationsApiIT {
 
     private static TranslationSucceeded succeeded(String id, String key, byte[] sample) {
         return new TranslationSucceeded(id, "acme", Instant.now(),
-                List.of(new TranslationSucceeded.ResultImage("sample", 0, key, sample.length, Hashes.sha256Hex(sample),
+                List.of(new TranslationSucceeded.ResultImage("sample", 0, key, sample.length, Sha256.hex(sample),
                         256, 256)),
                 ObjectKeys.manifest(id), "tiny-mask@1", 7L, Map.of("total", 1234.0), List.of(), Map.of());
     }

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.models;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.worker.engine.ModelLoadException;
 import io.pitiserve.worker.engine.ModelManifest;
 import io.pitiserve.worker.engine.PitiModel;
@@ -9,9 +10,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -87,7 +85,7 @@ public final class BundledModels {
         } catch (IOException e) {
             throw new ModelLoadException("cannot read bundled model " + name, e);
         }
-        Path target = cacheRoot.resolve(name + "-" + sha256(manifest).substring(0, 16));
+        Path target = cacheRoot.resolve(name + "-" + Sha256.hex(manifest).substring(0, 16));
         Path complete = target.resolve(".complete");
         if (Files.exists(complete)) {
             return target;
@@ -132,11 +130,4 @@ public final class BundledModels {
         return in;
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime;
 
+import io.pitiserve.common.storage.S3Properties;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.S3Settings;
 import io.pitiserve.worker.engine.Precision;

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime;
 
+import io.pitiserve.common.digest.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -114,7 +113,7 @@ public final class S3ModelSource {
      */
     public Path fetch(Precision precision) {
         byte[] manifest = downloadManifest();
-        String manifestSha256 = sha256(manifest);
+        String manifestSha256 = Sha256.hex(manifest);
         Path directory = cacheRoot.resolve(manifestSha256);
         Path complete = directory.resolve(".complete-" + precision.label());
         if (Files.isRegularFile(directory.resolve(MANIFEST)) && Files.isRegularFile(complete)) {
@@ -212,7 +211,7 @@ public final class S3ModelSource {
 
     /** Copies {@code in} to {@code file}, returning the hex sha256 of the bytes copied. */
     private static String copyHashing(InputStream in, Path file) throws IOException {
-        MessageDigest digest = newSha256();
+        MessageDigest digest = Sha256.newDigest();
         byte[] buffer = new byte[BUFFER_BYTES];
         try (OutputStream out = Files.newOutputStream(file)) {
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
@@ -220,7 +219,7 @@ public final class S3ModelSource {
                 out.write(buffer, 0, n);
             }
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.hex(digest);
     }
 
     private static void writeAtomically(Path target, byte[] bytes) {
@@ -258,16 +257,11 @@ public final class S3ModelSource {
 
     /** The hex sha256 of a local file, read in chunks. */
     private static String sha256Of(Path file) {
-        MessageDigest digest = newSha256();
-        byte[] buffer = new byte[BUFFER_BYTES];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
+        try {
+            return Sha256.hex(file);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static boolean safeRelativeName(String name) {
@@ -282,15 +276,5 @@ public final class S3ModelSource {
         return true;
     }
 
-    private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(newSha256().digest(bytes));
-    }
 
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime;
 
+import io.pitiserve.common.storage.S3Properties;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -38,11 +39,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.kafka.core.KafkaAdmin;
 
 import java.net.InetAddress;
@@ -65,7 +68,7 @@ import java.util.function.Supplier;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({WorkerProperties.class, EngineProperties.class, SchedulerProperties.class,
-        TopicSettings.class, S3Properties.class})
+        TopicSettings.class})
 public class WorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
@@ -78,6 +81,11 @@ public class WorkerConfiguration {
     @Bean
     EventCodec workerEventCodec() {
         return new EventCodec("/pitiserve/worker");
+    }
+
+    @Bean
+    S3Properties workerS3Properties(Environment environment) {
+        return Binder.get(environment).bindOrCreate(S3Properties.PREFIX, S3Properties.class);
     }
 
     @Bean(destroyMethod = "close")

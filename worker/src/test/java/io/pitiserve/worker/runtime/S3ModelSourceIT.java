@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime;
 
+import io.pitiserve.common.storage.S3Properties;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
