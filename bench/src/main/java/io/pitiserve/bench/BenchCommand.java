@@ -29,8 +29,9 @@ public final class BenchCommand {
 
             benches:
               pipeline
-                      a whole local piti-serve (as pitiserve.jar demo) on free ports; --warm-up one-step jobs, then --jobs jobs of
-                      the bundled mask through the REST API, each followed over SSE; prints
+                      a whole local piti-serve (as pitiserve.jar demo) on free ports; --warm-up
+                      one-step jobs, then --jobs jobs of the bundled mask through the REST API,
+                      each followed over SSE; prints
                       accept, end-to-end, model time and overhead (end-to-end - model)
                       percentiles
               gateway
@@ -190,9 +191,9 @@ public final class BenchCommand {
 
     /** The exit code of {@code bench ARGS}: the bench's name, then its options. */
     public static int run(List<String> args, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || args.get(0).equals("help") || CommandLine.asksForHelp(args)) {
-            out.print(USAGE);
-            return args.isEmpty() ? 2 : 0;
+        int help = CommandLine.helpExitCode(args, USAGE, out);
+        if (help >= 0) {
+            return help;
         }
         try {
             if (args.get(0).equals("engine")) {

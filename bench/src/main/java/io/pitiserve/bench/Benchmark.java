@@ -1,6 +1,8 @@
 package io.pitiserve.bench;
 
 import java.io.PrintStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import io.pitiserve.standalone.LocalSettings;
@@ -34,6 +36,19 @@ public sealed interface Benchmark permits EdgeBenchmark, PipelineBenchmark, Gate
     static void printJson(ObjectNode result, PrintStream out) {
         out.println(JSON.writeValueAsString(result));
         out.flush();
+    }
+
+    /** What a client thread of a bench returned; its failure, as thrown, fails the bench. */
+    static <T> T outcome(Future<T> future) {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause
+                    : new IllegalStateException("a job failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     static double millisSince(long startNanos) {

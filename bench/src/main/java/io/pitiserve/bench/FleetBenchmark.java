@@ -100,13 +100,7 @@ public final class FleetBenchmark implements Benchmark {
                     : pool.submit(() -> run(client, pool, "mask", mask, maskInput, jobs, options.concurrency()));
             Future<Load> sketchLoad = pool.submit(() -> run(client, pool, "sketch", sketch, sketchInput, jobs,
                     options.concurrency()));
-            return List.of(maskLoad.get(), sketchLoad.get());
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause
-                    : new IllegalStateException("a job failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            return List.of(Benchmark.outcome(maskLoad), Benchmark.outcome(sketchLoad));
         } finally {
             pool.shutdownNow();
         }

@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -141,15 +140,9 @@ public final class PipelineBenchmark implements Benchmark {
             }
             List<Sample> samples = new ArrayList<>();
             for (Future<Sample> future : running) {
-                samples.add(future.get());
+                samples.add(Benchmark.outcome(future));
             }
             return samples;
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause
-                    : new IllegalStateException("a job failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         } finally {
             pool.shutdownNow();
         }

@@ -1,5 +1,6 @@
 package io.pitiserve.common.cli;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,6 +60,18 @@ public final class CommandLine {
                 values.put(name, value);
             }
         }
+    }
+
+    /**
+     * What a program answers before it parses: no arguments, the usage and exit code 2 (a command is
+     * needed); {@code help}, {@code --help} or {@code -h}, the usage and 0; otherwise -1 (go on).
+     */
+    public static int helpExitCode(List<String> args, String usage, PrintStream out) {
+        if (args.isEmpty() || args.get(0).equals("help") || asksForHelp(args)) {
+            out.print(usage);
+            return args.isEmpty() ? 2 : 0;
+        }
+        return -1;
     }
 
     /** Whether {@code --help} or {@code -h} is among the arguments. */

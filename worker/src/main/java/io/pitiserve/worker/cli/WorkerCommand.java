@@ -55,13 +55,9 @@ public final class WorkerCommand {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
-        if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("help")) {
-            out.print(USAGE);
-            return args.isEmpty() ? 2 : 0;
-        }
-        if (CommandLine.asksForHelp(args)) {
-            out.print(USAGE);
-            return 0;
+        int help = CommandLine.helpExitCode(args, USAGE, out);
+        if (help >= 0) {
+            return help;
         }
         try {
             return switch (args.get(0)) {
