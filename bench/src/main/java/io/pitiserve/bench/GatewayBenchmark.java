@@ -216,7 +216,8 @@ public final class GatewayBenchmark implements Benchmark {
         }
     }
 
-    private static byte[] png(BufferedImage image) {
+    /** {@code image} as PNG bytes. */
+    static byte[] png(BufferedImage image) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, "png", bytes);
