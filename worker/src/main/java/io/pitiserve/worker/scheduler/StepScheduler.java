@@ -58,16 +58,6 @@ public final class StepScheduler implements AutoCloseable {
 
     /** Counters of one stage since start. */
     public record StageStats(long steps, long calls, long rows, long paddingRows, long outOfMemorySplits) {
-
-        /** Mean rows of trajectories per decoder call (padding excluded). */
-        public double meanRowsPerCall() {
-            return calls == 0 ? 0.0 : (double) rows / calls;
-        }
-
-        /** Mean rows per step, i.e. the running batch the stage stepped on average. */
-        public double meanRowsPerStep() {
-            return steps == 0 ? 0.0 : (double) rows / steps;
-        }
     }
 
     /** A snapshot of the scheduler. */
@@ -225,13 +215,20 @@ public final class StepScheduler implements AutoCloseable {
         }
     }
 
-    /** Daemon compute threads, numbered. */
+    /** Daemon compute threads, numbered; each releases its step workspace as it ends (the pool shut down). */
     private static final class ComputeThreads implements java.util.concurrent.ThreadFactory {
         private final AtomicInteger count = new AtomicInteger();
 
         @Override
         public Thread newThread(Runnable runnable) {
-            Thread thread = new Thread(runnable, "pitiserve-scheduler-compute-" + count.incrementAndGet());
+            Runnable releasing = () -> {
+                try {
+                    runnable.run();
+                } finally {
+                    DenoisingStep.releaseWorkspace();
+                }
+            };
+            Thread thread = new Thread(releasing, "pitiserve-scheduler-compute-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         }
@@ -404,6 +401,8 @@ public final class StepScheduler implements AutoCloseable {
                         e);
                 crashed(e);
             } finally {
+                // Steps ran on this thread when there are no compute threads.
+                DenoisingStep.releaseWorkspace();
                 for (Batch batch : batches.values()) {
                     for (Ticket ticket : List.copyOf(batch.jobs)) {
                         fail(ticket, new WorkerStoppingException("the worker is stopping"), true);
