@@ -77,6 +77,7 @@ public final class StepScheduler implements AutoCloseable {
     private final Lane upsampler;
     /** Runs encodings and decoder call groups for both lanes; null: each lane runs its own. */
     private final ExecutorService compute;
+    private final ComputeThreads computeThreads = new ComputeThreads();
     /** Jobs of single-pass models: one forward each, beside the lanes. */
     private final SinglePassLane singlePass;
     private int admitted;
@@ -92,7 +93,7 @@ public final class StepScheduler implements AutoCloseable {
         this.clock = clock;
         this.waiting = new FairQueue<>(settings.tenantWeights());
         this.compute = settings.computeThreads() == 0 ? null : Executors.newFixedThreadPool(settings.computeThreads(),
-                new ComputeThreads());
+                computeThreads);
         this.base = new Lane(StageKind.BASE);
         this.upsampler = new Lane(StageKind.UPSAMPLER);
         this.singlePass = new SinglePassLane(clock);
@@ -196,6 +197,7 @@ public final class StepScheduler implements AutoCloseable {
                     interrupted = true;
                 }
             }
+            interrupted |= computeThreads.joinAll();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -218,6 +220,25 @@ public final class StepScheduler implements AutoCloseable {
     /** Daemon compute threads, numbered; each releases its step workspace as it ends (the pool shut down). */
     private static final class ComputeThreads implements java.util.concurrent.ThreadFactory {
         private final AtomicInteger count = new AtomicInteger();
+        private final List<Thread> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        /**
+         * Waits until every thread made has ended, its workspace released: a terminated pool may
+         * still have threads finishing.
+         */
+        boolean joinAll() {
+            boolean interrupted = false;
+            for (Thread thread : started) {
+                while (thread.isAlive()) {
+                    try {
+                        thread.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            return interrupted;
+        }
 
         @Override
         public Thread newThread(Runnable runnable) {
@@ -230,6 +251,7 @@ public final class StepScheduler implements AutoCloseable {
             };
             Thread thread = new Thread(releasing, "pitiserve-scheduler-compute-" + count.incrementAndGet());
             thread.setDaemon(true);
+            started.add(thread);
             return thread;
         }
     }
