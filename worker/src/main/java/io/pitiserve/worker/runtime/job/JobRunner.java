@@ -215,6 +215,16 @@ public final class JobRunner {
             attempts.remove(jobId);
             return JobOutcome.FAILED;
         }
+        return runAttempt(request, model, trace, input, abandoned);
+    }
+
+    /**
+     * Runs one attempt of a job that is to run: publishes Started, runs the translation or
+     * evaluation and publishes its terminal event (after Started's acknowledgement).
+     */
+    private JobOutcome runAttempt(TranslationRequested request, PitiModel model, TraceContext trace,
+                                  CompletableFuture<Optional<byte[]>> input, BooleanSupplier abandoned) {
+        String jobId = request.jobId();
         int attempt = attempts.merge(jobId, 1, Integer::sum);
         Instant startedAt = clock.instant();
         // Started is handed to the producer now (it goes out before any later event of the job) and its
