@@ -6,7 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +40,7 @@ import org.junit.jupiter.api.Test;
 import io.pitiserve.testsupport.kafka.BrokerForTest;
 import io.pitiserve.testsupport.kafka.TestBroker;
 
-/** The loop against a real broker: what it commits, how many records it runs at once, and revocation. */
+/** The loop against a real broker: what it commits, how many records it runs at once, records not due yet, and revocation. */
 @BrokerForTest
 class ConsumptionLoopIT {
 
@@ -158,6 +161,38 @@ class ConsumptionLoopIT {
             release.countDown();
             b.stop();
             a.stop();
+        }
+    }
+
+    @Test
+    void aRecordNotDueYetHoldsItsPartitionUntilItIsDueAndRunsOnce(TestBroker broker) throws Exception {
+        String topic = "consumption-due";
+        create(broker, topic, 1);
+        produce(broker, topic, 0, 2);
+        Instant due = Instant.now().plusSeconds(1);
+        List<Long> started = Collections.synchronizedList(new ArrayList<>());
+        List<Instant> startedAt = Collections.synchronizedList(new ArrayList<>());
+        RecordHandler handler = new RecordHandler() {
+            @Override
+            public boolean handle(ConsumerRecord<byte[], byte[]> record, BooleanSupplier abandoned) {
+                started.add(record.offset());
+                startedAt.add(Instant.now());
+                return true;
+            }
+
+            @Override
+            public Instant notBefore(ConsumerRecord<byte[], byte[]> record) {
+                return record.offset() == 0 ? due : null;
+            }
+        };
+        ConsumptionLoop loop = loop(broker, topic, "due", settings("due", 1, 1, 0), handler);
+        loop.start();
+        try {
+            await().atMost(WAIT).until(() -> committed(broker, "due", new TopicPartition(topic, 0)) == 2L);
+            assertThat(started).containsExactly(0L, 1L);
+            assertThat(startedAt).allSatisfy(at -> assertThat(at).isAfterOrEqualTo(due));
+        } finally {
+            loop.stop();
         }
     }
 
