@@ -51,11 +51,13 @@ public class KafkaConfiguration {
     }
 
     @Bean
-    KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate(ProducerFactory<byte[], byte[]> gatewayProducerFactory) {
+    KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate(ProducerFactory<byte[], byte[]> gatewayProducerFactory,
+                                                        KafkaAdmin admin, AdminClient gatewayAdminClient) {
         KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(gatewayProducerFactory);
         // Every send is a producer span of the current trace, whose context (W3C traceparent and
         // tracestate) the tracer's propagator writes into the record's headers.
         template.setObservationEnabled(true);
+        template.setKafkaAdmin(new ClusterIdLookup(admin.getConfigurationProperties(), gatewayAdminClient));
         return template;
     }
 
