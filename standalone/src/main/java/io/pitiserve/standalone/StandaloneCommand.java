@@ -17,8 +17,6 @@ import java.util.stream.Stream;
 
 import io.pitiserve.common.cli.CommandLine;
 
-import org.slf4j.bridge.SLF4JBridgeHandler;
-
 /**
  * Entry point of {@code pitiserve.jar}: {@code serve} runs a whole piti-serve in this process,
  * {@code demo} does the same on free ports, sends the bundled example mask through the REST API
@@ -103,10 +101,6 @@ public final class StandaloneCommand {
             setIfAbsent("PITISERVE_LOG_LEVEL", "WARN");
         }
         StandaloneLogging.configure();
-        // Tomcat logs through java.util.logging; Spring Boot's logging system, which would
-        // bridge it, is off (one configuration above for everything), so bridge it here.
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
-        SLF4JBridgeHandler.install();
     }
 
     /** The exit code, or -1 when the process should keep running (serve). */

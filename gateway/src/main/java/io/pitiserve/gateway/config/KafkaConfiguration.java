@@ -22,6 +22,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.support.ProducerListener;
 
 /**
  * Kafka clients of the gateway. The producer is idempotent with {@code acks=all}, and its
@@ -58,6 +59,10 @@ public class KafkaConfiguration {
         // tracestate) the tracer's propagator writes into the record's headers.
         template.setObservationEnabled(true);
         template.setKafkaAdmin(new ClusterIdLookup(admin.getConfigurationProperties(), gatewayAdminClient));
+        // A send that fails is answered (503) and logged once by the code that sent it; spring-kafka's
+        // default listener would log it a second time, at ERROR with the stack.
+        template.setProducerListener(new ProducerListener<>() {
+        });
         return template;
     }
 
