@@ -3,6 +3,7 @@ package io.pitiserve.worker.runtime.job;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.TraceContext;
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
@@ -93,7 +94,6 @@ public final class JobRunner {
         return thread;
     });
     private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
-    private static final int MAX_SAMPLES = 4;
 
     private final ServedModels models;
     private final StepScheduler scheduler;
@@ -312,14 +312,14 @@ public final class JobRunner {
         };
     }
 
-    private void fail(TranslationRequested request, TraceContext trace, String code, String message, Throwable cause,
+    private void fail(TranslationRequested request, TraceContext trace, ErrorCode code, String message, Throwable cause,
                       BooleanSupplier abandoned) {
         if (cause != null && cause.getCause() != null) {
             log.warn("job failed ({}): {}", code, message, cause.getCause());
         } else {
             log.info("job failed ({}): {}", code, message);
         }
-        publish(new TranslationFailed(request.jobId(), request.tenant(), clock.instant(), code, message),
+        publish(new TranslationFailed(request.jobId(), request.tenant(), clock.instant(), code.wire(), message),
                 trace, abandoned);
     }
 
@@ -589,8 +589,8 @@ public final class JobRunner {
         ModelManifest manifest = model.manifest();
         // Absent numbers arrive as 0: they mean the default.
         int samples = params.numSamples() == 0 ? 1 : params.numSamples();
-        if (samples < 1 || samples > MAX_SAMPLES) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + MAX_SAMPLES + ", got "
+        if (samples < 1 || samples > TranslationParams.MAX_SAMPLES) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + TranslationParams.MAX_SAMPLES + ", got "
                     + params.numSamples());
         }
         if (model.singlePass()) {
