@@ -22,6 +22,8 @@ import io.pitiserve.gateway.catalogue.ModelCatalogue;
 import io.pitiserve.gateway.catalogue.UnknownModelException;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.quota.TenantQuotas;
+import io.pitiserve.gateway.status.Fingerprints;
+import io.pitiserve.gateway.status.Hashes;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 

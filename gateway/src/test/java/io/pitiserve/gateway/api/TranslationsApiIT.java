@@ -32,7 +32,7 @@ import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.gateway.GatewayApplication;
 import io.pitiserve.gateway.auth.TenantDirectory;
-import io.pitiserve.gateway.submission.Hashes;
+import io.pitiserve.gateway.status.Hashes;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;

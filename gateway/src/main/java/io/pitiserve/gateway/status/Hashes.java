@@ -1,4 +1,4 @@
-package io.pitiserve.gateway.submission;
+package io.pitiserve.gateway.status;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
