@@ -61,6 +61,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts every part; {@code env} supplies {@code PITISERVE_API_KEY} and {@code PITISERVE_WEBHOOK_SECRET}. */
     public static LocalStack start(LocalSettings settings, Map<String, String> env) {
+        StandaloneLogging.bridgeJavaUtilLogging();
         LocalCredentials credentials = LocalCredentials.load(settings.dataDir(), env);
         LocalStack stack = new LocalStack(settings, credentials);
         try {

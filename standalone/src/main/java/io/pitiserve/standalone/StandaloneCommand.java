@@ -28,7 +28,6 @@ import io.pitiserve.standalone.bench.PipelineBenchmark;
 import io.pitiserve.standalone.bench.ScaleOutBenchmark;
 import io.pitiserve.standalone.bench.WebhookBenchmark;
 import io.pitiserve.worker.models.BundledModels;
-import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Entry point of {@code pitiserve.jar}: {@code serve} runs a whole piti-serve in this process,
@@ -225,10 +224,6 @@ public final class StandaloneCommand {
             setIfAbsent("PITISERVE_LOG_LEVEL", "WARN");
         }
         StandaloneLogging.configure();
-        // Tomcat logs through java.util.logging; Spring Boot's logging system, which would
-        // bridge it, is off (one configuration above for everything), so bridge it here.
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
-        SLF4JBridgeHandler.install();
         int code = run(List.of(args), System.out, System.err);
         if (code >= 0) {
             // Kafka and Spring leave non-daemon threads; exit explicitly, also after a failed start.

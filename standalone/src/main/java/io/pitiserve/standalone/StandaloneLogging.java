@@ -6,6 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.StandardEnvironment;
 
@@ -22,6 +23,17 @@ final class StandaloneLogging {
     static final String JSON_CONFIGURATION = "pitiserve-standalone-json-logback.xml";
 
     private StandaloneLogging() {
+    }
+
+    /**
+     * Sends java.util.logging (Tomcat's) to SLF4J: Spring Boot's logging system, which would bridge
+     * it, is off in this process. Idempotent.
+     */
+    static synchronized void bridgeJavaUtilLogging() {
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
     }
 
     /** Configures Logback; call before anything logs. */

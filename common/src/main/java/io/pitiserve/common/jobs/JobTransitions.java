@@ -63,14 +63,6 @@ public final class JobTransitions {
         return legal(current, target.get()) ? target.get() : current;
     }
 
-    /**
-     * Whether applying {@code event} to {@code current} changes the state; false for repeats,
-     * late events and requests. Callers use it to skip side effects (webhooks, metrics) of no-ops.
-     */
-    public static boolean changes(JobState current, JobEvent event) {
-        return next(current, event) != current;
-    }
-
     /** Whether {@code from -> to} is in the table; staying in the same state is not a transition. */
     public static boolean legal(JobState from, JobState to) {
         return from != null && to != null && LEGAL.get(from).contains(to);

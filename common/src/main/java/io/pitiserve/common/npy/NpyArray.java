@@ -48,11 +48,6 @@ public record NpyArray(long[] shape, float[] data) {
         return shape[axis];
     }
 
-    /** Whether the shape equals {@code expected}. */
-    public boolean hasShape(long... expected) {
-        return Arrays.equals(shape, expected);
-    }
-
     @Override
     public boolean equals(Object other) {
         return other instanceof NpyArray that && Arrays.equals(shape, that.shape) && Arrays.equals(data, that.data);

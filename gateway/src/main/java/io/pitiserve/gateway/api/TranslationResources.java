@@ -23,9 +23,11 @@ public class TranslationResources {
     private final ObjectStore objects;
     private final Duration urlTtl;
     private final WebhookViews webhooks;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    public TranslationResources(ObjectStore objects, GatewayProperties properties, WebhookViews webhooks) {
+    public TranslationResources(ObjectStore objects, GatewayProperties properties, WebhookViews webhooks,
+                                Clock clock) {
+        this.clock = clock;
         this.objects = objects;
         this.webhooks = webhooks;
         this.urlTtl = properties.resultUrlTtl();

@@ -103,12 +103,13 @@ public class TranslationsController {
         thread.setDaemon(true);
         return thread;
     });
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
                                   JobWaiter waiter, TranslationResources resources, KafkaRequestPublisher publisher,
                                   JsonMapper json, GatewayProperties properties, S3InputReader s3Inputs,
-                                  WebhookRedelivery redelivery, GatewayTracing tracing) {
+                                  WebhookRedelivery redelivery, GatewayTracing tracing, Clock clock) {
+        this.clock = clock;
         this.redelivery = redelivery;
         this.tracing = tracing;
         this.submissions = submissions;

@@ -43,11 +43,12 @@ public class LaneDepths {
     private Map<String, Long> depths = Map.of();
     private Instant readAt = Instant.MIN;
 
-    public LaneDepths(AdminClient gatewayAdminClient, PitiserveKafkaProperties kafka, GatewayProperties gateway) {
+    public LaneDepths(AdminClient gatewayAdminClient, PitiserveKafkaProperties kafka, GatewayProperties gateway,
+                      Clock clock) {
         this.admin = gatewayAdminClient;
         this.topics = kafka.topics();
         this.workerGroup = gateway.workerGroup();
-        this.clock = Clock.systemUTC();
+        this.clock = clock;
     }
 
     /** Uncommitted records per model of {@code models}; a model whose lane cannot be read is left out. */

@@ -57,8 +57,8 @@ public class ModelCatalogue implements SmartLifecycle {
     private Thread thread;
 
     @Autowired
-    public ModelCatalogue(GatewayProperties gateway, PitiserveKafkaProperties kafka, KafkaProperties boot) {
-        this(gateway.models(), kafka.topics().models(), boot.buildConsumerProperties(), Clock.systemUTC());
+    public ModelCatalogue(GatewayProperties gateway, PitiserveKafkaProperties kafka, KafkaProperties boot, Clock clock) {
+        this(gateway.models(), kafka.topics().models(), boot.buildConsumerProperties(), clock);
     }
 
     ModelCatalogue(List<GatewayProperties.Model> declared, String topic, Map<String, Object> consumerProperties,

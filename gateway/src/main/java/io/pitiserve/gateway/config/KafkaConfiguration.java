@@ -22,6 +22,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.support.ProducerListener;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
 
@@ -58,11 +59,17 @@ public class KafkaConfiguration {
     }
 
     @Bean
-    KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate(ProducerFactory<byte[], byte[]> gatewayProducerFactory) {
+    KafkaTemplate<byte[], byte[]> gatewayKafkaTemplate(ProducerFactory<byte[], byte[]> gatewayProducerFactory,
+                                                        KafkaAdmin admin, AdminClient gatewayAdminClient) {
         KafkaTemplate<byte[], byte[]> template = new KafkaTemplate<>(gatewayProducerFactory);
         // Every send is a producer span of the current trace, whose context (W3C traceparent and
         // tracestate) the tracer's propagator writes into the record's headers.
         template.setObservationEnabled(true);
+        template.setKafkaAdmin(new ClusterIdLookup(admin.getConfigurationProperties(), gatewayAdminClient));
+        // A send that fails is answered (503) and logged once by the code that sent it; spring-kafka's
+        // default listener would log it a second time, at ERROR with the stack.
+        template.setProducerListener(new ProducerListener<>() {
+        });
         return template;
     }
 

@@ -70,13 +70,14 @@ public class EvaluationService {
     private final KafkaRequestPublisher publisher;
     private final StatusView statusView;
     private final Duration retryAfter;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     public EvaluationService(TranslationParamsReader paramsReader, ModelCatalogue catalogue, TenantQuotas quotas,
                              QuotaProperties quotaProperties, EvaluationProperties properties,
                              EvaluationDatasets datasets,
                              WebhookTargetCheck webhookCheck, ObjectStore objects, KafkaRequestPublisher publisher,
-                             StatusView statusView, GatewayProperties gateway) {
+                             StatusView statusView, GatewayProperties gateway, Clock clock) {
+        this.clock = clock;
         this.paramsReader = paramsReader;
         this.catalogue = catalogue;
         this.quotas = quotas;

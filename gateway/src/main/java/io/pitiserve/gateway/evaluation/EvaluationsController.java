@@ -71,10 +71,11 @@ public class EvaluationsController {
         thread.setDaemon(true);
         return thread;
     });
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     public EvaluationsController(EvaluationService evaluations, JobWaiter waiter, KafkaRequestPublisher publisher,
-                                 ObjectStore objects, GatewayProperties properties, JsonMapper json) {
+                                 ObjectStore objects, GatewayProperties properties, JsonMapper json, Clock clock) {
+        this.clock = clock;
         this.evaluations = evaluations;
         this.waiter = waiter;
         this.publisher = publisher;

@@ -13,7 +13,6 @@ import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.gateway.status.JobUpdates;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -35,12 +34,7 @@ public class TenantQuotas {
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final InFlightJobs inFlight;
 
-    @Autowired
-    public TenantQuotas(QuotaProperties properties, JobUpdates updates) {
-        this(properties, updates, Clock.systemUTC());
-    }
-
-    TenantQuotas(QuotaProperties properties, JobUpdates updates, Clock clock) {
+    public TenantQuotas(QuotaProperties properties, JobUpdates updates, Clock clock) {
         this.properties = properties;
         // A late, older view arrives within milliseconds of the newer one; a minute is plenty.
         this.inFlight = new InFlightJobs(clock, Duration.ofMinutes(1));

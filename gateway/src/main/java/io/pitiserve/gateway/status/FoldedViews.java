@@ -23,11 +23,7 @@ public class FoldedViews {
 
     private final KeptViews entries;
 
-    public FoldedViews() {
-        this(Clock.systemUTC());
-    }
-
-    FoldedViews(Clock clock) {
+    public FoldedViews(Clock clock) {
         this.entries = new KeptViews(clock, KEEP, CAPACITY);
     }
 

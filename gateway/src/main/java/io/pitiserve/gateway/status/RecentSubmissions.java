@@ -20,11 +20,7 @@ public class RecentSubmissions {
 
     private final KeptViews entries;
 
-    public RecentSubmissions() {
-        this(Clock.systemUTC());
-    }
-
-    RecentSubmissions(Clock clock) {
+    public RecentSubmissions(Clock clock) {
         this.entries = new KeptViews(clock, KEEP, CAPACITY);
     }
 

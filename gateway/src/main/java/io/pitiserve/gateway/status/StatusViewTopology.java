@@ -65,10 +65,6 @@ public final class StatusViewTopology {
     private StatusViewTopology() {
     }
 
-    public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates) {
-        return build(topics, jobViewsTopic, codec, updates, new FoldedViews(), List.of());
-    }
-
     public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates,
                                  FoldedViews folded, List<StatusViewExtension> extensions) {
         StreamsBuilder builder = new StreamsBuilder();

@@ -62,7 +62,7 @@ public class SubmissionService {
 
     public SubmissionService(TranslationParamsReader paramsReader, ObjectStore objects, KafkaRequestPublisher publisher,
                              ModelCatalogue catalogue, StatusView statusView, GatewayProperties properties,
-                             WebhookTargetCheck webhookCheck, TenantQuotas quotas) {
+                             WebhookTargetCheck webhookCheck, TenantQuotas quotas, Clock clock) {
         this.catalogue = catalogue;
         this.paramsReader = paramsReader;
         this.quotas = quotas;
@@ -75,7 +75,7 @@ public class SubmissionService {
         this.limits = new InputLimits(properties.maxInputSize().toBytes(), properties.maxInputWidth(),
                 properties.maxInputHeight(), maxPixels);
         this.retryAfter = properties.retryAfter();
-        this.clock = Clock.systemUTC();
+        this.clock = clock;
     }
 
     /**

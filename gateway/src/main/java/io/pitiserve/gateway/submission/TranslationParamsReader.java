@@ -54,16 +54,12 @@ public class TranslationParamsReader {
     private final Clock clock;
     private final QuotaProperties quotas;
 
-    @Autowired
-    public TranslationParamsReader(GatewayProperties properties, QuotaProperties quotas) {
-        this(properties, quotas, Clock.systemUTC());
-    }
-
     TranslationParamsReader(GatewayProperties properties, Clock clock) {
         this(properties, QuotaProperties.defaults(), clock);
     }
 
-    TranslationParamsReader(GatewayProperties properties, QuotaProperties quotas, Clock clock) {
+    @Autowired
+    public TranslationParamsReader(GatewayProperties properties, QuotaProperties quotas, Clock clock) {
         this.clock = clock;
         this.quotas = quotas;
     }

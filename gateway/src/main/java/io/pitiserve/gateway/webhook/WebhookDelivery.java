@@ -59,12 +59,13 @@ public class WebhookDelivery {
     private final WebhookMetrics metrics;
     private final RetrySchedule schedule;
     private final GatewayTracing tracing;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
     public WebhookDelivery(WebhookUrlGuard guard, WebhookHttpClient http, WebhookSigners signers,
                            WebhookPayloads payloads, WebhookPublisher publisher, WebhookViews views,
                            StatusView statusView, WebhookMetrics metrics, WebhookProperties properties,
-                           GatewayTracing tracing) {
+                           GatewayTracing tracing, Clock clock) {
+        this.clock = clock;
         this.guard = guard;
         this.tracing = tracing;
         this.http = http;

@@ -4,21 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
+import io.pitiserve.common.consumption.ConsumptionLoop;
+import io.pitiserve.common.consumption.ConsumptionSettings;
+import io.pitiserve.common.consumption.RecordHandler;
+import io.pitiserve.common.consumption.Subscription;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationParams;
@@ -29,14 +25,11 @@ import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -47,8 +40,9 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * The webhook dispatcher: one Kafka consumer in its own group ({@code pitiserve.webhooks.consumer-group})
- * over the events topic and every retry tier, and a pool of delivery threads.
+ * The webhook dispatcher: a {@link ConsumptionLoop} in its own group ({@code pitiserve.webhooks.consumer-group})
+ * over the events topic and every retry tier, with a pool of delivery threads and up to
+ * {@code max-in-flight} records started at once (it resumes taking records at half).
  *
  * <p>An event whose job asked for a webhook of that kind becomes a first attempt; a failed
  * attempt becomes a record on the retry tier of its delay, carrying its due time. A tier's
@@ -82,15 +76,10 @@ public class WebhookDispatcher implements SmartLifecycle {
     private final WebhookMetrics metrics;
     private final EventCodec codec = new EventCodec("/pitiserve/gateway");
     private final Clock clock = Clock.systemUTC();
-    private volatile OffsetLedger ledger = new OffsetLedger();
-    private final Map<TopicPartition, Instant> pausedUntil = new ConcurrentHashMap<>();
-    private final Set<TopicPartition> pausedForLoad = new HashSet<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private long nextGauges;
 
     private volatile boolean running;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private volatile Thread loop;
-    private volatile ThreadPoolExecutor workers;
+    private volatile ConsumptionLoop loop;
 
     public WebhookDispatcher(WebhookProperties properties, KafkaProperties boot, PitiserveKafkaProperties kafka,
                              StatusView statusView, WebhookViews views, WebhookDelivery delivery,
@@ -122,20 +111,14 @@ public class WebhookDispatcher implements SmartLifecycle {
             return;
         }
         running = true;
-        ledger = new OffsetLedger();
-        inFlight.set(0);
-        AtomicInteger threadNumber = new AtomicInteger();
-        workers = new ThreadPoolExecutor(properties.concurrency(), properties.concurrency(), 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "webhook-delivery-" + threadNumber.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Thread thread = new Thread(this::pollLoop, "webhook-dispatcher");
-        thread.setDaemon(true);
-        loop = thread;
-        thread.start();
+        int maxInFlight = properties.maxInFlight();
+        loop = new ConsumptionLoop(
+                () -> new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                Subscription.pattern(subscription),
+                new ConsumptionSettings("webhook-dispatcher", "webhook-delivery", properties.concurrency(), maxInFlight,
+                        maxInFlight / 2, Duration.ofMillis(100), properties.requestTimeout().plusSeconds(15), true),
+                new Handler(), clock);
+        loop.start();
         log.info("webhook dispatcher started (group {}, tiers {}, {} delivery threads)", properties.consumerGroup(),
                 properties.tiers(), properties.concurrency());
     }
@@ -146,17 +129,9 @@ public class WebhookDispatcher implements SmartLifecycle {
             return;
         }
         running = false;
-        KafkaConsumer<byte[], byte[]> current = consumer;
+        ConsumptionLoop current = loop;
         if (current != null) {
-            current.wakeup();
-        }
-        Thread thread = loop;
-        if (thread != null) {
-            try {
-                thread.join(properties.requestTimeout().plusSeconds(30).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            current.stop();
         }
         log.info("webhook dispatcher stopped");
     }
@@ -172,74 +147,46 @@ public class WebhookDispatcher implements SmartLifecycle {
         return SmartLifecycle.DEFAULT_PHASE;
     }
 
-    private void pollLoop() {
-        KafkaConsumer<byte[], byte[]> kafka = consumer;
-        long nextGauges = 0;
-        try {
-            kafka.subscribe(subscription, new Rebalance(kafka));
-            while (running) {
-                resumeDue(kafka);
-                relieveLoad(kafka);
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = kafka.poll(Duration.ofMillis(100));
-                } catch (WakeupException e) {
-                    break;
-                }
-                for (TopicPartition tp : records.partitions()) {
-                    take(kafka, tp, records.records(tp));
-                }
-                commit(kafka, null);
-                if (System.nanoTime() > nextGauges) {
-                    updateGauges(kafka);
-                    nextGauges = System.nanoTime() + GAUGE_INTERVAL.toNanos();
-                }
-            }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (RuntimeException e) {
-            log.error("the webhook dispatcher's poll loop failed; deliveries stop until restart", e);
-        } finally {
-            drain(kafka);
-        }
-    }
+    /** The dispatcher's records: first attempts from the events topic, due attempts from the retry tiers. */
+    private final class Handler implements RecordHandler {
 
-    private void take(KafkaConsumer<byte[], byte[]> kafka, TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> batch) {
-        boolean retryTier = !tp.topic().equals(eventsTopic);
-        Instant now = clock.instant();
-        for (ConsumerRecord<byte[], byte[]> record : batch) {
-            if (retryTier) {
-                Instant due = dueOf(record);
-                if (due.isAfter(now)) {
-                    kafka.seek(tp, record.offset());
-                    kafka.pause(List.of(tp));
-                    pausedUntil.put(tp, due);
-                    return;
+        @Override
+        public boolean handle(ConsumerRecord<byte[], byte[]> record, BooleanSupplier abandoned) {
+            try {
+                if (record.topic().equals(eventsTopic)) {
+                    handleEvent(record);
+                } else {
+                    handleRetry(record);
                 }
+                return true;
+            } catch (WebhookPublisher.WebhookPublishException e) {
+                log.warn("a webhook record of {}-{} stays uncommitted: {}", record.topic(), record.partition(),
+                        e.getMessage());
+                return false;
             }
-            ledger.begin(tp, record.offset());
-            inFlight.incrementAndGet();
-            workers.execute(() -> {
-                boolean finished = false;
-                try {
-                    if (retryTier) {
-                        handleRetry(record);
-                    } else {
-                        handleEvent(record);
-                    }
-                    finished = true;
-                } catch (WebhookPublisher.WebhookPublishException e) {
-                    log.warn("a webhook record of {} stays uncommitted: {}", tp, e.getMessage());
-                } catch (RuntimeException e) {
-                    log.error("could not handle record {} of {}; skipping it", record.offset(), tp, e);
-                    finished = true;
-                } finally {
-                    if (finished) {
-                        ledger.end(tp, record.offset());
-                    }
-                    inFlight.decrementAndGet();
-                }
-            });
+        }
+
+        /** A retry tier's record waits, its partition paused, until it is due. */
+        @Override
+        public Instant notBefore(ConsumerRecord<byte[], byte[]> record) {
+            return record.topic().equals(eventsTopic) ? null : dueOf(record);
+        }
+
+        /**
+         * Not while the status view is not running (starting, restoring, rebalancing): its jobs' webhooks
+         * are unknown then, and waiting for it must not use up the events' {@code view-wait}.
+         */
+        @Override
+        public boolean accepting() {
+            return statusView.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING;
+        }
+
+        @Override
+        public void afterPoll(Consumer<byte[], byte[]> consumer) {
+            if (System.nanoTime() - nextGauges > 0) {
+                updateGauges(consumer);
+                nextGauges = System.nanoTime() + GAUGE_INTERVAL.toNanos();
+            }
         }
     }
 
@@ -351,65 +298,7 @@ public class WebhookDispatcher implements SmartLifecycle {
         }
     }
 
-    private void resumeDue(KafkaConsumer<byte[], byte[]> kafka) {
-        Instant now = clock.instant();
-        List<TopicPartition> due = new ArrayList<>();
-        pausedUntil.forEach((tp, at) -> {
-            if (!at.isAfter(now)) {
-                due.add(tp);
-            }
-        });
-        if (due.isEmpty()) {
-            return;
-        }
-        due.forEach(pausedUntil::remove);
-        List<TopicPartition> resumable = due.stream().filter(tp -> !pausedForLoad.contains(tp))
-                .filter(kafka.assignment()::contains).toList();
-        kafka.resume(resumable);
-    }
-
-    /**
-     * Stops taking records while too many are unfinished (resumes at half), and while the status
-     * view is not running (starting, restoring, rebalancing): its jobs' webhooks are unknown then,
-     * and waiting for it must not use up the events' {@code view-wait}.
-     */
-    private void relieveLoad(KafkaConsumer<byte[], byte[]> kafka) {
-        int busy = inFlight.get();
-        boolean viewReady = statusView.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING;
-        if ((busy >= properties.maxInFlight() || !viewReady) && pausedForLoad.isEmpty()) {
-            for (TopicPartition tp : kafka.assignment()) {
-                if (!pausedUntil.containsKey(tp)) {
-                    pausedForLoad.add(tp);
-                }
-            }
-            kafka.pause(pausedForLoad);
-        } else if (busy <= properties.maxInFlight() / 2 && viewReady && !pausedForLoad.isEmpty()) {
-            List<TopicPartition> resumable = pausedForLoad.stream().filter(tp -> !pausedUntil.containsKey(tp))
-                    .filter(kafka.assignment()::contains).toList();
-            kafka.resume(resumable);
-            pausedForLoad.clear();
-        }
-    }
-
-    private void commit(KafkaConsumer<byte[], byte[]> kafka, Collection<TopicPartition> only) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committable(only);
-        offsets.keySet().retainAll(kafka.assignment());
-        if (offsets.isEmpty()) {
-            return;
-        }
-        try {
-            kafka.commitSync(offsets, Duration.ofSeconds(10));
-            ledger.committed(offsets);
-        } catch (WakeupException e) {
-            kafka.commitSync(offsets, Duration.ofSeconds(10));
-            ledger.committed(offsets);
-            throw e;
-        } catch (RuntimeException e) {
-            log.warn("could not commit webhook offsets: {}", e.getMessage());
-        }
-    }
-
-    private void updateGauges(KafkaConsumer<byte[], byte[]> kafka) {
+    private void updateGauges(Consumer<byte[], byte[]> kafka) {
         try {
             long pending = 0;
             for (TopicPartition tp : kafka.assignment()) {
@@ -427,82 +316,6 @@ public class WebhookDispatcher implements SmartLifecycle {
                     .mapToLong(e -> e.getValue() - begin.getOrDefault(e.getKey(), 0L)).sum());
         } catch (RuntimeException e) {
             log.debug("could not update webhook gauges: {}", e.getMessage());
-        }
-    }
-
-    /** Lets the attempts in progress finish, commits what finished and closes the consumer. */
-    private void drain(KafkaConsumer<byte[], byte[]> kafka) {
-        ThreadPoolExecutor pool = workers;
-        pool.shutdown();
-        try {
-            if (!pool.awaitTermination(properties.requestTimeout().plusSeconds(15).toMillis(), TimeUnit.MILLISECONDS)) {
-                pool.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            pool.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committable(null);
-            offsets.keySet().retainAll(kafka.assignment());
-            if (!offsets.isEmpty()) {
-                kafka.commitSync(offsets, Duration.ofSeconds(10));
-            }
-        } catch (RuntimeException e) {
-            log.warn("could not commit webhook offsets on stop: {}", e.getMessage());
-        }
-        try {
-            kafka.close(Duration.ofSeconds(10));
-        } catch (RuntimeException e) {
-            log.warn("the webhook consumer did not close cleanly: {}", e.getMessage());
-        }
-        pausedUntil.clear();
-        pausedForLoad.clear();
-    }
-
-    /** On revocation: finish the partitions' attempts in progress and commit them, so the next owner resumes exactly. */
-    private final class Rebalance implements ConsumerRebalanceListener {
-
-        private final KafkaConsumer<byte[], byte[]> kafka;
-
-        Rebalance(KafkaConsumer<byte[], byte[]> kafka) {
-            this.kafka = kafka;
-        }
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            long deadline = System.nanoTime() + properties.requestTimeout().plusSeconds(15).toNanos();
-            while (ledger.busy(partitions) && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            Map<TopicPartition, OffsetAndMetadata> offsets = ledger.committable(partitions);
-            if (!offsets.isEmpty()) {
-                try {
-                    kafka.commitSync(offsets, Duration.ofSeconds(10));
-                } catch (RuntimeException e) {
-                    log.warn("could not commit webhook offsets of revoked partitions: {}", e.getMessage());
-                }
-            }
-            ledger.forget(partitions);
-            partitions.forEach(pausedUntil::remove);
-            pausedForLoad.removeAll(partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            // Committed offsets say where to resume; nothing is paused on a fresh assignment.
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            ledger.forget(partitions);
-            partitions.forEach(pausedUntil::remove);
-            pausedForLoad.removeAll(partitions);
         }
     }
 }

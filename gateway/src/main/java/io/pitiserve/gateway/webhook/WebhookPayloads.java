@@ -32,9 +32,10 @@ public class WebhookPayloads {
 
     private final ObjectStore objects;
     private final Duration urlTtl;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    public WebhookPayloads(ObjectStore objects, GatewayProperties gateway) {
+    public WebhookPayloads(ObjectStore objects, GatewayProperties gateway, Clock clock) {
+        this.clock = clock;
         this.objects = objects;
         this.urlTtl = gateway.resultUrlTtl();
     }

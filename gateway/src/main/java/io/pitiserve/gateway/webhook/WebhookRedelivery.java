@@ -42,10 +42,11 @@ public class WebhookRedelivery {
     }
 
     private final WebhookPublisher publisher;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    public WebhookRedelivery(WebhookPublisher publisher) {
+    public WebhookRedelivery(WebhookPublisher publisher, Clock clock) {
         this.publisher = publisher;
+        this.clock = clock;
     }
 
     /**

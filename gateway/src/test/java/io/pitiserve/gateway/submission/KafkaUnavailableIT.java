@@ -62,9 +62,14 @@ class KafkaUnavailableIT {
                 .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
         String id = JobIds.derived("acme", "k-1");
 
+        long started = System.nanoTime();
         Answer answer = api.submit(KEY, TestImages.mask(32, 32), "{\"task\": \"mask\"}", "Idempotency-Key", "k-1");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(answer.status()).isEqualTo(503);
+        // Bounded by the publish timeout (2 s), not by anything the send's observation waits for
+        // first; the margin is for a loaded machine.
+        assertThat(took).isLessThan(Duration.ofSeconds(20));
         assertThat(answer.json().get("code").stringValue()).isEqualTo("unavailable");
         assertThat(answer.header("Retry-After")).isEqualTo("5");
         assertThat(answer.json().get("detail").stringValue()).doesNotContain("Exception").contains("retry");

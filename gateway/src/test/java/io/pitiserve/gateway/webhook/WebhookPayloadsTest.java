@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ class WebhookPayloadsTest {
 
     @Test
     void aSucceededPayloadCarriesFreshlyPresignedLinksWithTheirExpiry() {
-        WebhookPayloads payloads = new WebhookPayloads(new Presigner(300), gateway());
+        WebhookPayloads payloads = new WebhookPayloads(new Presigner(300), gateway(), Clock.systemUTC());
 
         WebhookPayload payload = WebhookPayload.fromJson(payloads.body(succeeded(2),
                 new WebhookPayloads.Submission(Map.of("order", "9"), false)));
@@ -77,7 +78,7 @@ class WebhookPayloadsTest {
 
     @Test
     void aBodyThatWouldExceed20KbLosesItsResultLinksInstead() {
-        WebhookPayloads payloads = new WebhookPayloads(new Presigner(4000), gateway());
+        WebhookPayloads payloads = new WebhookPayloads(new Presigner(4000), gateway(), Clock.systemUTC());
 
         byte[] body = payloads.body(succeeded(8), WebhookPayloads.Submission.UNKNOWN);
 
@@ -89,7 +90,7 @@ class WebhookPayloadsTest {
 
     @Test
     void aFailureCarriesItsCodeAShortenedMessageAndTheSubmissionsMetadata() {
-        WebhookPayloads payloads = new WebhookPayloads(new Presigner(100), gateway());
+        WebhookPayloads payloads = new WebhookPayloads(new Presigner(100), gateway(), Clock.systemUTC());
 
         WebhookPayload payload = WebhookPayload.fromJson(payloads.body(new TranslationFailed("tr_x", "acme",
                 Instant.now(), "invalid_input", "x".repeat(5000)), new WebhookPayloads.Submission(Map.of("order", "7"), false)));
@@ -102,7 +103,7 @@ class WebhookPayloadsTest {
 
     @Test
     void aJobLinksToTheRouteOfItsKind() {
-        WebhookPayloads payloads = new WebhookPayloads(new Presigner(100), gateway());
+        WebhookPayloads payloads = new WebhookPayloads(new Presigner(100), gateway(), Clock.systemUTC());
         TranslationFailed failed = new TranslationFailed("tr_x", "acme", Instant.now(), "invalid_input", "bad");
 
         WebhookPayload evaluation = WebhookPayload.fromJson(payloads.body(failed,

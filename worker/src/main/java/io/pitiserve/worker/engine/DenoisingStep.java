@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 
-import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One denoising step of a group of trajectories that share a stage: ONE decoder call for all of
@@ -36,11 +36,14 @@ import java.util.concurrent.Executors;
  */
 public final class DenoisingStep {
 
-    /** Each thread's host buffers and input tensors, reused by all of its steps. */
+    /**
+     * Each thread's host buffers and input tensors, reused by all of its steps until the thread
+     * {@linkplain #releaseWorkspace() releases} them.
+     */
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
 
-    /** Closes the input tensors of a thread's workspace once the thread is gone. */
-    private static final Cleaner CLEANER = Cleaner.create();
+    /** How many threads' workspaces hold a native manager now. */
+    private static final AtomicInteger OPEN_MANAGERS = new AtomicInteger();
 
     /** Draws noise while the decoder runs; daemon threads, so they never keep the JVM alive. */
     private static final Executor NOISE_THREADS = Executors.newFixedThreadPool(1, runnable -> {
@@ -50,6 +53,21 @@ public final class DenoisingStep {
     });
 
     private DenoisingStep() {
+    }
+
+    /**
+     * Closes the calling thread's input tensors and the native manager holding them, and drops its
+     * buffers. A thread that runs steps calls it when it has no more to run (a compute thread as it
+     * ends, an engine call as it returns); a later step on the thread starts a new workspace.
+     */
+    public static void releaseWorkspace() {
+        WORKSPACES.get().close();
+        WORKSPACES.remove();
+    }
+
+    /** How many threads hold a workspace's native manager now, released or not yet. */
+    public static int openWorkspaceManagers() {
+        return OPEN_MANAGERS.get();
     }
 
     /**
@@ -75,7 +93,44 @@ public final class DenoisingStep {
         if (n == 0) {
             return new Timing(0, 0, 0, 0, 0);
         }
-        List<Trajectory> rowOwners = new ArrayList<>(2 * n);
+        List<Trajectory> rowOwners = rowOwners(stage, group);
+        Layout layout = new Layout(stage.resolution(), n, rowOwners.size());
+        Workspace workspace = WORKSPACES.get();
+        double[][] coefficients = coefficients(group);
+        CompletableFuture<float[]> noise = noiseMeanwhile(group, coefficients, layout, workspace);
+        float[] out = workspace.out(layout.rows * layout.outPerRow);
+        Calls calls;
+        try {
+            calls = decode(stage, rowOwners, layout, workspace, parent, shape, out);
+        } catch (RuntimeException e) {
+            if (noise != null) {
+                // Let the draw finish before anything reuses its buffer.
+                noise.exceptionally(failure -> null).join();
+            }
+            throw e;
+        }
+        updateAll(group, coefficients, layout, workspace, out, noise == null ? null : noise.join());
+        return new Timing(calls.forwardNanos, System.nanoTime() - started, calls.count, layout.rows, calls.padding);
+    }
+
+    /**
+     * The sizes of one step: {@code pixels} per image, {@code perSample} latent floats of a row,
+     * {@code outPerRow} output floats of a row (eps then variance values), {@code n} trajectories and
+     * {@code rows} decoder rows.
+     */
+    private record Layout(int size, int pixels, int perSample, int outPerRow, int n, int rows) {
+        Layout(int size, int n, int rows) {
+            this(size, size * size, 3 * size * size, 6 * size * size, n, rows);
+        }
+    }
+
+    /** The decoder calls of one step: their count, their time in the decoder and their padding rows. */
+    private record Calls(int count, long forwardNanos, int padding) {
+    }
+
+    /** The owner of each decoder row: every trajectory (conditional rows), then every guided one again. */
+    private static List<Trajectory> rowOwners(Stage stage, List<Trajectory> group) {
+        List<Trajectory> rowOwners = new ArrayList<>(2 * group.size());
         rowOwners.addAll(group);
         for (Trajectory trajectory : group) {
             if (trajectory.stage() != stage || trajectory.finished()) {
@@ -85,29 +140,39 @@ public final class DenoisingStep {
                 rowOwners.add(trajectory);
             }
         }
-        int size = stage.resolution();
-        int pixels = size * size;
-        int perSample = 3 * pixels;
-        int outPerRow = 6 * pixels;
-        int rows = rowOwners.size();
-        Workspace workspace = WORKSPACES.get();
+        return rowOwners;
+    }
 
-        // Each row's coefficients, computed once per step and used by the noise draw and the update.
-        double[][] coefficients = new double[n][];
-        boolean anyNoise = false;
-        for (int j = 0; j < n; j++) {
+    /** Each trajectory's coefficients, computed once per step and used by the noise draw and the update. */
+    private static double[][] coefficients(List<Trajectory> group) {
+        double[][] coefficients = new double[group.size()][];
+        for (int j = 0; j < group.size(); j++) {
             Trajectory trajectory = group.get(j);
             coefficients[j] = trajectory.sampler().coefficients(trajectory.schedule(), trajectory.index());
-            anyNoise |= coefficients[j][Sampler.D] != 0.0;
         }
-        CompletableFuture<float[]> noise = null;
-        if (anyNoise) {
-            // Noise does not depend on the network's output: draw it on another core meanwhile.
-            float[] target = workspace.noise(n * perSample);
-            noise = CompletableFuture.supplyAsync(() -> drawNoise(group, coefficients, perSample, target), NOISE_THREADS);
-        }
+        return coefficients;
+    }
 
-        float[] out = workspace.out(rows * outPerRow);
+    /** The noise of the step drawn on another core while the decoder runs; null when no trajectory draws any. */
+    private static CompletableFuture<float[]> noiseMeanwhile(List<Trajectory> group, double[][] coefficients,
+                                                             Layout layout, Workspace workspace) {
+        boolean anyNoise = false;
+        for (double[] c : coefficients) {
+            anyNoise |= c[Sampler.D] != 0.0;
+        }
+        if (!anyNoise) {
+            return null;
+        }
+        // Noise does not depend on the network's output.
+        float[] target = workspace.noise(layout.n * layout.perSample);
+        return CompletableFuture.supplyAsync(() -> drawNoise(group, coefficients, layout.perSample, target),
+                NOISE_THREADS);
+    }
+
+    /** Runs the decoder over every row, cut into calls as {@code shape} says, its output downloaded into {@code out}. */
+    private static Calls decode(Stage stage, List<Trajectory> rowOwners, Layout layout, Workspace workspace,
+                                NDManager parent, CallShape shape, float[] out) {
+        int rows = layout.rows;
         long forwardNanos = 0;
         int calls = 0;
         int padding = 0;
@@ -117,42 +182,40 @@ public final class DenoisingStep {
                 int real = Math.min(perCall, rows - from);
                 int callRows = shape.padded() ? perCall : real;
                 shape.checkFits(callRows);
-                NDList decoderInputs = callInputs(step, stage, workspace, rowOwners, n, from, real, callRows,
-                        perSample, size);
+                NDList decoderInputs = callInputs(step, stage, workspace, rowOwners, layout.n, from, real, callRows,
+                        layout.perSample, layout.size);
                 long forwardStarted = System.nanoTime();
                 // the output comes attached to the manager of the first input: on the CPU the thread's own
                 NDArray output = stage.decode(decoderInputs);
                 output.attach(step);
-                output.toByteBuffer(true).asFloatBuffer().get(0, out, from * outPerRow, real * outPerRow);
+                output.toByteBuffer(true).asFloatBuffer().get(0, out, from * layout.outPerRow, real * layout.outPerRow);
                 forwardNanos += System.nanoTime() - forwardStarted;
                 calls++;
                 padding += callRows - real;
             }
-        } catch (RuntimeException e) {
-            if (noise != null) {
-                // Let the draw finish before anything reuses its buffer.
-                noise.exceptionally(failure -> null).join();
-            }
-            throw e;
         }
+        return new Calls(calls, forwardNanos, padding);
+    }
 
-        float[] z = noise == null ? null : noise.join();
-        int guidedRow = n;
-        for (int j = 0; j < n; j++) {
+    /** Guides each guided trajectory's eps, then updates and advances every trajectory of the group. */
+    private static void updateAll(List<Trajectory> group, double[][] coefficients, Layout layout, Workspace workspace,
+                                  float[] out, float[] z) {
+        int guidedRow = layout.n;
+        for (int j = 0; j < layout.n; j++) {
             Trajectory trajectory = group.get(j);
-            int conditionalOffset = j * outPerRow;
+            int conditionalOffset = j * layout.outPerRow;
             float[] eps = out;
             int epsOffset = conditionalOffset;
             if (trajectory.guided()) {
-                eps = workspace.eps(perSample);
+                eps = workspace.eps(layout.perSample);
                 epsOffset = 0;
-                Guiding.guide(trajectory.guidance(), out, conditionalOffset, guidedRow++ * outPerRow, pixels, eps);
+                Guiding.guide(trajectory.guidance(), out, conditionalOffset, guidedRow++ * layout.outPerRow,
+                        layout.pixels, eps);
             }
-            update(trajectory, coefficients[j], eps, epsOffset, out, conditionalOffset + perSample, z, j * perSample,
-                    trajectory.spare());
+            update(trajectory, coefficients[j], eps, epsOffset, out, conditionalOffset + layout.perSample, z,
+                    j * layout.perSample, trajectory.spare());
             trajectory.advance();
         }
-        return new Timing(forwardNanos, System.nanoTime() - started, calls, rows, padding);
     }
 
     /**
@@ -270,29 +333,37 @@ public final class DenoisingStep {
      * Host buffers of one thread's steps, grown to the largest step it has run and reused by every
      * step after it: the decoder's latent and timestep inputs (direct buffers and the tensors over
      * them), the downloaded output, the noise and the guided eps. The tensors live in a manager of
-     * the thread's own, closed when the thread's workspace is collected.
+     * the thread's own, closed when the thread {@linkplain DenoisingStep#releaseWorkspace() releases}
+     * its workspace.
      */
-    private static final class Workspace {
+    private static final class Workspace implements AutoCloseable {
         private final DecoderInput latents = new DecoderInput();
         private final DecoderInput timesteps = new DecoderInput();
-        private final TensorOwner owner = new TensorOwner();
+        private NDManager manager;
         private float[] out = new float[0];
         private float[] noise = new float[0];
         private float[] eps = new float[0];
 
-        Workspace() {
-            CLEANER.register(this, owner);
-        }
-
         /** The manager of this thread's input tensors on {@code device}. */
         NDManager tensors(Device device) {
-            if (owner.manager == null || !owner.manager.getDevice().equals(device)) {
-                latents.forget();
-                timesteps.forget();
-                owner.run();
-                owner.manager = NDManager.newBaseManager(device);
+            if (manager == null || !manager.getDevice().equals(device)) {
+                close();
+                manager = NDManager.newBaseManager(device);
+                OPEN_MANAGERS.incrementAndGet();
             }
-            return owner.manager;
+            return manager;
+        }
+
+        /** Closes the tensors and their manager. */
+        @Override
+        public void close() {
+            latents.forget();
+            timesteps.forget();
+            if (manager != null) {
+                manager.close();
+                manager = null;
+                OPEN_MANAGERS.decrementAndGet();
+            }
         }
 
         float[] out(int floats) {
@@ -314,20 +385,6 @@ public final class DenoisingStep {
                 eps = new float[floats];
             }
             return eps;
-        }
-    }
-
-    /** Closes a workspace's manager, and with it its tensors; holds no reference to the workspace. */
-    private static final class TensorOwner implements Runnable {
-        private volatile NDManager manager;
-
-        @Override
-        public void run() {
-            NDManager current = manager;
-            manager = null;
-            if (current != null) {
-                current.close();
-            }
         }
     }
 

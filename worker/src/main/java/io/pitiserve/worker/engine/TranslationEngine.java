@@ -100,6 +100,8 @@ public final class TranslationEngine {
                 forwardNanos += DenoisingStep.run(stage, running, steps, shape).forwardNanos();
                 running.removeIf(Trajectory::finished);
             }
+        } finally {
+            DenoisingStep.releaseWorkspace();
         }
         return forwardNanos;
     }
@@ -130,6 +132,8 @@ public final class TranslationEngine {
                 forwardNanos += DenoisingStep.run(stage, group, steps, shape).forwardNanos();
                 progress.onStep(stage.kind(), group.get(0).stepsTaken(), total);
             }
+        } finally {
+            DenoisingStep.releaseWorkspace();
         }
         return forwardNanos;
     }

@@ -19,7 +19,6 @@ import java.util.Map;
  * @param upsamplerMaxRows  decoder rows per upsampler step
  * @param upsamplerCallRows rows per upsampler decoder call
  * @param fixedCallShape    pad every call to its stage's call rows: results independent of the batch
- * @param deviceRowLimit    calls with more rows fail as a device out of memory does (0 = none; tests)
  * @param tenantWeights     weighted share of admissions per tenant id (others weigh 1)
  * @param computeThreads    threads shared by both stages that run encodings and decoder calls (0: each
  *                          stage's lane runs its own); on a CPU worker, its cores with
@@ -33,7 +32,6 @@ public record SchedulerProperties(
         @DefaultValue("8") int upsamplerMaxRows,
         @DefaultValue("1") int upsamplerCallRows,
         @DefaultValue("true") boolean fixedCallShape,
-        @DefaultValue("0") int deviceRowLimit,
         Map<String, Integer> tenantWeights,
         @DefaultValue("2") int computeThreads) {
 
@@ -45,24 +43,24 @@ public record SchedulerProperties(
         }
         tenantWeights = tenantWeights == null ? Map.of() : Map.copyOf(tenantWeights);
         // The records below check the numbers and name them.
-        settings(1, baseMaxRows, baseCallRows, upsamplerMaxRows, upsamplerCallRows, fixedCallShape, deviceRowLimit,
-                tenantWeights, policy, computeThreads);
+        settings(1, baseMaxRows, baseCallRows, upsamplerMaxRows, upsamplerCallRows, fixedCallShape, tenantWeights,
+                policy, computeThreads);
     }
 
     /** The scheduler's settings with {@code maxJobs} jobs in flight. */
     public SchedulerSettings toSettings(int maxJobs) {
         return settings(maxJobs, baseMaxRows, baseCallRows, upsamplerMaxRows, upsamplerCallRows, fixedCallShape,
-                deviceRowLimit, tenantWeights, policy, computeThreads);
+                tenantWeights, policy, computeThreads);
     }
 
     private static SchedulerSettings settings(int maxJobs, int baseMaxRows, int baseCallRows, int upsamplerMaxRows,
-                                              int upsamplerCallRows, boolean fixed, int deviceRowLimit,
-                                              Map<String, Integer> weights, String policy, int computeThreads) {
+                                              int upsamplerCallRows, boolean fixed, Map<String, Integer> weights,
+                                              String policy, int computeThreads) {
         try {
             return new SchedulerSettings(maxJobs, new StageLimits(baseMaxRows, baseCallRows),
                     new StageLimits(upsamplerMaxRows, upsamplerCallRows),
-                    policy.equals("latency") ? StagePolicy.LATENCY : StagePolicy.THROUGHPUT, fixed, deviceRowLimit,
-                    weights, computeThreads);
+                    policy.equals("latency") ? StagePolicy.LATENCY : StagePolicy.THROUGHPUT, fixed, 0, weights,
+                    computeThreads);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("pitiserve.worker.scheduler: " + e.getMessage(), e);
         }

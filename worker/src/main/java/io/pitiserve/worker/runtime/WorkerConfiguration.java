@@ -132,9 +132,15 @@ public class WorkerConfiguration {
         }
     }
 
+    /** The worker's one clock: job event times, deadlines and announcements read it. */
+    @Bean
+    Clock workerClock() {
+        return Clock.systemUTC();
+    }
+
     @Bean(destroyMethod = "close")
-    StepScheduler workerScheduler(WorkerProperties worker, SchedulerProperties scheduler) {
-        return new StepScheduler(scheduler.toSettings(worker.concurrency()));
+    StepScheduler workerScheduler(WorkerProperties worker, SchedulerProperties scheduler, Clock workerClock) {
+        return new StepScheduler(scheduler.toSettings(worker.concurrency()), workerClock);
     }
 
     @Bean
@@ -226,11 +232,11 @@ public class WorkerConfiguration {
     JobRunner workerJobRunner(ServedModels workerModels, StepScheduler workerScheduler, S3ObjectStore workerObjectStore,
                               KafkaEventPublisher workerEventPublisher, KafkaCancellationReader workerCancellationReader,
                               Retrier workerRetrier, WorkerProperties worker, WorkerMetrics workerMetrics,
-                              JobTracing workerTracing) {
+                              JobTracing workerTracing, Clock workerClock) {
         JobRunner.Settings settings = new JobRunner.Settings(workerId(worker), worker.progressInterval(),
                 worker.cancellationCatchUp());
         return new JobRunner(workerModels, workerScheduler, workerObjectStore, workerEventPublisher, workerCancellationReader,
-                workerRetrier, settings, workerMetrics.registry(), Clock.systemUTC(), workerTracing);
+                workerRetrier, settings, workerMetrics.registry(), workerClock, workerTracing);
     }
 
     @Bean
@@ -255,9 +261,10 @@ public class WorkerConfiguration {
 
     @Bean
     ModelAnnouncer workerModelAnnouncer(Producer<byte[], byte[]> workerProducer, Topics workerTopics,
-                                        ServedModels workerModels, WorkerProperties worker, JobTracing workerTracing) {
+                                        ServedModels workerModels, WorkerProperties worker, JobTracing workerTracing,
+                                        Clock workerClock) {
         return new ModelAnnouncer(workerProducer, workerTopics.models(), workerModels, workerId(worker),
-                worker.device(), worker.heartbeatInterval(), Clock.systemUTC(), workerTracing);
+                worker.device(), worker.heartbeatInterval(), workerClock, workerTracing);
     }
 
     @Bean

@@ -58,16 +58,6 @@ public final class StepScheduler implements AutoCloseable {
 
     /** Counters of one stage since start. */
     public record StageStats(long steps, long calls, long rows, long paddingRows, long outOfMemorySplits) {
-
-        /** Mean rows of trajectories per decoder call (padding excluded). */
-        public double meanRowsPerCall() {
-            return calls == 0 ? 0.0 : (double) rows / calls;
-        }
-
-        /** Mean rows per step, i.e. the running batch the stage stepped on average. */
-        public double meanRowsPerStep() {
-            return steps == 0 ? 0.0 : (double) rows / steps;
-        }
     }
 
     /** A snapshot of the scheduler. */
@@ -87,6 +77,7 @@ public final class StepScheduler implements AutoCloseable {
     private final Lane upsampler;
     /** Runs encodings and decoder call groups for both lanes; null: each lane runs its own. */
     private final ExecutorService compute;
+    private final ComputeThreads computeThreads = new ComputeThreads();
     /** Jobs of single-pass models: one forward each, beside the lanes. */
     private final SinglePassLane singlePass;
     private int admitted;
@@ -102,7 +93,7 @@ public final class StepScheduler implements AutoCloseable {
         this.clock = clock;
         this.waiting = new FairQueue<>(settings.tenantWeights());
         this.compute = settings.computeThreads() == 0 ? null : Executors.newFixedThreadPool(settings.computeThreads(),
-                new ComputeThreads());
+                computeThreads);
         this.base = new Lane(StageKind.BASE);
         this.upsampler = new Lane(StageKind.UPSAMPLER);
         this.singlePass = new SinglePassLane(clock);
@@ -206,6 +197,7 @@ public final class StepScheduler implements AutoCloseable {
                     interrupted = true;
                 }
             }
+            interrupted |= computeThreads.joinAll();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -225,14 +217,41 @@ public final class StepScheduler implements AutoCloseable {
         }
     }
 
-    /** Daemon compute threads, numbered. */
+    /** Daemon compute threads, numbered; each releases its step workspace as it ends (the pool shut down). */
     private static final class ComputeThreads implements java.util.concurrent.ThreadFactory {
         private final AtomicInteger count = new AtomicInteger();
+        private final List<Thread> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        /**
+         * Waits until every thread made has ended, its workspace released: a terminated pool may
+         * still have threads finishing.
+         */
+        boolean joinAll() {
+            boolean interrupted = false;
+            for (Thread thread : started) {
+                while (thread.isAlive()) {
+                    try {
+                        thread.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            return interrupted;
+        }
 
         @Override
         public Thread newThread(Runnable runnable) {
-            Thread thread = new Thread(runnable, "pitiserve-scheduler-compute-" + count.incrementAndGet());
+            Runnable releasing = () -> {
+                try {
+                    runnable.run();
+                } finally {
+                    DenoisingStep.releaseWorkspace();
+                }
+            };
+            Thread thread = new Thread(releasing, "pitiserve-scheduler-compute-" + count.incrementAndGet());
             thread.setDaemon(true);
+            started.add(thread);
             return thread;
         }
     }
@@ -404,6 +423,8 @@ public final class StepScheduler implements AutoCloseable {
                         e);
                 crashed(e);
             } finally {
+                // Steps ran on this thread when there are no compute threads.
+                DenoisingStep.releaseWorkspace();
                 for (Batch batch : batches.values()) {
                     for (Ticket ticket : List.copyOf(batch.jobs)) {
                         fail(ticket, new WorkerStoppingException("the worker is stopping"), true);
