@@ -75,7 +75,7 @@ public class WebhookDispatcher implements SmartLifecycle {
     private final WebhookPublisher publisher;
     private final WebhookMetrics metrics;
     private final EventCodec codec = new EventCodec("/pitiserve/gateway");
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private long nextGauges;
 
     private volatile boolean running;
@@ -83,8 +83,9 @@ public class WebhookDispatcher implements SmartLifecycle {
 
     public WebhookDispatcher(WebhookProperties properties, KafkaProperties boot, PitiserveKafkaProperties kafka,
                              StatusView statusView, WebhookViews views, WebhookDelivery delivery,
-                             WebhookPublisher publisher, WebhookMetrics metrics) {
+                             WebhookPublisher publisher, WebhookMetrics metrics, Clock clock) {
         this.properties = properties;
+        this.clock = clock;
         this.statusView = statusView;
         this.views = views;
         this.delivery = delivery;

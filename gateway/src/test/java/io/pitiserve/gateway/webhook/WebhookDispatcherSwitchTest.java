@@ -21,7 +21,7 @@ class WebhookDispatcherSwitchTest {
                 List.of(), 32, 1024, Duration.ofMinutes(2), 50);
         PitiserveKafkaProperties kafka = new PitiserveKafkaProperties(TopicSettings.defaults());
         WebhookDispatcher dispatcher = new WebhookDispatcher(off, new KafkaProperties(), kafka, null, null, null,
-                new WebhookPublisher(null, kafka, WebhookPayloadsTest.gateway(), off), null);
+                new WebhookPublisher(null, kafka, WebhookPayloadsTest.gateway(), off), null, java.time.Clock.systemUTC());
 
         dispatcher.start();
 

@@ -244,7 +244,8 @@ public class WorkerConfiguration {
                                                EventCodec workerEventCodec,
                                                JobRunner workerJobRunner, KafkaEventPublisher workerEventPublisher,
                                                Retrier workerRetrier, WorkerProperties worker,
-                                               WorkerMetrics workerMetrics, JobTracing workerTracing) {
+                                               WorkerMetrics workerMetrics, JobTracing workerTracing,
+                                               Clock workerClock) {
         Map<String, Object> config = byteConsumerConfig(kafka);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, worker.groupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -256,7 +257,7 @@ public class WorkerConfiguration {
         Supplier<Consumer<byte[], byte[]>> consumers = workerMetrics.observed(() -> new KafkaConsumer<>(config));
         return new KafkaRequestConsumer(consumers, workerModels.byLane(), workerEventCodec, workerJobRunner,
                 workerEventPublisher, workerRetrier, worker.concurrency(), worker.pollTimeout(), worker.drainTimeout(),
-                workerTracing);
+                workerTracing, workerClock);
     }
 
     @Bean

@@ -516,7 +516,7 @@ class WorkerServiceIT {
         Map<String, io.pitiserve.worker.engine.PitiModel> lanes = new java.util.LinkedHashMap<>();
         topics.forEach(topic -> lanes.put(topic, models.models().get(0)));
         return new KafkaRequestConsumer(() -> new KafkaConsumer<>(config), lanes, codec, runner, publisher, retrier,
-                concurrency, Duration.ofMillis(100), Duration.ofMillis(300), tracing);
+                concurrency, Duration.ofMillis(100), Duration.ofMillis(300), tracing, java.time.Clock.systemUTC());
     }
 
     private TranslationParams params(String baseSteps, String srSteps, boolean returnBase) {

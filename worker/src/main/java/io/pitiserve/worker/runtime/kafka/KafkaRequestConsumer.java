@@ -64,7 +64,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
     public KafkaRequestConsumer(Supplier<Consumer<byte[], byte[]>> consumers, Map<String, PitiModel> lanes,
                                 EventCodec codec,
                                 JobRunner runner, KafkaEventPublisher publisher, Retrier retrier, int concurrency,
-                                Duration pollTimeout, Duration drainTimeout, JobTracing tracing) {
+                                Duration pollTimeout, Duration drainTimeout, JobTracing tracing, Clock clock) {
         this.models = Map.copyOf(lanes);
         this.codec = codec;
         this.runner = runner;
@@ -74,7 +74,7 @@ public final class KafkaRequestConsumer implements SmartLifecycle {
         this.loop = new ConsumptionLoop(consumers, Subscription.topics(lanes.keySet()),
                 new ConsumptionSettings("pitiserve-requests", "pitiserve-job", concurrency, concurrency,
                         concurrency - 1, pollTimeout, drainTimeout, false),
-                this::handle, Clock.systemUTC());
+                this::handle, clock);
     }
 
     @Override
