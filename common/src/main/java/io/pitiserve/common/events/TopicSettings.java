@@ -2,11 +2,10 @@ package io.pitiserve.common.events;
 
 import java.util.List;
 
-import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The topic settings gateway and worker share, bound by both under {@code pitiserve.kafka}. Both
+ * The topic settings gateway and worker share, bound by both under {@code pitiserve.kafka} (with
+ * Spring's {@code Binder}, which needs no annotation on the record). Both
  * declare the shared topics from {@link #sharedTopics()}, so whichever app creates a topic first,
  * it gets the same partitions, replication and clean-up policy.
  *
@@ -17,13 +16,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param controlPartitions partitions of the compacted control topic (every worker reads all of them)
  * @param replicationFactor replication of every created topic; absent means the broker's default
  */
-@ConfigurationProperties("pitiserve.kafka")
 public record TopicSettings(
-        @DefaultValue("pitiserve.") String topicPrefix,
-        @DefaultValue("true") boolean createTopics,
-        @DefaultValue("48") int requestPartitions,
-        @DefaultValue("12") int eventPartitions,
-        @DefaultValue("1") int controlPartitions,
+        String topicPrefix,
+        Boolean createTopics,
+        Integer requestPartitions,
+        Integer eventPartitions,
+        Integer controlPartitions,
         Short replicationFactor) {
 
     /** Partitions of the dead-letter topic: records there are for people to read, not for throughput. */
@@ -31,10 +29,13 @@ public record TopicSettings(
     /** Partitions of the compacted model catalogue: a few records per worker, read whole by every gateway. */
     public static final int CATALOGUE_PARTITIONS = 1;
 
+    /** Absent settings (null) take the documented defaults, so a binder needs no annotations here. */
     public TopicSettings {
-        if (topicPrefix == null) {
-            throw new IllegalArgumentException("pitiserve.kafka.topic-prefix must be set (it may be empty)");
-        }
+        topicPrefix = topicPrefix == null ? "pitiserve." : topicPrefix;
+        createTopics = createTopics == null || createTopics;
+        requestPartitions = requestPartitions == null ? 48 : requestPartitions;
+        eventPartitions = eventPartitions == null ? 12 : eventPartitions;
+        controlPartitions = controlPartitions == null ? 1 : controlPartitions;
         requirePositive("request-partitions", requestPartitions);
         requirePositive("event-partitions", eventPartitions);
         requirePositive("control-partitions", controlPartitions);
@@ -46,7 +47,7 @@ public record TopicSettings(
 
     /** The defaults, as both apps bind them when nothing is configured. */
     public static TopicSettings defaults() {
-        return new TopicSettings("pitiserve.", true, 48, 12, 1, null);
+        return new TopicSettings(null, null, null, null, null, null);
     }
 
     public Topics topics() {

@@ -10,13 +10,12 @@ import java.util.Map;
  *
  * @param task          mask, sketch or depth
  * @param model         model version, null for the task's default
- * @param numSamples    1..4
+ * @param numSamples    1..{@value #MAX_SAMPLES}
  * @param guidanceScale classifier-free guidance scale of the base stage
- * @param guidance      cfg or normalized
+ * @param guidance      one of {@link #GUIDANCES}
  * @param baseSteps     respacing of the base stage, null for the model's default
  * @param srSteps       respacing of the upsampler, null for the model's default
- * @param sampler       ddpm, ddim, dpmpp_2m, dpmpp_2m_logsnr, dpmpp_2m_karras or dpmpp_2m_sde; null for the
- *                      model's default
+ * @param sampler       one of {@link #SAMPLERS}; null for the model's default
  * @param eta           DDIM eta (0 = deterministic)
  * @param seed          fixes all of the job's noise
  * @param returnBase    whether the 64 px base images are kept too
@@ -42,6 +41,21 @@ public record TranslationParams(
         Map<String, String> metadata,
         Integer priority,
         Instant deadline) {
+
+    /** Most samples one request may ask for. */
+    public static final int MAX_SAMPLES = 4;
+    /** Largest classifier-free guidance scale a request may ask for. */
+    public static final double MAX_GUIDANCE_SCALE = 20;
+    /** The guidance variants a request may name. */
+    public static final List<String> GUIDANCES = List.of("cfg", "normalized");
+    /** The samplers a request may name. */
+    public static final List<String> SAMPLERS = List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr",
+            "dpmpp_2m_karras", "dpmpp_2m_sde");
+    /** The events a webhook may subscribe to. */
+    public static final List<String> WEBHOOK_EVENTS = List.of("started", "progress", "succeeded", "failed",
+            "cancelled");
+    /** The events a webhook gets when it names none: the terminal ones. */
+    public static final List<String> DEFAULT_WEBHOOK_EVENTS = List.of("succeeded", "failed", "cancelled");
 
     /** Lowest priority a request may carry. */
     public static final int MIN_PRIORITY = 0;

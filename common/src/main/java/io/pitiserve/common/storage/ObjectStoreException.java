@@ -1,16 +1,20 @@
 package io.pitiserve.common.storage;
 
-/** A failed object-store call; throttling, 5xx and network errors are retryable, 403/404 are not. */
-public class ObjectStoreException extends RuntimeException {
+import java.util.Map;
 
-    private final boolean retryable;
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
+
+/** A failed object-store call; throttling, 5xx and network errors are retryable, 403/404 are not. */
+public class ObjectStoreException extends ServiceException {
+
+    private static final long serialVersionUID = 1L;
 
     public ObjectStoreException(String message, boolean retryable, Throwable cause) {
-        super(message, cause);
-        this.retryable = retryable;
+        this(ErrorCode.UNAVAILABLE, message, retryable, cause);
     }
 
-    public boolean retryable() {
-        return retryable;
+    protected ObjectStoreException(ErrorCode code, String message, boolean retryable, Throwable cause) {
+        super(code, message, Map.of(), null, retryable, cause);
     }
 }

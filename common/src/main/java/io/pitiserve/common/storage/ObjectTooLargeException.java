@@ -1,5 +1,7 @@
 package io.pitiserve.common.storage;
 
+import io.pitiserve.common.errors.ErrorCode;
+
 /** An object larger than its reader accepts; refused before its body is read whole. Never retryable. */
 public class ObjectTooLargeException extends ObjectStoreException {
 
@@ -8,7 +10,7 @@ public class ObjectTooLargeException extends ObjectStoreException {
 
     /** @param size the object's size in bytes, or -1 when the store did not report it */
     public ObjectTooLargeException(String key, long size, long limit) {
-        super("object " + key + " is " + (size < 0 ? "larger than " + limit + " bytes" : size + " bytes")
+        super(ErrorCode.INPUT_TOO_LARGE, "object " + key + " is " + (size < 0 ? "larger than " + limit + " bytes" : size + " bytes")
                 + "; at most " + limit + " bytes are read", false, null);
         this.size = size;
         this.limit = limit;

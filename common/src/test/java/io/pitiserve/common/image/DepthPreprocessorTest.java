@@ -42,7 +42,7 @@ class DepthPreprocessorTest {
     void anOddWidthIsNoSideBySideLayout() {
         assertThatThrownBy(() -> new DepthPreprocessor(InputLimits.DEFAULT, 8).prepare(TestImages.filledPng(5, 2, 0)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("invalid_depth_layout"))
+                        e -> assertThat(e.code().wire()).isEqualTo("invalid_depth_layout"))
                 .hasMessageContaining("width must be even").hasMessageContaining("5 x 2");
     }
 }

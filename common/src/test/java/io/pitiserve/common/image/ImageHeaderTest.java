@@ -41,7 +41,7 @@ class ImageHeaderTest {
     @Test
     void emptyInputIsRefusedAsEmpty() {
         assertThatThrownBy(() -> ImageHeader.read(new byte[0]))
-                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code()).isEqualTo("empty_input"))
+                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code().wire()).isEqualTo("empty_input"))
                 .hasMessageContaining("empty");
     }
 
@@ -51,7 +51,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(text))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unsupported_format"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"))
                 .hasMessageContaining("not a PNG or JPEG").hasMessageContaining("7b 22 68");
     }
 
@@ -61,7 +61,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(gif))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unsupported_format"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"))
                 .hasMessageContaining("GIF").hasMessageContaining("PNG and JPEG");
     }
 
@@ -71,7 +71,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(png))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("truncated_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
                 .hasMessageContaining("20 bytes").hasMessageContaining("IHDR");
     }
 
@@ -81,7 +81,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(png))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("truncated_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
                 .hasMessageContaining("signature");
     }
 
@@ -91,7 +91,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(jpeg))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("truncated_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
                 .hasMessageContaining("JPEG");
     }
 
@@ -102,7 +102,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(png))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("corrupt_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("corrupt_image"))
                 .hasMessageContaining("CRC");
     }
 
@@ -110,7 +110,7 @@ class ImageHeaderTest {
     void aPngDeclaringZeroWidthIsCorrupt() {
         assertThatThrownBy(() -> ImageHeader.read(TestImages.pngDeclaring(0, 10)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("corrupt_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("corrupt_image"))
                 .hasMessageContaining("0 x 10");
     }
 
@@ -120,7 +120,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(jpeg))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("corrupt_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("corrupt_image"))
                 .hasMessageContaining("0xFFDA");
     }
 
@@ -130,7 +130,7 @@ class ImageHeaderTest {
 
         assertThatThrownBy(() -> ImageHeader.read(jpeg))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unsupported_image_type"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_image_type"))
                 .hasMessageContaining("SOF3");
     }
 }

@@ -10,7 +10,7 @@ class InvalidInputExceptionTest {
 
     @Test
     void everyReasonHasADistinctSnakeCaseCode() {
-        assertThat(Arrays.stream(InvalidInputException.Reason.values()).map(InvalidInputException.Reason::code))
+        assertThat(Arrays.stream(InvalidInputException.Reason.values()).map(reason -> reason.code().wire()))
                 .doesNotHaveDuplicates().allMatch(code -> code.matches("[a-z]+(_[a-z]+)*"));
     }
 
@@ -19,7 +19,7 @@ class InvalidInputExceptionTest {
         InvalidInputException e = new InvalidInputException(InvalidInputException.Reason.EMPTY_SKETCH, "no edges");
 
         assertThat(e.retryable()).isFalse();
-        assertThat(e.code()).isEqualTo("empty_sketch");
+        assertThat(e.code().wire()).isEqualTo("empty_sketch");
         assertThat(e).hasMessage("no edges");
     }
 

@@ -87,7 +87,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> masks.prepare(TestImages.rgbPng(4, 3, pixels)))
                 .isInstanceOfSatisfying(InvalidInputException.class, e -> {
-                    assertThat(e.code()).isEqualTo("unknown_palette_colour");
+                    assertThat(e.code().wire()).isEqualTo("unknown_palette_colour");
                     assertThat(e.retryable()).isFalse();
                 })
                 .hasMessageContaining("pixel (2, 1)")
@@ -99,7 +99,7 @@ class MaskPreprocessorTest {
     void aLabelValueOutsideTheClassesIsRefusedNamingItsPixelAndValue() {
         assertThatThrownBy(() -> masks.prepare(TestImages.greyPng(3, 2, 0, 1, 2, 3, 182, 200)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unknown_label"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unknown_label"))
                 .hasMessageContaining("pixel (1, 1)")
                 .hasMessageContaining("value 182")
                 .hasMessageContaining("0..181 or 255");
@@ -109,7 +109,7 @@ class MaskPreprocessorTest {
     void aJpegMaskIsRefusedBecauseCompressionShiftsItsColours() {
         assertThatThrownBy(() -> masks.prepare(TestImages.rgbJpeg(16, 16, PERSON)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unsupported_format"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"))
                 .hasMessageContaining("must be a PNG").hasMessageContaining("palette");
     }
 
@@ -117,7 +117,7 @@ class MaskPreprocessorTest {
     void aSixteenBitGreyMaskIsAnUnsupportedImageType() {
         assertThatThrownBy(() -> masks.prepare(TestImages.grey16Png(4, 4)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unsupported_image_type"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_image_type"))
                 .hasMessageContaining("16-bit");
     }
 
@@ -127,7 +127,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> masks.prepare(TestImages.argbPng(2, 2, argb)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("transparent_pixels"))
+                        e -> assertThat(e.code().wire()).isEqualTo("transparent_pixels"))
                 .hasMessageContaining("pixel (0, 1)").hasMessageContaining("alpha 128");
     }
 
@@ -147,7 +147,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> masks.prepare(cut))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("truncated_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
                 .hasMessageContaining("PNG").hasMessageContaining(cut.length + " bytes");
     }
 
@@ -158,7 +158,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> masks.prepare(bomb))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("dimensions_too_large"))
+                        e -> assertThat(e.code().wire()).isEqualTo("dimensions_too_large"))
                 .hasMessageContaining("100000 x 100000").hasMessageContaining("4096 x 4096");
     }
 
@@ -168,7 +168,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> new MaskPreprocessor(limits, 8).prepare(TestImages.filledPng(10, 10, CAR)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("dimensions_too_large"))
+                        e -> assertThat(e.code().wire()).isEqualTo("dimensions_too_large"))
                 .hasMessageContaining("50 pixels");
     }
 
@@ -179,7 +179,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> new MaskPreprocessor(limits, 8).prepare(png))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("input_too_large"))
+                        e -> assertThat(e.code().wire()).isEqualTo("input_too_large"))
                 .hasMessageContaining(png.length + " bytes").hasMessageContaining((png.length - 1) + " bytes");
     }
 
@@ -187,14 +187,14 @@ class MaskPreprocessorTest {
     void anEmptyFileIsRefusedAsEmpty() {
         assertThatThrownBy(() -> masks.prepare(new byte[0]))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("empty_input"));
+                        e -> assertThat(e.code().wire()).isEqualTo("empty_input"));
     }
 
     @Test
     void bytesThatAreNoImageAreAnUnsupportedFormat() {
         assertThatThrownBy(() -> masks.prepare("not an image at all".getBytes()))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unsupported_format"));
+                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"));
     }
 
     @Test
@@ -237,7 +237,7 @@ class MaskPreprocessorTest {
 
         assertThatThrownBy(() -> masks.validate(TestImages.rgbPng(300, 200, pixels)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("unknown_palette_colour"))
+                        e -> assertThat(e.code().wire()).isEqualTo("unknown_palette_colour"))
                 .hasMessageContaining("pixel (299, 199)");
     }
 

@@ -84,7 +84,7 @@ class SketchPreprocessorTest {
         assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256)
                 .prepare(TestImages.greyPng(4, 4, new int[16])))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("empty_sketch"))
+                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"))
                 .hasMessageContaining("no edge pixel").hasMessageContaining("exactly white (grey 255)");
     }
 
@@ -93,7 +93,7 @@ class SketchPreprocessorTest {
         assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256)
                 .prepare(TestImages.filledPng(4, 4, 0xffffff)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("empty_sketch"))
+                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"))
                 .hasMessageContaining("inverted").hasMessageContaining("exactly black");
     }
 
@@ -105,7 +105,7 @@ class SketchPreprocessorTest {
 
         assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256).prepare(TestImages.greyPng(512, 1, grey)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("empty_sketch"))
+                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"))
                 .hasMessageContaining("512 x 1 to 256 x 256");
     }
 
@@ -116,7 +116,7 @@ class SketchPreprocessorTest {
         // A uniform white JPEG decodes to exactly 255 everywhere, so it is inverted and then empty.
         assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(jpeg))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("empty_sketch"));
+                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"));
     }
 
     @Test
@@ -126,7 +126,7 @@ class SketchPreprocessorTest {
 
         assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(TestImages.argbPng(2, 2, argb)))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("transparent_pixels"))
+                        e -> assertThat(e.code().wire()).isEqualTo("transparent_pixels"))
                 .hasMessageContaining("pixel (0, 0)").hasMessageContaining("alpha 0");
     }
 
@@ -138,7 +138,7 @@ class SketchPreprocessorTest {
 
         assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(cut))
                 .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code()).isEqualTo("truncated_image"))
+                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
                 .hasMessageContaining("JPEG");
     }
 

@@ -10,6 +10,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
 import io.pitiserve.gateway.config.EdgeProperties;
@@ -64,7 +66,7 @@ public final class EdgeFilter extends OncePerRequestFilter {
         try {
             if (request.getRequestURI().length() > MAX_PATH_LENGTH) {
                 // No route of the API has a path near this long (a job id is 29 characters).
-                throw new ApiProblem(HttpStatus.URI_TOO_LONG, "uri_too_long", "the request path has "
+                throw new ServiceException(ErrorCode.URI_TOO_LONG, "the request path has "
                         + request.getRequestURI().length() + " characters; the gateway's paths have at most "
                         + MAX_PATH_LENGTH, null, Map.of("limit", MAX_PATH_LENGTH));
             }
@@ -75,27 +77,27 @@ public final class EdgeFilter extends OncePerRequestFilter {
                 response.setHeader("RateLimit-Policy", rate.policyHeader());
                 response.setHeader("RateLimit", rate.rateLimitHeader());
                 if (!rate.allowed()) {
-                    throw new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "rate_limited", "this API key made "
+                    throw new ServiceException(ErrorCode.RATE_LIMITED, "this API key made "
                             + rate.limit() + " requests in the last " + rate.window().toSeconds()
                             + " s, its limit; retry after the time in Retry-After", rate.retryAfter(),
                             Map.of("limit", rate.limit()));
                 }
             }
             if (request.getContentLengthLong() > maxBodySize) {
-                throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "request_too_large", "the request body has "
+                throw new ServiceException(ErrorCode.REQUEST_TOO_LARGE, "the request body has "
                         + request.getContentLengthLong() + " bytes; the gateway takes at most " + maxBodySize,
                         null, Map.of("limit", maxBodySize));
             }
             if (hasBody(request)) {
                 slot = bodySlots.tryAcquire();
                 if (!slot) {
-                    throw ApiProblem.unavailable("too_many_uploads", "the gateway is reading as many request bodies"
+                    throw ServiceException.unavailable(ErrorCode.TOO_MANY_UPLOADS, "the gateway is reading as many request bodies"
                             + " as it takes at once; retry shortly", uploadRetryAfter);
                 }
             }
-        } catch (ApiProblem problem) {
+        } catch (ServiceException problem) {
             if (problems.resolveException(request, response, null, problem) == null) {
-                response.sendError(problem.status().value());
+                response.sendError(ProblemStatus.of(problem.code()).value());
             }
             return;
         }

@@ -1,5 +1,7 @@
 package io.pitiserve.gateway.api;
 
+import io.pitiserve.common.errors.ErrorCode;
+
 /**
  * The stable {@code code} of a Problem Details answer that no handler of the API chose itself: an
  * error of Spring MVC or of the servlet container, known only by its status.
@@ -10,25 +12,25 @@ public final class ProblemCodes {
     }
 
     public static String forStatus(int status) {
-        return switch (status) {
-            case 400 -> "malformed_request";
-            case 401 -> "unauthorized";
-            case 403 -> "forbidden";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 406 -> "not_acceptable";
-            case 408 -> "request_timeout";
-            case 411 -> "length_required";
-            case 413 -> "request_too_large";
-            case 414 -> "uri_too_long";
-            case 415 -> "unsupported_media_type";
-            case 429 -> "rate_limited";
-            case 431 -> "headers_too_large";
-            case 501 -> "not_implemented";
-            case 503 -> "unavailable";
-            case 505 -> "http_version_not_supported";
-            default -> status >= 500 ? "internal_error" : "invalid_request";
-        };
+        return (switch (status) {
+            case 400 -> ErrorCode.MALFORMED_REQUEST;
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 406 -> ErrorCode.NOT_ACCEPTABLE;
+            case 408 -> ErrorCode.REQUEST_TIMEOUT;
+            case 411 -> ErrorCode.LENGTH_REQUIRED;
+            case 413 -> ErrorCode.REQUEST_TOO_LARGE;
+            case 414 -> ErrorCode.URI_TOO_LONG;
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+            case 429 -> ErrorCode.RATE_LIMITED;
+            case 431 -> ErrorCode.HEADERS_TOO_LARGE;
+            case 501 -> ErrorCode.NOT_IMPLEMENTED;
+            case 503 -> ErrorCode.UNAVAILABLE;
+            case 505 -> ErrorCode.HTTP_VERSION_NOT_SUPPORTED;
+            default -> status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.INVALID_REQUEST;
+        }).wire();
     }
 
     /** The standard phrase of a status, for the {@code title} member. */

@@ -4,7 +4,8 @@ import java.net.URI;
 
 import jakarta.servlet.http.HttpServletRequest;
 
-import io.pitiserve.common.image.InvalidInputException;
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
 
@@ -43,12 +44,17 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
         this.properties = properties;
     }
 
-    @ExceptionHandler(ApiProblem.class)
-    ResponseEntity<ProblemDetail> apiProblem(ApiProblem problem, HttpServletRequest request) {
-        ProblemDetail body = problem(problem.status(), problem.code(), problem.detail(), request);
-        problem.properties().forEach(body::setProperty);
-        ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.status());
-        if (problem.status() == HttpStatus.UNAUTHORIZED) {
+    /**
+     * Every refusal of piti-serve's own, from the edge filter to the input validators: the status is
+     * the code's ({@link ProblemStatus}), the detail is the exception's message, written for clients.
+     */
+    @ExceptionHandler(ServiceException.class)
+    ResponseEntity<ProblemDetail> refused(ServiceException problem, HttpServletRequest request) {
+        HttpStatus status = ProblemStatus.of(problem.code());
+        ProblemDetail body = problem(status, problem.code(), problem.getMessage(), request);
+        problem.members().forEach(body::setProperty);
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
+        if (status == HttpStatus.UNAUTHORIZED) {
             response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"pitiserve\"");
         }
         if (problem.retryAfter() != null) {
@@ -58,24 +64,16 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
         return response.body(body);
     }
 
-    @ExceptionHandler(InvalidInputException.class)
-    ResponseEntity<ProblemDetail> invalidInput(InvalidInputException e, HttpServletRequest request) {
-        // The common validators write their messages for clients: they name the pixel, the limit, the format.
-        HttpStatus status = e.reason() == InvalidInputException.Reason.INPUT_TOO_LARGE
-                ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST;
-        return ResponseEntity.status(status).body(problem(status, e.code(), e.getMessage(), request));
-    }
-
     /** A multipart body that cannot be parsed: no boundary, a wrong one, or one that ends early. */
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<ProblemDetail> malformedMultipart(MultipartException e, HttpServletRequest request) {
         if (ProblemErrorController.causedBy(e, BodyTooSlowException.class)) {
             return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
-                    .body(problem(HttpStatus.REQUEST_TIMEOUT, "body_too_slow", "the request body arrived too slowly;"
+                    .body(problem(HttpStatus.REQUEST_TIMEOUT, ErrorCode.BODY_TOO_SLOW, "the request body arrived too slowly;"
                             + " the gateway stopped reading it", request));
         }
         log.info("malformed multipart body on {}: {}", request.getRequestURI(), e.getMessage());
-        return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "malformed_multipart",
+        return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_MULTIPART,
                 "the multipart/form-data body cannot be read: it must use the boundary of its Content-Type and end"
                         + " with the closing boundary", request));
     }
@@ -83,14 +81,14 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
     @ExceptionHandler(StatusViewUnavailableException.class)
     ResponseEntity<ProblemDetail> statusViewUnavailable(StatusViewUnavailableException e, HttpServletRequest request) {
         log.warn("status view unavailable: {}", e.getMessage());
-        return apiProblem(ApiProblem.unavailable("the gateway's job index is not ready; retry later",
+        return refused(ServiceException.unavailable("the gateway's job index is not ready; retry later",
                 properties.retryAfter()), request);
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
         log.error("unexpected failure answering {} {}", request.getMethod(), request.getRequestURI(), e);
-        return ResponseEntity.internalServerError().body(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
+        return ResponseEntity.internalServerError().body(problem(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR,
                 "the gateway failed to answer this request; try again, and report it if it persists", request));
     }
 
@@ -100,7 +98,7 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
                 "the upload is larger than the gateway accepts; the input file may be at most "
                         + properties.maxInputSize().toBytes() + " bytes");
-        body.setProperty("code", "input_too_large");
+        body.setProperty("code", ErrorCode.INPUT_TOO_LARGE.wire());
         return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(body);
     }
 
@@ -111,7 +109,7 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
                 && read.getOriginalMessage() != null && read.getOriginalMessage().startsWith("Duplicate ")) {
             ProblemDetail body = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "the JSON body has a"
                     + " member twice (" + read.getOriginalMessage() + "); every member may appear once");
-            body.setProperty("code", "duplicate_key");
+            body.setProperty("code", ErrorCode.DUPLICATE_KEY.wire());
             return handleExceptionInternal(ex, body, headers, HttpStatus.BAD_REQUEST, request);
         }
         return super.handleHttpMessageNotReadable(ex, headers, status, request);
@@ -134,16 +132,16 @@ public class ProblemHandling extends ResponseEntityExceptionHandler {
     private static String codeOf(HttpStatusCode status) {
         return switch (status.value()) {
             // Spring's 400s are about the content (an unreadable JSON body, a missing part), not HTTP framing.
-            case 400 -> "invalid_request";
-            case 413 -> "input_too_large";
+            case 400 -> ErrorCode.INVALID_REQUEST.wire();
+            case 413 -> ErrorCode.INPUT_TOO_LARGE.wire();
             default -> ProblemCodes.forStatus(status.value());
         };
     }
 
-    private static ProblemDetail problem(HttpStatus status, String code, String detail, HttpServletRequest request) {
+    private static ProblemDetail problem(HttpStatus status, ErrorCode code, String detail, HttpServletRequest request) {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);
         body.setInstance(URI.create(request.getRequestURI()));
-        body.setProperty("code", code);
+        body.setProperty("code", code.wire());
         return body;
     }
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.Executors;
 import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
@@ -183,7 +185,7 @@ public class TranslationsController {
             @RequestHeader(value = PREFER, required = false) String prefer,
             HttpServletRequest request) {
         if (body == null || !body.isObject()) {
-            throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"input\": {\"base64\": \"...\"},"
+            throw ServiceException.invalidParameter("body", "the body must be a JSON object {\"input\": {\"base64\": \"...\"},"
                     + " \"params\": {...}}");
         }
         Tenant tenant = tenant(request);
@@ -252,13 +254,13 @@ public class TranslationsController {
     /** Publishes the cancellation of {@code view}'s job, in the current trace. */
     private ResponseEntity<TranslationResource> cancel(Tenant tenant, String id, JobView view) {
         if (view.terminal()) {
-            throw ApiProblem.conflict("already_terminal", "translation " + id + " already "
+            throw new ServiceException(ErrorCode.ALREADY_TERMINAL, "translation " + id + " already "
                     + view.state().wireName() + "; only queued or running jobs can be cancelled");
         }
         try {
             publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()));
         } catch (PublishFailedException e) {
-            throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
+            throw ServiceException.unavailable("the job queue did not acknowledge the cancellation; retry later",
                     properties.retryAfter());
         }
         return ResponseEntity.accepted().body(resources.of(view));
@@ -287,10 +289,8 @@ public class TranslationsController {
             try (Tracer.SpanInScope scope = tracing.inScope(span)) {
                 WebhookRedelivery.Queued queued = redelivery.redeliver(view, tracing.currentTraceparent());
                 return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
-            } catch (WebhookRedelivery.RefusedException e) {
-                throw ApiProblem.conflict(e.code(), e.getMessage());
             } catch (WebhookPublisher.WebhookPublishException e) {
-                throw ApiProblem.unavailable("the delivery queue did not acknowledge the redelivery; retry later",
+                throw ServiceException.unavailable("the delivery queue did not acknowledge the redelivery; retry later",
                         properties.retryAfter());
             }
         }, asyncExecutor);
@@ -331,44 +331,44 @@ public class TranslationsController {
      */
     private CompletableFuture<JobView> owned(Tenant tenant, String id) {
         if (!JobIds.wellFormed(id)) {
-            return CompletableFuture.failedFuture(ApiProblem.notFound(id));
+            return CompletableFuture.failedFuture(ServiceException.jobNotFound(id));
         }
         return waiter.awaitKnown(id, view -> tenant.name().equals(view.tenant()), properties.unknownJobGrace())
-                .thenApply(found -> found.orElseThrow(() -> ApiProblem.notFound(id)));
+                .thenApply(found -> found.orElseThrow(() -> ServiceException.jobNotFound(id)));
     }
 
     private JsonNode parseParams(String params) {
         try {
             return json.readTree(params);
         } catch (JacksonException e) {
-            throw ApiProblem.invalidParameter("params", "the params part is not valid JSON (" + e.getOriginalMessage()
+            throw ServiceException.invalidParameter("params", "the params part is not valid JSON (" + e.getOriginalMessage()
                     + "); send a JSON object such as {\"task\": \"mask\"}");
         }
     }
 
     private byte[] jsonInput(Tenant tenant, JsonNode input) {
         if (input == null || !input.isObject()) {
-            throw ApiProblem.invalidParameter("input", "input is required: {\"base64\": \"<PNG or JPEG bytes>\"}"
+            throw ServiceException.invalidParameter("input", "input is required: {\"base64\": \"<PNG or JPEG bytes>\"}"
                     + " or {\"s3\": \"s3://<bucket>/<key>\"}");
         }
         JsonNode s3 = input.get("s3");
         JsonNode base64 = input.get("base64");
         if (s3 != null) {
             if (base64 != null) {
-                throw ApiProblem.invalidParameter("input", "give the input either as input.base64 or as input.s3,"
+                throw ServiceException.invalidParameter("input", "give the input either as input.base64 or as input.s3,"
                         + " not both");
             }
             if (!s3.isString()) {
-                throw ApiProblem.invalidParameter("input.s3", "input.s3 must be a string \"s3://<bucket>/<key>\"");
+                throw ServiceException.invalidParameter("input.s3", "input.s3 must be a string \"s3://<bucket>/<key>\"");
             }
             return s3Inputs.read(tenant.name(), s3.stringValue());
         }
         if (base64 == null || !base64.isString()) {
             if (input.get("url") != null) {
-                throw ApiProblem.invalidParameter("input.url", "input by URL is not supported; send"
+                throw ServiceException.invalidParameter("input.url", "input by URL is not supported; send"
                         + " {\"s3\": \"s3://<bucket>/<key>\"}, {\"base64\": \"...\"} or a multipart upload");
             }
-            throw ApiProblem.invalidParameter("input.base64", "input.base64 must hold the image as a base64 string");
+            throw ServiceException.invalidParameter("input.base64", "input.base64 must hold the image as a base64 string");
         }
         String text = base64.stringValue();
         long maxChars = (properties.maxInputSize().toBytes() + 2) / 3 * 4 + 4;
@@ -381,14 +381,14 @@ public class TranslationsController {
         try {
             return Base64.getDecoder().decode(text.replaceAll("\\s", ""));
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalidParameter("input.base64", "input.base64 is not valid base64");
+            throw ServiceException.invalidParameter("input.base64", "input.base64 is not valid base64");
         }
     }
 
     private static Tenant tenant(HttpServletRequest request) {
         Object tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE);
         if (!(tenant instanceof Tenant t)) {
-            throw ApiProblem.unauthorized("the request is not authenticated");
+            throw new ServiceException(ErrorCode.UNAUTHORIZED, "the request is not authenticated");
         }
         return t;
     }

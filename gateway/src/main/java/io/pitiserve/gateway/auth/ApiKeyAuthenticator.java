@@ -1,7 +1,8 @@
 package io.pitiserve.gateway.auth;
 
-import io.pitiserve.gateway.api.ApiProblem;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,17 +27,17 @@ public class ApiKeyAuthenticator {
      * The tenant whose key the header carries.
      *
      * @param authorization the {@code Authorization} header, or null
-     * @throws ApiProblem 401 {@code unauthorized} naming what is wrong with the header
+     * @throws ServiceException {@code unauthorized} naming what is wrong with the header
      */
     public Tenant authenticate(String authorization) {
         if (authorization == null || authorization.isBlank()) {
-            throw ApiProblem.unauthorized("the request has no Authorization header; send 'Authorization: Bearer <api key>'");
+            throw new ServiceException(ErrorCode.UNAUTHORIZED, "the request has no Authorization header; send 'Authorization: Bearer <api key>'");
         }
         if (authorization.length() <= BEARER.length()
                 || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            throw ApiProblem.unauthorized("the Authorization header must use the Bearer scheme: 'Bearer <api key>'");
+            throw new ServiceException(ErrorCode.UNAUTHORIZED, "the Authorization header must use the Bearer scheme: 'Bearer <api key>'");
         }
         String key = authorization.substring(BEARER.length()).trim();
-        return tenants.authenticate(key).orElseThrow(() -> ApiProblem.unauthorized("the API key is not valid"));
+        return tenants.authenticate(key).orElseThrow(() -> new ServiceException(ErrorCode.UNAUTHORIZED, "the API key is not valid"));
     }
 }

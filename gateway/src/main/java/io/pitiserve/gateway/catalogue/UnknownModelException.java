@@ -1,14 +1,16 @@
 package io.pitiserve.gateway.catalogue;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import java.util.List;
 
 /** No known model serves the task, or none answers to the name asked for. */
-public final class UnknownModelException extends RuntimeException {
+public final class UnknownModelException extends ServiceException {
 
     private final transient List<ModelCatalogue.Entry> known;
 
     UnknownModelException(String task, String asked, List<ModelCatalogue.Entry> known) {
-        super(message(task, asked, known));
+        super(ErrorCode.UNKNOWN_MODEL, message(task, asked, known));
         this.known = List.copyOf(known);
     }
 

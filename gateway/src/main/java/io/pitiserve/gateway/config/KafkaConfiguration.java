@@ -23,6 +23,8 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.support.ProducerListener;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 
 /**
  * Kafka clients of the gateway. The producer is idempotent with {@code acks=all}, and its
@@ -30,8 +32,13 @@ import org.springframework.kafka.support.ProducerListener;
  * that answers 503 has not left a record that Kafka delivers later.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(TopicSettings.class)
 public class KafkaConfiguration {
+
+    /** {@code pitiserve.kafka}, bound here: the record lives in common, which knows no Spring. */
+    @Bean
+    TopicSettings topicSettings(Environment environment) {
+        return Binder.get(environment).bindOrCreate("pitiserve.kafka", TopicSettings.class);
+    }
 
     @Bean
     PitiserveKafkaProperties pitiserveKafkaProperties(TopicSettings topicSettings) {

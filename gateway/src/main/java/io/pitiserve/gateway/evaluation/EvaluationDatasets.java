@@ -6,10 +6,11 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.EvaluationSpec;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.common.storage.S3Properties;
 
@@ -57,7 +58,7 @@ public class EvaluationDatasets {
             return new Choice(EvaluationSpec.WORLD_HELDOUT, null, List.of());
         }
         if (!node.isObject() || node.size() != 1 || !node.path("s3_prefix").isString()) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_dataset", "dataset must be \""
+            throw new ServiceException(ErrorCode.UNKNOWN_DATASET, "dataset must be \""
                     + EvaluationSpec.WORLD_HELDOUT + "\" (the held-out world scenes bundled in the workers) or"
                     + " {\"s3_prefix\": \"s3://" + bucket + "/<prefix>/\"}, was " + node, null,
                     Map.of("parameter", "dataset"));
@@ -66,7 +67,7 @@ public class EvaluationDatasets {
         String prefix = prefixInServiceBucket(uri);
         List<String> prefixes = readablePrefixes.getOrDefault(tenant, List.of());
         if (prefixes.stream().noneMatch(prefix::startsWith)) {
-            throw ApiProblem.notFound("dataset.s3_prefix", "no dataset " + uri + " is readable with this API key;"
+            throw ServiceException.notFound("dataset.s3_prefix", "no dataset " + uri + " is readable with this API key;"
                     + " datasets it may name start with " + prefixes.stream().map(p -> SCHEME + bucket + "/" + p)
                     .collect(Collectors.joining(" or ")));
         }
@@ -80,7 +81,7 @@ public class EvaluationDatasets {
                 }
             }
             if (names.isEmpty()) {
-                throw new ApiProblem(HttpStatus.BAD_REQUEST, "empty_dataset", "no inputs under " + SCHEME + bucket
+                throw new ServiceException(ErrorCode.EMPTY_DATASET, "no inputs under " + SCHEME + bucket
                         + "/" + inputs + ": upload <name>.png there, with references/<name>.png beside it", null,
                         Map.of("parameter", "dataset.s3_prefix"));
             }
@@ -88,14 +89,14 @@ public class EvaluationDatasets {
             for (String name : chosen) {
                 String reference = prefix + "references/" + name + ".png";
                 if (!objects.exists(reference)) {
-                    throw new ApiProblem(HttpStatus.BAD_REQUEST, "incomplete_dataset", "input " + name + ".png has no"
+                    throw new ServiceException(ErrorCode.INCOMPLETE_DATASET, "input " + name + ".png has no"
                             + " reference image " + SCHEME + bucket + "/" + reference, null,
                             Map.of("parameter", "dataset.s3_prefix"));
                 }
             }
             return new Choice(uri, prefix, List.copyOf(chosen));
         } catch (ObjectStoreException e) {
-            throw ApiProblem.unavailable("the object store did not answer listing " + uri + "; retry later",
+            throw ServiceException.unavailable("the object store did not answer listing " + uri + "; retry later",
                     gateway.retryAfter());
         }
     }
@@ -105,16 +106,16 @@ public class EvaluationDatasets {
         String rest = uri.startsWith(SCHEME) ? uri.substring(SCHEME.length()) : "";
         int slash = rest.indexOf('/');
         if (slash <= 0 || slash == rest.length() - 1) {
-            throw ApiProblem.invalidParameter("dataset.s3_prefix", "dataset.s3_prefix must be"
+            throw ServiceException.invalidParameter("dataset.s3_prefix", "dataset.s3_prefix must be"
                     + " s3://<bucket>/<prefix>/, was '" + uri + "'");
         }
         if (!rest.substring(0, slash).equals(bucket)) {
-            throw ApiProblem.invalidParameter("dataset.s3_prefix", "dataset.s3_prefix names bucket '"
+            throw ServiceException.invalidParameter("dataset.s3_prefix", "dataset.s3_prefix names bucket '"
                     + rest.substring(0, slash) + "'; this service reads only its own bucket '" + bucket + "'");
         }
         String prefix = rest.substring(slash + 1);
         if (prefix.contains("..") || prefix.length() > 900) {
-            throw ApiProblem.invalidParameter("dataset.s3_prefix", "dataset.s3_prefix is not a valid key prefix");
+            throw ServiceException.invalidParameter("dataset.s3_prefix", "dataset.s3_prefix is not a valid key prefix");
         }
         return prefix.endsWith("/") ? prefix : prefix + "/";
     }

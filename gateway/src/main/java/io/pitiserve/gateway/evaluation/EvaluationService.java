@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.EvaluationSpec;
 import io.pitiserve.common.events.TranslationParams;
@@ -16,7 +18,6 @@ import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.catalogue.ModelCatalogue;
 import io.pitiserve.gateway.catalogue.UnknownModelException;
 import io.pitiserve.gateway.config.GatewayProperties;
@@ -26,7 +27,7 @@ import io.pitiserve.gateway.quota.TenantQuotas;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
-import io.pitiserve.gateway.submission.Fingerprints;
+import io.pitiserve.gateway.status.Fingerprints;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.submission.KafkaRequestPublisher;
 import io.pitiserve.gateway.submission.PublishFailedException;
@@ -101,18 +102,18 @@ public class EvaluationService {
      */
     public Accepted submit(String tenant, JsonNode body, String idempotencyKey) {
         if (body == null || !body.isObject()) {
-            throw ApiProblem.invalidParameter("body", "the body must be a JSON object {\"model\": \"...\", \"dataset\":"
+            throw ServiceException.invalidParameter("body", "the body must be a JSON object {\"model\": \"...\", \"dataset\":"
                     + " \"" + EvaluationSpec.WORLD_HELDOUT + "\" or {\"s3_prefix\": \"s3://...\"}, \"settings\": [{...}]}");
         }
         for (String name : body.propertyNames()) {
             if (!MEMBERS.contains(name)) {
-                throw ApiProblem.invalidParameter(name, "unknown member '" + name + "'; accepted are "
+                throw ServiceException.invalidParameter(name, "unknown member '" + name + "'; accepted are "
                         + String.join(", ", MEMBERS.stream().sorted().toList()));
             }
         }
         String key = idempotencyKey == null ? null : idempotencyKey.trim();
         if (key != null && (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e))) {
-            throw ApiProblem.invalidParameter("Idempotency-Key", "the Idempotency-Key header must be 1 to 255 visible"
+            throw ServiceException.invalidParameter("Idempotency-Key", "the Idempotency-Key header must be 1 to 255 visible"
                     + " ASCII characters without spaces");
         }
         String jobId = key == null ? JobIds.random() : JobIds.derived(tenant, "evaluation:" + key);
@@ -126,13 +127,13 @@ public class EvaluationService {
                 ? new EvaluationSpec(dataset.dataset(), List.of(settings), limit)
                 : new EvaluationSpec(dataset.dataset(), List.of(settings), null, dataset.s3Prefix(), dataset.names());
         if (dataset.s3Prefix() == null && limit != null && limit > EvaluationSpec.WORLD_HELDOUT_IMAGES) {
-            throw ApiProblem.invalidParameter("limit", "the bundled set has " + EvaluationSpec.WORLD_HELDOUT_IMAGES
+            throw ServiceException.invalidParameter("limit", "the bundled set has " + EvaluationSpec.WORLD_HELDOUT_IMAGES
                     + " images; limit must be at most that, was " + limit);
         }
         int images = spec.images();
         long translations = (long) images * settings.length;
         if (translations > properties.maxTranslations()) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "evaluation_too_large", "the evaluation asks for " + images
+            throw new ServiceException(ErrorCode.EVALUATION_TOO_LARGE, "the evaluation asks for " + images
                     + " images x " + settings.length + " settings = " + translations + " translations; at most "
                     + properties.maxTranslations() + " are allowed: give a smaller limit or fewer settings", null,
                     Map.of("translations", translations, "limit", properties.maxTranslations()));
@@ -150,7 +151,7 @@ public class EvaluationService {
         if (first.webhook() != null) {
             WebhookTargetCheck.Refusal refusal = webhookCheck.check(tenant, first.webhook());
             if (refusal != null) {
-                throw new ApiProblem(HttpStatus.BAD_REQUEST, refusal.code(), refusal.message(), null,
+                throw new ServiceException(refusal.code(), refusal.message(), null,
                         Map.of("parameter", "webhook.url"));
             }
         }
@@ -162,7 +163,7 @@ public class EvaluationService {
                 if (Fingerprints.of(first, specSha256).equals(existing.get().fingerprint())) {
                     return new Accepted(existing.get(), false, spec, cost);
                 }
-                throw ApiProblem.conflict("idempotency_conflict", "the Idempotency-Key '" + key + "' was already used"
+                throw new ServiceException(ErrorCode.IDEMPOTENCY_CONFLICT, "the Idempotency-Key '" + key + "' was already used"
                         + " for a different evaluation; use a new key for a new request");
             }
         }
@@ -172,7 +173,7 @@ public class EvaluationService {
             objects.put(inputKey, specJson, EvaluationSpec.CONTENT_TYPE);
         } catch (ObjectStoreException e) {
             quotas.release(jobId);
-            throw ApiProblem.unavailable("the object store did not accept the evaluation; retry later", retryAfter);
+            throw ServiceException.unavailable("the object store did not accept the evaluation; retry later", retryAfter);
         }
         TranslationRequested request = new TranslationRequested(jobId, tenant, clock.instant(), inputKey, specSha256,
                 EvaluationSpec.CONTENT_TYPE, first, TranslationRequested.EVALUATION);
@@ -180,7 +181,7 @@ public class EvaluationService {
             publisher.publish(request, model.name());
         } catch (PublishFailedException e) {
             quotas.release(jobId);
-            throw ApiProblem.unavailable("the job queue did not acknowledge the evaluation; nothing was accepted,"
+            throw ServiceException.unavailable("the job queue did not acknowledge the evaluation; nothing was accepted,"
                     + " retry later", retryAfter);
         }
         JobView view = JobView.accepted(request);
@@ -194,14 +195,14 @@ public class EvaluationService {
         try {
             return statusView.find(jobId);
         } catch (StatusViewUnavailableException e) {
-            throw ApiProblem.unavailable("the gateway's job index is not ready; retry later", retryAfter);
+            throw ServiceException.unavailable("the gateway's job index is not ready; retry later", retryAfter);
         }
     }
 
     /** The catalogued model named {@code node}, whatever its task; 400 unknown_model when none. */
     private ModelCatalogue.Entry model(JsonNode node) {
         if (node == null || !node.isString() || node.stringValue().isBlank()) {
-            throw ApiProblem.invalidParameter("model", "model is required: the name of a served model (GET /v1/models)");
+            throw ServiceException.invalidParameter("model", "model is required: the name of a served model (GET /v1/models)");
         }
         String asked = node.stringValue().strip();
         ModelCatalogue.Entry found = anyTask(asked);
@@ -214,7 +215,7 @@ public class EvaluationService {
             }
         }
         if (found == null) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "unknown_model", "no served model is named '" + asked
+            throw new ServiceException(ErrorCode.UNKNOWN_MODEL, "no served model is named '" + asked
                     + "'; GET /v1/models lists them", null, Map.of("parameter", "model"));
         }
         return found;
@@ -235,7 +236,7 @@ public class EvaluationService {
             return null;
         }
         if (!node.isIntegralNumber() || node.longValue() < 1 || node.longValue() > 10_000) {
-            throw ApiProblem.invalidParameter("limit", "limit must be a positive integer (the first images of the"
+            throw ServiceException.invalidParameter("limit", "limit must be a positive integer (the first images of the"
                     + " dataset), was " + node);
         }
         return node.intValue();
@@ -243,12 +244,12 @@ public class EvaluationService {
 
     private static EvaluationSpec.Setting[] settings(JsonNode node) {
         if (node == null || !node.isArray() || node.isEmpty()) {
-            throw ApiProblem.invalidParameter("settings", "settings must be a non-empty array of sampler settings, e.g."
+            throw ServiceException.invalidParameter("settings", "settings must be a non-empty array of sampler settings, e.g."
                     + " [{\"sampler\": \"ddpm\", \"base_steps\": \"15\", \"sr_steps\": \"10\"}] ({} for the model's"
                     + " defaults)");
         }
         if (node.size() > EvaluationSpec.MAX_SETTINGS) {
-            throw ApiProblem.invalidParameter("settings", "at most " + EvaluationSpec.MAX_SETTINGS
+            throw ServiceException.invalidParameter("settings", "at most " + EvaluationSpec.MAX_SETTINGS
                     + " settings per evaluation, got " + node.size());
         }
         EvaluationSpec.Setting[] out = new EvaluationSpec.Setting[node.size()];
@@ -256,17 +257,17 @@ public class EvaluationService {
             JsonNode s = node.get(i);
             String where = "settings[" + i + "]";
             if (!s.isObject()) {
-                throw ApiProblem.invalidParameter(where, where + " must be an object");
+                throw ServiceException.invalidParameter(where, where + " must be an object");
             }
             for (String name : s.propertyNames()) {
                 if (!SETTING_MEMBERS.contains(name)) {
-                    throw ApiProblem.invalidParameter(where + "." + name, "unknown member '" + name + "' of " + where
+                    throw ServiceException.invalidParameter(where + "." + name, "unknown member '" + name + "' of " + where
                             + "; accepted are " + String.join(", ", SETTING_MEMBERS.stream().sorted().toList()));
                 }
                 JsonNode value = s.get(name);
                 boolean number = name.equals("guidance_scale") || name.equals("eta");
                 if (number ? !value.isNumber() : !value.isString()) {
-                    throw ApiProblem.invalidParameter(where + "." + name, where + "." + name + " must be a "
+                    throw ServiceException.invalidParameter(where + "." + name, where + "." + name + " must be a "
                             + (number ? "number" : "string") + ", was " + value);
                 }
             }

@@ -11,12 +11,13 @@ import java.util.concurrent.Executors;
 import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.common.jobs.JobState;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.api.JobWaiter;
 import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
@@ -162,13 +163,13 @@ public class EvaluationsController {
         Tenant tenant = tenant(request);
         return owned(tenant, id).thenApplyAsync(view -> {
             if (view.terminal()) {
-                throw ApiProblem.conflict("already_terminal", "evaluation " + id + " already "
+                throw new ServiceException(ErrorCode.ALREADY_TERMINAL, "evaluation " + id + " already "
                         + view.state().wireName() + "; only queued or running evaluations can be cancelled");
             }
             try {
                 publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()));
             } catch (PublishFailedException e) {
-                throw ApiProblem.unavailable("the job queue did not acknowledge the cancellation; retry later",
+                throw ServiceException.unavailable("the job queue did not acknowledge the cancellation; retry later",
                         properties.retryAfter());
             }
             return ResponseEntity.accepted().body(resource(view));
@@ -203,12 +204,12 @@ public class EvaluationsController {
                 try {
                     return json.readTree(bytes);
                 } catch (JacksonException e) {
-                    throw ApiProblem.unavailable("the evaluation's table cannot be read; retry later",
+                    throw ServiceException.unavailable("the evaluation's table cannot be read; retry later",
                             properties.retryAfter());
                 }
             });
         } catch (ObjectStoreException e) {
-            throw ApiProblem.unavailable("the object store did not answer; retry later",
+            throw ServiceException.unavailable("the object store did not answer; retry later",
                     properties.retryAfter());
         }
     }
@@ -216,17 +217,17 @@ public class EvaluationsController {
     /** The tenant's evaluation; 404 for a translation, another tenant's job or none. */
     private CompletableFuture<JobView> owned(Tenant tenant, String id) {
         if (!JobIds.wellFormed(id)) {
-            return CompletableFuture.failedFuture(ApiProblem.notFound(id));
+            return CompletableFuture.failedFuture(ServiceException.jobNotFound(id));
         }
         return waiter.awaitKnown(id, view -> tenant.name().equals(view.tenant()) && view.evaluation(),
                         properties.unknownJobGrace())
-                .thenApply(found -> found.orElseThrow(() -> ApiProblem.notFound(id)));
+                .thenApply(found -> found.orElseThrow(() -> ServiceException.jobNotFound(id)));
     }
 
     private static Tenant tenant(HttpServletRequest request) {
         Object tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE);
         if (!(tenant instanceof Tenant t)) {
-            throw ApiProblem.unauthorized("the request is not authenticated");
+            throw new ServiceException(ErrorCode.UNAUTHORIZED, "the request is not authenticated");
         }
         return t;
     }

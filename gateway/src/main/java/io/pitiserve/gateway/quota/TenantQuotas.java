@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.TranslationParams;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.status.JobUpdates;
 
 import org.springframework.http.HttpStatus;
@@ -75,7 +76,7 @@ public class TenantQuotas {
         long limit = properties.limitsOf(tenant).maxJobCost();
         long cost = JobCost.of(params, properties, singlePass);
         if (cost > limit) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "job_too_costly", "the job asks for " + cost
+            throw new ServiceException(ErrorCode.JOB_TOO_COSTLY, "the job asks for " + cost
                     + " network evaluations (num_samples x (base steps, twice when guided, + upsampler steps)); at"
                     + " most " + limit + " are allowed per job: ask for fewer samples or steps",
                     null, Map.of("cost", cost, "limit", limit));
@@ -90,7 +91,7 @@ public class TenantQuotas {
     public void admit(String tenant, String jobId) {
         int limit = properties.limitsOf(tenant).maxJobsInFlight();
         if (!inFlight.tryAdmit(tenant, jobId, limit)) {
-            throw new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "too_many_jobs_in_flight", "this API key has "
+            throw new ServiceException(ErrorCode.TOO_MANY_JOBS_IN_FLIGHT, "this API key has "
                     + limit + " jobs queued or running, its limit; submit more when some have finished",
                     properties.inFlightRetryAfter(), Map.of("limit", limit));
         }

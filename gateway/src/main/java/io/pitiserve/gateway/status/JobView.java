@@ -14,7 +14,6 @@ import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.jobs.JobState;
 import io.pitiserve.common.jobs.JobTransitions;
-import io.pitiserve.gateway.submission.Fingerprints;
 
 /**
  * Everything the gateway knows about one job, folded from its events in the status view. The

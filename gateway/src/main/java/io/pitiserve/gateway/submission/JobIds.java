@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
+
 /**
  * Job ids: {@code tr_} and 26 lowercase base32 characters (130 bits). With an Idempotency-Key the
  * id is derived from sha256(tenant + "\n" + key), so a client's retries land on the same job

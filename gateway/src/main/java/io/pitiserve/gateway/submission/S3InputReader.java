@@ -4,11 +4,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.common.storage.ObjectTooLargeException;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.common.storage.S3Properties;
 
@@ -50,7 +50,7 @@ public class S3InputReader {
     /**
      * The bytes of the object {@code uri} names, for {@code tenant}.
      *
-     * @throws ApiProblem 400 {@code invalid_parameter} for a malformed URI or another bucket, 404
+     * @throws ServiceException {@code invalid_parameter} for a malformed URI or another bucket, 404
      *                    {@code not_found} for a key outside the tenant's prefixes or a missing object,
      *                    503 {@code unavailable} when the store does not answer
      */
@@ -58,13 +58,13 @@ public class S3InputReader {
         String key = keyInServiceBucket(uri);
         List<String> prefixes = readablePrefixes.getOrDefault(tenant, List.of());
         if (prefixes.stream().noneMatch(key::startsWith)) {
-            throw ApiProblem.notFound(PARAMETER, "no object " + uri + " is readable with this API key; inputs"
+            throw ServiceException.notFound(PARAMETER, "no object " + uri + " is readable with this API key; inputs"
                     + " it may name start with " + prefixes.stream().map(p -> SCHEME + bucket + "/" + p)
                     .collect(Collectors.joining(" or ")));
         }
         long maxBytes = properties.maxInputSize().toBytes();
         try {
-            return objects.get(key, maxBytes).orElseThrow(() -> ApiProblem.notFound(PARAMETER, "no object " + uri
+            return objects.get(key, maxBytes).orElseThrow(() -> ServiceException.notFound(PARAMETER, "no object " + uri
                     + " exists; upload the input there first, or send it inline"));
         } catch (ObjectTooLargeException e) {
             // Refused from the size S3 reports, before the object is read.
@@ -73,7 +73,7 @@ public class S3InputReader {
                     + " bytes");
         } catch (ObjectStoreException e) {
             log.warn("could not read the input {}: {}", uri, e.getMessage());
-            throw ApiProblem.unavailable("the object store did not answer reading " + uri + "; retry later",
+            throw ServiceException.unavailable("the object store did not answer reading " + uri + "; retry later",
                     properties.retryAfter());
         }
     }
@@ -91,7 +91,7 @@ public class S3InputReader {
         String uriBucket = rest.substring(0, slash);
         String key = rest.substring(slash + 1);
         if (!uriBucket.equals(bucket)) {
-            throw ApiProblem.invalidParameter(PARAMETER, "input.s3 names bucket '" + uriBucket + "'; this service"
+            throw ServiceException.invalidParameter(PARAMETER, "input.s3 names bucket '" + uriBucket + "'; this service"
                     + " reads inputs only from its own bucket '" + bucket + "'");
         }
         if (key.length() > MAX_KEY_LENGTH || key.endsWith("/")
@@ -107,8 +107,8 @@ public class S3InputReader {
         return key;
     }
 
-    private static ApiProblem malformed(String uri, String why) {
-        return ApiProblem.invalidParameter(PARAMETER, "input.s3 '" + uri + "' is not an s3://<bucket>/<key> URI: "
+    private static ServiceException malformed(String uri, String why) {
+        return ServiceException.invalidParameter(PARAMETER, "input.s3 '" + uri + "' is not an s3://<bucket>/<key> URI: "
                 + why);
     }
 }

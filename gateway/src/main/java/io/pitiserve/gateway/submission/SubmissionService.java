@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.image.ImageFormat;
@@ -17,11 +19,11 @@ import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.catalogue.ModelCatalogue;
 import io.pitiserve.gateway.catalogue.UnknownModelException;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.quota.TenantQuotas;
+import io.pitiserve.gateway.status.Fingerprints;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 
@@ -101,7 +103,7 @@ public class SubmissionService {
             if (params.webhook() != null) {
                 WebhookTargetCheck.Refusal refusal = webhookCheck.check(submission.tenant(), params.webhook());
                 if (refusal != null) {
-                    throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, refusal.code(),
+                    throw new ServiceException(refusal.code(),
                             refusal.message(), null, java.util.Map.of("parameter", "webhook.url"));
                 }
             }
@@ -116,7 +118,7 @@ public class SubmissionService {
                         log.info("repeated submission with the same Idempotency-Key; answering with job {}", jobId);
                         return new Accepted(existing.get(), false);
                     }
-                    throw ApiProblem.conflict("idempotency_conflict", "the Idempotency-Key '" + key
+                    throw new ServiceException(ErrorCode.IDEMPOTENCY_CONFLICT, "the Idempotency-Key '" + key
                             + "' was already used for a different request (other parameters or another input);"
                             + " use a new key for a new request");
                 }
@@ -130,7 +132,7 @@ public class SubmissionService {
             } catch (ObjectStoreException e) {
                 log.warn("could not store the input of job {}: {}", jobId, e.getMessage());
                 quotas.release(jobId);
-                throw ApiProblem.unavailable("the object store did not accept the input; retry later"
+                throw ServiceException.unavailable("the object store did not accept the input; retry later"
                         + (key == null ? "" : " with the same Idempotency-Key"), retryAfter);
             }
             TranslationRequested request = new TranslationRequested(jobId, submission.tenant(), clock.instant(),
@@ -140,7 +142,7 @@ public class SubmissionService {
             } catch (PublishFailedException e) {
                 log.warn("could not publish the request of job {}: {}", jobId, e.getMessage());
                 quotas.release(jobId);
-                throw ApiProblem.unavailable("the job queue did not acknowledge the request; nothing was accepted,"
+                throw ServiceException.unavailable("the job queue did not acknowledge the request; nothing was accepted,"
                         + " retry later" + (key == null ? "" : " with the same Idempotency-Key"), retryAfter);
             }
             JobView view = JobView.accepted(request);
@@ -158,7 +160,7 @@ public class SubmissionService {
         try {
             return catalogue.route(params.task(), params.model());
         } catch (UnknownModelException e) {
-            throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, "unknown_model", e.getMessage(),
+            throw new ServiceException(ErrorCode.UNKNOWN_MODEL, e.getMessage(),
                     null, java.util.Map.of("parameter", params.model() == null ? "task" : "model"));
         }
     }
@@ -168,13 +170,13 @@ public class SubmissionService {
             return statusView.find(jobId);
         } catch (io.pitiserve.gateway.status.StatusViewUnavailableException e) {
             // Without the view a repeat cannot be told from a conflict; the client retries.
-            throw ApiProblem.unavailable("the gateway's job index is not ready; retry later", retryAfter);
+            throw ServiceException.unavailable("the gateway's job index is not ready; retry later", retryAfter);
         }
     }
 
     private String validateInput(byte[] input, String declaredContentType, String task) {
         if (input == null) {
-            throw ApiProblem.invalidParameter("input", "the input image is missing");
+            throw ServiceException.invalidParameter("input", "the input image is missing");
         }
         if (declaredContentType != null && !declaredContentType.isBlank()) {
             String base = declaredContentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
@@ -198,7 +200,7 @@ public class SubmissionService {
         }
         String key = header.trim();
         if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw ApiProblem.invalidParameter("Idempotency-Key", "the Idempotency-Key header must be 1 to 255"
+            throw ServiceException.invalidParameter("Idempotency-Key", "the Idempotency-Key header must be 1 to 255"
                     + " visible ASCII characters without spaces");
         }
         return key;

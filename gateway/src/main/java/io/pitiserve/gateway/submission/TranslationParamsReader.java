@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.image.InputKind;
-import io.pitiserve.gateway.api.ApiProblem;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.quota.JobCost;
 import io.pitiserve.gateway.quota.QuotaProperties;
@@ -40,14 +41,10 @@ import tools.jackson.databind.JsonNode;
 @Component
 public class TranslationParamsReader {
 
-    static final int MAX_SAMPLES = 4;
-    static final double MAX_GUIDANCE_SCALE = 20;
     static final int MAX_METADATA_ENTRIES = 16;
     static final int MAX_METADATA_BYTES = 2048;
     /** The longest deadline a request may set, from the submission on. */
     static final Duration MAX_DEADLINE = Duration.ofDays(1);
-    static final List<String> WEBHOOK_EVENTS = List.of("started", "progress", "succeeded", "failed", "cancelled");
-    static final List<String> DEFAULT_WEBHOOK_EVENTS = List.of("succeeded", "failed", "cancelled");
 
     private static final Set<String> MEMBERS = Set.of("task", "model", "num_samples", "guidance_scale", "guidance",
             "base_steps", "sr_steps", "sampler", "eta", "seed", "return_base", "webhook", "metadata", "priority", "deadline", "deadline_ms");
@@ -74,14 +71,14 @@ public class TranslationParamsReader {
      */
     public TranslationParams read(JsonNode params, long defaultSeed) {
         if (params == null || params.isMissingNode() || params.isNull()) {
-            throw ApiProblem.invalidParameter("params", "params are required and must name at least the task, e.g. {\"task\": \"mask\"}");
+            throw ServiceException.invalidParameter("params", "params are required and must name at least the task, e.g. {\"task\": \"mask\"}");
         }
         if (!params.isObject()) {
-            throw ApiProblem.invalidParameter("params", "params must be a JSON object, e.g. {\"task\": \"mask\"}");
+            throw ServiceException.invalidParameter("params", "params must be a JSON object, e.g. {\"task\": \"mask\"}");
         }
         for (String name : params.propertyNames()) {
             if (!MEMBERS.contains(name)) {
-                throw ApiProblem.invalidParameter(name, "unknown parameter '" + name + "'; accepted are "
+                throw ServiceException.invalidParameter(name, "unknown parameter '" + name + "'; accepted are "
                         + String.join(", ", MEMBERS.stream().sorted().toList()));
             }
         }
@@ -90,18 +87,17 @@ public class TranslationParamsReader {
         try {
             kind = InputKind.fromWireName(task);
         } catch (IllegalArgumentException e) {
-            throw ApiProblem.invalidParameter("task", "task must be mask, sketch or depth, was '" + task + "'");
+            throw ServiceException.invalidParameter("task", "task must be mask, sketch or depth, was '" + task + "'");
         }
         // Which model runs the job, and whether any does, is the catalogue's to say (ModelCatalogue.route).
         String model = optionalString(params, "model", null);
-        int numSamples = (int) integer(params, "num_samples", 1, 1, MAX_SAMPLES);
-        double guidanceScale = number(params, "guidance_scale", 1.3, 0, MAX_GUIDANCE_SCALE);
-        String guidance = oneOf(params, "guidance", "cfg", List.of("cfg", "normalized"));
+        int numSamples = (int) integer(params, "num_samples", 1, 1, TranslationParams.MAX_SAMPLES);
+        double guidanceScale = number(params, "guidance_scale", 1.3, 0, TranslationParams.MAX_GUIDANCE_SCALE);
+        String guidance = oneOf(params, "guidance", "cfg", TranslationParams.GUIDANCES);
         String baseSteps = respacing(params, "base_steps", quotas.maxBaseSteps(), "max-base-steps");
         String srSteps = respacing(params, "sr_steps", quotas.maxSrSteps(), "max-sr-steps");
         String sampler = params.hasNonNull("sampler")  // absent: the model's default sampler (model.json)
-                ? oneOf(params, "sampler", null, List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras",
-                        "dpmpp_2m_sde"))
+                ? oneOf(params, "sampler", null, TranslationParams.SAMPLERS)
                 : null;
         double eta = number(params, "eta", 0, 0, 1);
         long seed = integer(params, "seed", defaultSeed, 0, Long.MAX_VALUE);
@@ -121,7 +117,7 @@ public class TranslationParamsReader {
         boolean absolute = params.hasNonNull("deadline");
         boolean relative = params.hasNonNull("deadline_ms");
         if (absolute && relative) {
-            throw ApiProblem.invalidParameter("deadline", "give either deadline (an RFC 3339 time) or deadline_ms "
+            throw ServiceException.invalidParameter("deadline", "give either deadline (an RFC 3339 time) or deadline_ms "
                     + "(milliseconds from now), not both");
         }
         Instant now = clock.instant();
@@ -137,20 +133,20 @@ public class TranslationParamsReader {
         String hint = "deadline must be an RFC 3339 date-time with an offset, e.g. \"2026-11-27T10:15:30Z\", between "
                 + "now and " + MAX_DEADLINE.toHours() + " hours from now";
         if (!node.isString()) {
-            throw ApiProblem.invalidParameter("deadline", hint + "; was " + describe(node));
+            throw ServiceException.invalidParameter("deadline", hint + "; was " + describe(node));
         }
         Instant deadline;
         try {
             deadline = java.time.OffsetDateTime.parse(node.stringValue().trim()).toInstant();
         } catch (DateTimeParseException e) {
-            throw ApiProblem.invalidParameter("deadline", hint + "; was " + describe(node));
+            throw ServiceException.invalidParameter("deadline", hint + "; was " + describe(node));
         }
         if (!deadline.isAfter(now)) {
-            throw ApiProblem.invalidParameter("deadline", "deadline " + node.stringValue() + " has passed already (now "
+            throw ServiceException.invalidParameter("deadline", "deadline " + node.stringValue() + " has passed already (now "
                     + now + "); " + hint);
         }
         if (deadline.isAfter(latest)) {
-            throw ApiProblem.invalidParameter("deadline", "deadline " + node.stringValue() + " is more than "
+            throw ServiceException.invalidParameter("deadline", "deadline " + node.stringValue() + " is more than "
                     + MAX_DEADLINE.toHours() + " hours away; " + hint);
         }
         return deadline;
@@ -159,10 +155,10 @@ public class TranslationParamsReader {
     private static String requiredString(JsonNode params, String name) {
         JsonNode node = params.get(name);
         if (node == null || node.isNull()) {
-            throw ApiProblem.invalidParameter(name, name + " is required");
+            throw ServiceException.invalidParameter(name, name + " is required");
         }
         if (!node.isString()) {
-            throw ApiProblem.invalidParameter(name, name + " must be a string, was " + describe(node));
+            throw ServiceException.invalidParameter(name, name + " must be a string, was " + describe(node));
         }
         return node.stringValue();
     }
@@ -173,7 +169,7 @@ public class TranslationParamsReader {
             return fallback;
         }
         if (!node.isString() || node.stringValue().isBlank() || node.stringValue().length() > 128) {
-            throw ApiProblem.invalidParameter(name, name + " must be a non-empty string of at most 128 characters, was "
+            throw ServiceException.invalidParameter(name, name + " must be a non-empty string of at most 128 characters, was "
                     + describe(node));
         }
         return node.stringValue().trim();
@@ -183,7 +179,7 @@ public class TranslationParamsReader {
         String value = optionalString(params, name, fallback);
         String normal = value.toLowerCase(Locale.ROOT);
         if (!accepted.contains(normal)) {
-            throw ApiProblem.invalidParameter(name, name + " must be one of " + String.join(", ", accepted)
+            throw ServiceException.invalidParameter(name, name + " must be one of " + String.join(", ", accepted)
                     + ", was '" + value + "'");
         }
         return normal;
@@ -195,7 +191,7 @@ public class TranslationParamsReader {
             return fallback;
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < min || node.longValue() > max) {
-            throw ApiProblem.invalidParameter(name, name + " must be an integer in " + min + ".." + max + ", was "
+            throw ServiceException.invalidParameter(name, name + " must be an integer in " + min + ".." + max + ", was "
                     + describe(node));
         }
         return node.longValue();
@@ -207,7 +203,7 @@ public class TranslationParamsReader {
             return fallback;
         }
         if (!node.isNumber() || !(node.doubleValue() >= min && node.doubleValue() <= max)) {
-            throw ApiProblem.invalidParameter(name, name + " must be a number in " + trim(min) + ".." + trim(max)
+            throw ServiceException.invalidParameter(name, name + " must be a number in " + trim(min) + ".." + trim(max)
                     + ", was " + describe(node));
         }
         return node.doubleValue();
@@ -219,7 +215,7 @@ public class TranslationParamsReader {
             return fallback;
         }
         if (!node.isBoolean()) {
-            throw ApiProblem.invalidParameter(name, name + " must be true or false, was " + describe(node));
+            throw ServiceException.invalidParameter(name, name + " must be true or false, was " + describe(node));
         }
         return node.booleanValue();
     }
@@ -235,7 +231,7 @@ public class TranslationParamsReader {
         }
         String hint = name + " must be a respacing: \"N\", \"N,M,...\" (steps per section), \"ddimN\" or \"fast27\"";
         if (!node.isString()) {
-            throw ApiProblem.invalidParameter(name, hint + "; was " + describe(node));
+            throw ServiceException.invalidParameter(name, hint + "; was " + describe(node));
         }
         String value = node.stringValue().trim().replace(" ", "");
         if (value.equals("fast27")) {
@@ -247,17 +243,17 @@ public class TranslationParamsReader {
         } else if (SECTIONS.matcher(value).matches()) {
             counts = value;
         } else {
-            throw ApiProblem.invalidParameter(name, hint + "; was '" + node.stringValue() + "'");
+            throw ServiceException.invalidParameter(name, hint + "; was '" + node.stringValue() + "'");
         }
         for (String count : counts.split(",")) {
             if (Integer.parseInt(count) < 1) {
-                throw ApiProblem.invalidParameter(name, name + " takes at least 1 step per section; was '"
+                throw ServiceException.invalidParameter(name, name + " takes at least 1 step per section; was '"
                         + node.stringValue() + "'");
             }
         }
         int total = JobCost.steps(value);
         if (total > max) {
-            throw new ApiProblem(org.springframework.http.HttpStatus.BAD_REQUEST, "invalid_parameter", name + " asks for "
+            throw new ServiceException(ErrorCode.INVALID_PARAMETER, name + " asks for "
                     + total + " steps; at most " + max + " are allowed (pitiserve.gateway.quotas." + limitKey + ")",
                     null, Map.of("parameter", name, "limit", max));
         }
@@ -269,17 +265,17 @@ public class TranslationParamsReader {
             return null;
         }
         if (!node.isObject()) {
-            throw ApiProblem.invalidParameter("webhook", "webhook must be an object {\"url\": \"https://...\", \"events\": [...]}");
+            throw ServiceException.invalidParameter("webhook", "webhook must be an object {\"url\": \"https://...\", \"events\": [...]}");
         }
         for (String member : node.propertyNames()) {
             if (!member.equals("url") && !member.equals("events")) {
-                throw ApiProblem.invalidParameter("webhook." + member, "unknown webhook member '" + member
+                throw ServiceException.invalidParameter("webhook." + member, "unknown webhook member '" + member
                         + "'; accepted are url and events");
             }
         }
         JsonNode urlNode = node.get("url");
         if (urlNode == null || !urlNode.isString()) {
-            throw ApiProblem.invalidParameter("webhook.url", "webhook.url is required and must be an http or https URL");
+            throw ServiceException.invalidParameter("webhook.url", "webhook.url is required and must be an http or https URL");
         }
         String url = urlNode.stringValue().trim();
         try {
@@ -290,22 +286,22 @@ public class TranslationParamsReader {
                 throw new URISyntaxException(url, "not an absolute http(s) URL with a host and without credentials");
             }
         } catch (URISyntaxException e) {
-            throw ApiProblem.invalidParameter("webhook.url", "webhook.url must be an absolute http or https URL with a"
+            throw ServiceException.invalidParameter("webhook.url", "webhook.url must be an absolute http or https URL with a"
                     + " host, without user info, at most 2048 characters; was '" + url + "'");
         }
-        List<String> events = DEFAULT_WEBHOOK_EVENTS;
+        List<String> events = TranslationParams.DEFAULT_WEBHOOK_EVENTS;
         JsonNode eventsNode = node.get("events");
         if (eventsNode != null && !eventsNode.isNull()) {
             if (!eventsNode.isArray() || eventsNode.isEmpty()) {
-                throw ApiProblem.invalidParameter("webhook.events", "webhook.events must be a non-empty array of "
-                        + String.join(", ", WEBHOOK_EVENTS));
+                throw ServiceException.invalidParameter("webhook.events", "webhook.events must be a non-empty array of "
+                        + String.join(", ", TranslationParams.WEBHOOK_EVENTS));
             }
             List<String> chosen = new ArrayList<>();
             for (JsonNode event : eventsNode.values()) {
                 String name = event.isString() ? event.stringValue().toLowerCase(Locale.ROOT) : null;
-                if (name == null || !WEBHOOK_EVENTS.contains(name)) {
-                    throw ApiProblem.invalidParameter("webhook.events", "webhook.events may hold "
-                            + String.join(", ", WEBHOOK_EVENTS) + "; was " + describe(event));
+                if (name == null || !TranslationParams.WEBHOOK_EVENTS.contains(name)) {
+                    throw ServiceException.invalidParameter("webhook.events", "webhook.events may hold "
+                            + String.join(", ", TranslationParams.WEBHOOK_EVENTS) + "; was " + describe(event));
                 }
                 if (!chosen.contains(name)) {
                     chosen.add(name);
@@ -321,17 +317,17 @@ public class TranslationParamsReader {
             return Map.of();
         }
         if (!node.isObject()) {
-            throw ApiProblem.invalidParameter("metadata", "metadata must be an object of string values");
+            throw ServiceException.invalidParameter("metadata", "metadata must be an object of string values");
         }
         if (node.size() > MAX_METADATA_ENTRIES) {
-            throw ApiProblem.invalidParameter("metadata", "metadata has " + node.size() + " entries; at most "
+            throw ServiceException.invalidParameter("metadata", "metadata has " + node.size() + " entries; at most "
                     + MAX_METADATA_ENTRIES + " are allowed");
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         int bytes = 0;
         for (Map.Entry<String, JsonNode> entry : node.properties()) {
             if (!entry.getValue().isString()) {
-                throw ApiProblem.invalidParameter("metadata." + entry.getKey(), "metadata values must be strings; '"
+                throw ServiceException.invalidParameter("metadata." + entry.getKey(), "metadata values must be strings; '"
                         + entry.getKey() + "' was " + describe(entry.getValue()));
             }
             bytes += entry.getKey().getBytes(StandardCharsets.UTF_8).length
@@ -339,7 +335,7 @@ public class TranslationParamsReader {
             metadata.put(entry.getKey(), entry.getValue().stringValue());
         }
         if (bytes > MAX_METADATA_BYTES) {
-            throw ApiProblem.invalidParameter("metadata", "metadata keys and values take " + bytes
+            throw ServiceException.invalidParameter("metadata", "metadata keys and values take " + bytes
                     + " bytes (UTF-8); at most " + MAX_METADATA_BYTES + " are allowed");
         }
         return metadata;

@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.submission;
 
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 
 /**
@@ -10,7 +11,7 @@ import io.pitiserve.common.events.TranslationParams;
 public interface WebhookTargetCheck {
 
     /** A reason to refuse: a stable code ({@code webhook_...}) and a message for the client. */
-    record Refusal(String code, String message) {
+    record Refusal(ErrorCode code, String message) {
     }
 
     /** Null when the webhook is acceptable. */

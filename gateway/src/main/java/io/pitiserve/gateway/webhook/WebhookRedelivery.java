@@ -1,5 +1,7 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,17 +29,11 @@ import org.springframework.stereotype.Component;
 public class WebhookRedelivery {
 
     /** Why a job's webhook cannot be redelivered: a stable code and a message for the client. */
-    public static final class RefusedException extends RuntimeException {
+    public static final class RefusedException extends ServiceException {
         private static final long serialVersionUID = 1L;
-        private final String code;
 
-        RefusedException(String code, String message) {
-            super(message, null, false, false);
-            this.code = code;
-        }
-
-        public String code() {
-            return code;
+        RefusedException(ErrorCode code, String message) {
+            super(code, message);
         }
     }
 
@@ -62,16 +58,16 @@ public class WebhookRedelivery {
     public Queued redeliver(JobView view, String traceparent) {
         TranslationParams.Webhook webhook = view.webhook();
         if (webhook == null || webhook.url() == null) {
-            throw new RefusedException("no_webhook", "translation " + view.jobId() + " was submitted without a webhook");
+            throw new RefusedException(ErrorCode.NO_WEBHOOK, "translation " + view.jobId() + " was submitted without a webhook");
         }
         if (!view.terminal()) {
-            throw new RefusedException("not_finished", "translation " + view.jobId() + " is "
+            throw new RefusedException(ErrorCode.NOT_FINISHED, "translation " + view.jobId() + " is "
                     + view.state().wireName() + "; only a finished job's webhook can be redelivered");
         }
         JobEvent event = terminalEvent(view);
         WebhookEvent kind = WebhookEvent.of(event);
         if (webhook.events() != null && !webhook.events().isEmpty() && !webhook.events().contains(kind.wireName())) {
-            throw new RefusedException("event_not_subscribed", "the webhook of translation " + view.jobId()
+            throw new RefusedException(ErrorCode.EVENT_NOT_SUBSCRIBED, "the webhook of translation " + view.jobId()
                     + " asked for " + webhook.events() + ", not for '" + kind.wireName() + "'");
         }
         String webhookId = WebhookIds.of(event);

@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
 import io.pitiserve.gateway.submission.WebhookTargetCheck;
@@ -28,25 +29,25 @@ public class WebhookSubmissionCheck implements WebhookTargetCheck {
     @Override
     public Refusal check(String tenant, TranslationParams.Webhook webhook) {
         if (signers.of(tenant).isEmpty()) {
-            return new Refusal("webhook_not_configured", "this API key's tenant has no webhook signing secret"
+            return new Refusal(ErrorCode.WEBHOOK_NOT_CONFIGURED, "this API key's tenant has no webhook signing secret"
                     + " configured, so its webhooks could not be signed; ask the operator to set"
                     + " pitiserve.gateway.tenants[].webhook-secret");
         }
         try {
             guard.check(webhook.url());
         } catch (WebhookUrlRefusedException e) {
-            String code = switch (e.code()) {
-                case "https_required" -> "webhook_url_https_required";
-                case "forbidden_address" -> "webhook_url_forbidden";
-                case "unresolvable" -> "webhook_url_unresolvable";
-                default -> "webhook_url_invalid";
+            ErrorCode code = switch (e.code()) {
+                case "https_required" -> ErrorCode.WEBHOOK_URL_HTTPS_REQUIRED;
+                case "forbidden_address" -> ErrorCode.WEBHOOK_URL_FORBIDDEN;
+                case "unresolvable" -> ErrorCode.WEBHOOK_URL_UNRESOLVABLE;
+                default -> ErrorCode.WEBHOOK_URL_INVALID;
             };
             return new Refusal(code, e.getMessage());
         }
         try {
             var disabled = views.disabled(tenant, webhook.url());
             if (disabled.isPresent()) {
-                return new Refusal("webhook_url_disabled", "this webhook URL answered 410 Gone at "
+                return new Refusal(ErrorCode.WEBHOOK_URL_DISABLED, "this webhook URL answered 410 Gone at "
                         + disabled.get().since() + " and is disabled for this tenant; POST"
                         + " /v1/translations/{id}/webhook/redeliver for a job that used it re-enables it");
             }

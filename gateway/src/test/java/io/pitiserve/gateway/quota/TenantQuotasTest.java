@@ -11,7 +11,8 @@ import java.util.Map;
 
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.jobs.JobState;
-import io.pitiserve.gateway.api.ApiProblem;
+import io.pitiserve.common.errors.ServiceException;
+import io.pitiserve.gateway.api.ProblemStatus;
 import io.pitiserve.gateway.status.JobUpdates;
 import io.pitiserve.gateway.status.JobView;
 
@@ -47,10 +48,10 @@ class TenantQuotasTest {
 
         quotas.checkCost("big", params(4, 1.3, "200", "100"), false);
         assertThatThrownBy(() -> quotas.checkCost("small", params(2, 1.3, "200", "fast27"), false))
-                .isInstanceOfSatisfying(ApiProblem.class, p -> {
-                    assertThat(p.status()).isEqualTo(HttpStatus.BAD_REQUEST);
-                    assertThat(p.code()).isEqualTo("job_too_costly");
-                    assertThat(p.properties()).containsEntry("cost", 854L).containsEntry("limit", 500L);
+                .isInstanceOfSatisfying(ServiceException.class, p -> {
+                    assertThat(ProblemStatus.of(p.code())).isEqualTo(HttpStatus.BAD_REQUEST);
+                    assertThat(p.code().wire()).isEqualTo("job_too_costly");
+                    assertThat(p.members()).containsEntry("cost", 854L).containsEntry("limit", 500L);
                 });
     }
 
@@ -60,9 +61,9 @@ class TenantQuotasTest {
         quotas.admit("acme", "tr_1");
         quotas.admit("acme", "tr_2");
 
-        assertThatThrownBy(() -> quotas.admit("acme", "tr_3")).isInstanceOfSatisfying(ApiProblem.class, p -> {
-            assertThat(p.status()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
-            assertThat(p.code()).isEqualTo("too_many_jobs_in_flight");
+        assertThatThrownBy(() -> quotas.admit("acme", "tr_3")).isInstanceOfSatisfying(ServiceException.class, p -> {
+            assertThat(ProblemStatus.of(p.code())).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+            assertThat(p.code().wire()).isEqualTo("too_many_jobs_in_flight");
             assertThat(p.retryAfter()).isEqualTo(Duration.ofSeconds(5));
         });
         quotas.admit("globex", "tr_4");
@@ -80,7 +81,7 @@ class TenantQuotasTest {
         TenantQuotas quotas = quotas(limits(1));
 
         updates.tell(view("tr_elsewhere", "acme", JobState.QUEUED, 1));
-        assertThatThrownBy(() -> quotas.admit("acme", "tr_here")).isInstanceOf(ApiProblem.class);
+        assertThatThrownBy(() -> quotas.admit("acme", "tr_here")).isInstanceOf(ServiceException.class);
 
         updates.tell(view("tr_elsewhere", "acme", JobState.CANCELLED, 5));
         updates.tell(view("tr_elsewhere", "acme", JobState.RUNNING, 4));
@@ -122,7 +123,7 @@ class TenantQuotasTest {
         quotas.admit("acme", "tr_lost");
 
         now[0] = NOW.plusSeconds(30);
-        assertThatThrownBy(() -> quotas.admit("acme", "tr_next")).isInstanceOf(ApiProblem.class);
+        assertThatThrownBy(() -> quotas.admit("acme", "tr_next")).isInstanceOf(ServiceException.class);
         now[0] = NOW.plusSeconds(61);
         quotas.admit("acme", "tr_next");
 

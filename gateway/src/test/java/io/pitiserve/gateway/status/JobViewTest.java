@@ -15,7 +15,6 @@ import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.jobs.JobState;
-import io.pitiserve.gateway.submission.Fingerprints;
 
 import org.junit.jupiter.api.Test;
 

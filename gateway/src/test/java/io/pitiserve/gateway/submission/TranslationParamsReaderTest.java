@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.pitiserve.common.events.TranslationParams;
-import io.pitiserve.gateway.api.ApiProblem;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.junit.jupiter.api.Test;
@@ -72,9 +72,9 @@ class TranslationParamsReaderTest {
     @ValueSource(strings = {"", "fast", "ddim", "10,,2", "0", "-5", "ddim0", "20000", "10;20"})
     void malformedRespacingsAreRefusedNamingTheForms(String respacing) {
         assertThatThrownBy(() -> read("{\"task\": \"mask\", \"sr_steps\": \"" + respacing + "\"}"))
-                .isInstanceOfSatisfying(ApiProblem.class, p -> {
-                    assertThat(p.code()).isEqualTo("invalid_parameter");
-                    assertThat(p.properties()).containsEntry("parameter", "sr_steps");
+                .isInstanceOfSatisfying(ServiceException.class, p -> {
+                    assertThat(p.code().wire()).isEqualTo("invalid_parameter");
+                    assertThat(p.members()).containsEntry("parameter", "sr_steps");
                 });
     }
 
@@ -82,10 +82,10 @@ class TranslationParamsReaderTest {
     @ValueSource(strings = {"1000", "ddim1000", "200,200", "251"})
     void aBaseRespacingBeyondTheStepLimitIsRefusedNamingTheLimit(String respacing) {
         assertThatThrownBy(() -> read("{\"task\": \"mask\", \"base_steps\": \"" + respacing + "\"}"))
-                .isInstanceOfSatisfying(ApiProblem.class, p -> {
-                    assertThat(p.code()).isEqualTo("invalid_parameter");
-                    assertThat(p.properties()).containsEntry("parameter", "base_steps").containsEntry("limit", 250);
-                    assertThat(p.detail()).contains("at most 250", "max-base-steps");
+                .isInstanceOfSatisfying(ServiceException.class, p -> {
+                    assertThat(p.code().wire()).isEqualTo("invalid_parameter");
+                    assertThat(p.members()).containsEntry("parameter", "base_steps").containsEntry("limit", 250);
+                    assertThat(p.getMessage()).contains("at most 250", "max-base-steps");
                 });
     }
 
@@ -96,7 +96,7 @@ class TranslationParamsReaderTest {
         assertThat(params.baseSteps()).isEqualTo("ddim250");
         assertThat(params.srSteps()).isEqualTo("50,50");
         assertThatThrownBy(() -> read("{\"task\": \"mask\", \"sr_steps\": \"101\"}"))
-                .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.properties()).containsEntry("limit", 100));
+                .isInstanceOfSatisfying(ServiceException.class, p -> assertThat(p.members()).containsEntry("limit", 100));
     }
 
     @Test
@@ -115,7 +115,7 @@ class TranslationParamsReaderTest {
         assertProblem("{}", "task", "required");
         assertProblem("{\"task\": \"colour\"}", "task", "mask, sketch or depth");
         assertProblem("{\"task\": \"mask\", \"steps\": 5}", "steps", "unknown parameter");
-        assertThatThrownBy(() -> reader.read(null, 1)).isInstanceOf(ApiProblem.class);
+        assertThatThrownBy(() -> reader.read(null, 1)).isInstanceOf(ServiceException.class);
     }
 
     @Test
@@ -192,10 +192,10 @@ class TranslationParamsReaderTest {
     }
 
     private void assertProblem(String json, String parameter, String... detailParts) {
-        assertThatThrownBy(() -> read(json)).isInstanceOfSatisfying(ApiProblem.class, p -> {
-            assertThat(p.code()).isEqualTo("invalid_parameter");
-            assertThat(p.properties()).containsEntry("parameter", parameter);
-            assertThat(p.detail()).contains(detailParts);
+        assertThatThrownBy(() -> read(json)).isInstanceOfSatisfying(ServiceException.class, p -> {
+            assertThat(p.code().wire()).isEqualTo("invalid_parameter");
+            assertThat(p.members()).containsEntry("parameter", parameter);
+            assertThat(p.getMessage()).contains(detailParts);
         });
     }
 

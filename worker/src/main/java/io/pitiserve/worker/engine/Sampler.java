@@ -1,5 +1,6 @@
 package io.pitiserve.worker.engine;
 
+import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.worker.engine.schedule.RespacedSchedule;
 import io.pitiserve.worker.engine.schedule.Spacing;
 
@@ -31,7 +32,7 @@ public sealed interface Sampler {
     int COUNT = 7;
 
     /** The wire names {@link #of} accepts. */
-    List<String> NAMES = List.of("ddpm", "ddim", "dpmpp_2m", "dpmpp_2m_logsnr", "dpmpp_2m_karras", "dpmpp_2m_sde");
+    List<String> NAMES = TranslationParams.SAMPLERS;
 
     /** The coefficients of step {@code i} (respaced index, counting down to 0). */
     double[] coefficients(RespacedSchedule schedule, int i);

@@ -47,6 +47,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -67,11 +69,16 @@ import java.util.function.Supplier;
  * context's.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({WorkerProperties.class, EngineProperties.class, SchedulerProperties.class,
-        TopicSettings.class})
+@EnableConfigurationProperties({WorkerProperties.class, EngineProperties.class, SchedulerProperties.class})
 public class WorkerConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
+
+    /** {@code pitiserve.kafka}, bound here: the record lives in common, which knows no Spring. */
+    @Bean
+    TopicSettings workerTopicSettings(Environment environment) {
+        return Binder.get(environment).bindOrCreate("pitiserve.kafka", TopicSettings.class);
+    }
 
     @Bean
     Topics workerTopics(TopicSettings kafka) {

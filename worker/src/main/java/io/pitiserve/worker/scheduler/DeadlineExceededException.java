@@ -1,9 +1,12 @@
 package io.pitiserve.worker.scheduler;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
+
 /** The job's deadline passed before it finished; it was dropped at the next step boundary. */
-public class DeadlineExceededException extends RuntimeException {
+public class DeadlineExceededException extends ServiceException {
 
     public DeadlineExceededException(String message) {
-        super(message);
+        super(ErrorCode.DEADLINE_EXCEEDED, message);
     }
 }

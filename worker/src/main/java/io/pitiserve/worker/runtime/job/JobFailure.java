@@ -1,28 +1,25 @@
 package io.pitiserve.worker.runtime.job;
 
-/** A permanent failure of a job with the stable wire {@code code} of its TranslationFailed event. */
-public class JobFailure extends RuntimeException {
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 
-    public static final String INVALID_PARAMETER = "invalid_parameter";
-    public static final String UNKNOWN_MODEL = "unknown_model";
-    public static final String NOT_FOUND = "not_found";
-    public static final String INTERNAL_ERROR = "internal_error";
+/** A permanent failure of a job; its {@link #code()} is the code of the job's TranslationFailed event. */
+public class JobFailure extends ServiceException {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final ErrorCode INVALID_PARAMETER = ErrorCode.INVALID_PARAMETER;
+    public static final ErrorCode UNKNOWN_MODEL = ErrorCode.UNKNOWN_MODEL;
+    public static final ErrorCode NOT_FOUND = ErrorCode.NOT_FOUND;
+    public static final ErrorCode INTERNAL_ERROR = ErrorCode.INTERNAL_ERROR;
     /** The request's deadline passed before the job finished (checked before it starts and at every step). */
-    public static final String DEADLINE_EXCEEDED = "deadline_exceeded";
+    public static final ErrorCode DEADLINE_EXCEEDED = ErrorCode.DEADLINE_EXCEEDED;
 
-    private final String code;
-
-    public JobFailure(String code, String message) {
-        super(message);
-        this.code = code;
+    public JobFailure(ErrorCode code, String message) {
+        super(code, message);
     }
 
-    public JobFailure(String code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
-    }
-
-    public String code() {
-        return code;
+    public JobFailure(ErrorCode code, String message, Throwable cause) {
+        super(code, message, cause);
     }
 }

@@ -2,6 +2,7 @@ package io.pitiserve.worker.runtime.job;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.TraceContext;
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
 import io.pitiserve.common.events.TranslationFailed;
@@ -301,14 +302,14 @@ public final class JobRunner {
         };
     }
 
-    private void fail(TranslationRequested request, TraceContext trace, String code, String message, Throwable cause,
+    private void fail(TranslationRequested request, TraceContext trace, ErrorCode code, String message, Throwable cause,
                       BooleanSupplier abandoned) {
         if (cause != null && cause.getCause() != null) {
             log.warn("job failed ({}): {}", code, message, cause.getCause());
         } else {
             log.info("job failed ({}): {}", code, message);
         }
-        publish(new TranslationFailed(request.jobId(), request.tenant(), clock.instant(), code, message),
+        publish(new TranslationFailed(request.jobId(), request.tenant(), clock.instant(), code.wire(), message),
                 trace, abandoned);
     }
 

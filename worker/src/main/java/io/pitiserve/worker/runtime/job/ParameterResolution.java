@@ -15,7 +15,6 @@ import io.pitiserve.worker.engine.TranslationRequest;
  */
 final class ParameterResolution {
 
-    static final int MAX_SAMPLES = 4;
 
     private ParameterResolution() {
     }
@@ -50,8 +49,8 @@ final class ParameterResolution {
 
     static int samples(TranslationParams params) {
         int samples = params.numSamples() == 0 ? 1 : params.numSamples();
-        if (samples < 1 || samples > MAX_SAMPLES) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + MAX_SAMPLES + ", got "
+        if (samples < 1 || samples > TranslationParams.MAX_SAMPLES) {
+            throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + TranslationParams.MAX_SAMPLES + ", got "
                     + params.numSamples());
         }
         return samples;

@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime.job;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.storage.ObjectStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +36,9 @@ public final class Retrier {
         this.meters = meters;
     }
 
-    /** Whether trying again can help. */
+    /** Whether trying again can help: what the failure says of itself, and no for anything not ours. */
     public static boolean retryable(Throwable failure) {
-        return failure instanceof ObjectStoreException store ? store.retryable()
-                : failure instanceof TransientFailureException;
+        return failure instanceof ServiceException ours && ours.retryable();
     }
 
     public void run(String what, Runnable action, BooleanSupplier abandoned) {

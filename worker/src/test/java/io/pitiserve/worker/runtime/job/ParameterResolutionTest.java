@@ -70,9 +70,9 @@ class ParameterResolutionTest {
 
     @Test
     void samplesOutsideOneToFourAreAParameterProblem() {
-        assertThat(resolve(params(ParameterResolution.MAX_SAMPLES, 0, null, null, null, null), diffusion).numSamples())
+        assertThat(resolve(params(TranslationParams.MAX_SAMPLES, 0, null, null, null, null), diffusion).numSamples())
                 .isEqualTo(4);
-        assertInvalid(params(ParameterResolution.MAX_SAMPLES + 1, 0, null, null, null, null), diffusion,
+        assertInvalid(params(TranslationParams.MAX_SAMPLES + 1, 0, null, null, null, null), diffusion,
                 "num_samples must be in 1..4, got 5");
         assertInvalid(params(-1, 0, null, null, null, null), singlePass, "num_samples must be in 1..4, got -1");
     }

@@ -1,4 +1,4 @@
-package io.pitiserve.gateway.submission;
+package io.pitiserve.gateway.status;
 
 import io.pitiserve.common.digest.Sha256;
 import java.nio.charset.StandardCharsets;
