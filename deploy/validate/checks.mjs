@@ -394,7 +394,7 @@ export function environmentNames(docs) {
 
 /**
  * The environment variables piti-serve reads: every component of its @ConfigurationProperties
- * records (relaxed binding: pitiserve.worker.drain-timeout is PITISERVE_WORKER_DRAIN_TIMEOUT, list
+ * records and of the records its apps bind with Spring's Binder (relaxed binding: pitiserve.worker.drain-timeout is PITISERVE_WORKER_DRAIN_TIMEOUT, list
  * elements take an index, PITISERVE_GATEWAY_TENANTS_0_NAME) and every System.getenv("...").
  */
 export function knownEnvironment(repoRoot) {
@@ -425,6 +425,21 @@ export function knownEnvironment(repoRoot) {
       const prefix = match[1].toUpperCase().replaceAll(/[.-]/g, "_");
       for (const [component, type] of recordComponents(text, match.index + match[0].length)) {
         addComponent(names, `${prefix}_${snake(component)}`, type, text, all);
+      }
+    }
+    // Records without Spring annotations (they live in common), bound by the apps with
+    // Binder.bindOrCreate("prefix", Record.class) or bindOrCreate(Record.PREFIX, Record.class).
+    for (const match of text.matchAll(/bindOrCreate\((?:"([a-z0-9.-]+)"|(\w+)\.PREFIX),\s*(\w+)\.class\)/g)) {
+      const record = match[3];
+      const home = sources.find((source) => new RegExp(`public record ${record}\\s*\\(`).test(source));
+      const property = match[1] ?? /static final String PREFIX = "([a-z0-9.-]+)"/.exec(home ?? "")?.[1];
+      if (!home || !property) {
+        continue;
+      }
+      const prefix = property.toUpperCase().replaceAll(/[.-]/g, "_");
+      const declaration = new RegExp(`public record ${record}\\s*\\(`).exec(home);
+      for (const [component, type] of recordComponents(home, declaration.index + declaration[0].length)) {
+        addComponent(names, `${prefix}_${snake(component)}`, type, home, all);
       }
     }
   }
