@@ -76,7 +76,10 @@ class LocalStackIT {
         assertThat(id).matches("tr_[a-z2-7]{26}");
         assertThat(accepted.location()).isEqualTo(stack.apiUrl().resolve("/v1/translations/" + id));
         assertThat(job.status()).as("job %s", job).isEqualTo(TranslationStatus.SUCCEEDED);
-        assertThat(seen).startsWith("queued").endsWith("succeeded");
+        // The stream opens with the job's state when the client connects: queued, or running when a
+        // worker took the job first (on a loaded machine it can).
+        assertThat(seen).isNotEmpty().endsWith("succeeded");
+        assertThat(seen.get(0)).isIn("queued", "running");
         assertThat(job.timings()).containsKey("total");
         Translation.Result result = job.results("sample").get(0);
         Path png = client.download(result, dataDir.resolve("downloads/sample-0.png"));
