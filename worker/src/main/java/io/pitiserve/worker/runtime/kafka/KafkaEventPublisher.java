@@ -60,16 +60,7 @@ public final class KafkaEventPublisher implements EventSink {
 
     @Override
     public void publish(JobEvent event, TraceContext trace) {
-        ProducerRecord<byte[], byte[]> record = record(event);
-        Span span = tracing.startPublish(trace, event.type(), eventsTopic, record.headers());
-        try {
-            send(record, event.type());
-        } catch (RuntimeException e) {
-            span.error(e);
-            throw e;
-        } finally {
-            span.end();
-        }
+        publishLater(event, trace).await();
     }
 
     @Override
