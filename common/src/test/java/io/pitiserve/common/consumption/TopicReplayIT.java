@@ -1,5 +1,8 @@
 package io.pitiserve.common.consumption;
 
+import static io.pitiserve.common.consumption.TestTopics.admin;
+import static io.pitiserve.common.consumption.TestTopics.create;
+import static io.pitiserve.common.consumption.TestTopics.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,17 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import io.pitiserve.testsupport.kafka.BrokerForTest;
@@ -245,32 +242,10 @@ class TopicReplayIT {
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     }
 
-    private static void create(TestBroker broker, String topic, int partitions) throws Exception {
-        try (Admin admin = admin(broker)) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void produce(TestBroker broker, String topic, int partition, String... values) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (String value : values) {
-                byte[] bytes = value == null ? null : value.getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topic, partition, "k".getBytes(StandardCharsets.UTF_8), bytes))
-                        .get(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
     private static List<String> groups(TestBroker broker) throws Exception {
         try (Admin admin = admin(broker)) {
             return admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
                     .map(ConsumerGroupListing::groupId).toList();
         }
-    }
-
-    private static Admin admin(TestBroker broker) {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
     }
 }
