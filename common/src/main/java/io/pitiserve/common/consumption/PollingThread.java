@@ -49,16 +49,15 @@ final class PollingThread {
         this.whenStopped = whenStopped;
     }
 
-    /** Starts the thread unless it runs; {@code onExit} runs on it last. Returns whether it started it. */
-    synchronized boolean start(Body body, Runnable onExit) {
+    /** Starts the thread unless it runs; {@code onExit} runs on it last. */
+    synchronized void start(Body body, Runnable onExit) {
         if (running) {
-            return false;
+            return;
         }
         running = true;
         thread = new Thread(() -> run(body, onExit), name);
         thread.setDaemon(daemon);
         thread.start();
-        return true;
     }
 
     /** Asks the thread to stop, wakes its consumer and waits up to {@code join} for it to end. */
