@@ -31,8 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One consumer group member that consumes records as jobs: a polling thread that owns the consumer,
- * and a pool of handler threads.
+ * The group mode of the consumption core: one consumer group member that consumes records as jobs, a
+ * polling thread that owns the consumer and a pool of handler threads. (The other mode, {@link TopicReplay},
+ * reads a whole topic on every instance, without a group.)
  *
  * <ul>
  *   <li>Polled records wait in one backlog per topic and start from the topics in turn, up to
@@ -57,11 +58,11 @@ public final class ConsumptionLoop {
                             AtomicBoolean abandoned) {
     }
 
-    private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Subscription subscription;
     private final ConsumptionSettings settings;
     private final RecordHandler handler;
     private final Clock clock;
+    private final PollingThread polling;
 
     private final OffsetLedger ledger = new OffsetLedger();
     private final Map<TopicPartition, Set<InFlight>> inFlight = new ConcurrentHashMap<>();
@@ -71,55 +72,40 @@ public final class ConsumptionLoop {
     private final Map<TopicPartition, Instant> notDueUntil = new HashMap<>();
     private boolean heldForLoad;
 
-    private volatile boolean running;
-    private volatile Consumer<byte[], byte[]> consumer;
-    private Thread thread;
     private ExecutorService handlers;
 
     public ConsumptionLoop(Supplier<Consumer<byte[], byte[]>> consumers, Subscription subscription,
                            ConsumptionSettings settings, RecordHandler handler, Clock clock) {
-        this.consumers = consumers;
         this.subscription = subscription;
         this.settings = settings;
         this.handler = handler;
         this.clock = clock;
+        // A group member that fails is not restarted: its partitions go to the other members.
+        this.polling = new PollingThread(settings.name(), settings.daemon(), consumers, null,
+                "unfinished records stay uncommitted");
     }
 
     public synchronized void start() {
-        if (running) {
+        if (polling.running()) {
             return;
         }
-        running = true;
         AtomicInteger ids = new AtomicInteger();
-        handlers = Executors.newFixedThreadPool(settings.threads(), task -> {
+        ExecutorService pool = Executors.newFixedThreadPool(settings.threads(), task -> {
             Thread t = new Thread(task, settings.handlerNames() + "-" + ids.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        thread = new Thread(this::loop, settings.name());
-        thread.setDaemon(settings.daemon());
-        thread.start();
+        handlers = pool;
+        polling.start(this::loop, pool::shutdown);
     }
 
     /** Stops polling, drains (up to the drain timeout), commits and closes the consumer. */
     public void stop() {
-        running = false;
-        Consumer<byte[], byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        Thread t = thread;
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(settings.drainTimeout().plusSeconds(30).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        polling.stop(settings.drainTimeout().plusSeconds(30));
     }
 
     public boolean isRunning() {
-        return running;
+        return polling.running();
     }
 
     /** Records started and not done. */
@@ -127,38 +113,27 @@ public final class ConsumptionLoop {
         return busy.get();
     }
 
-    private void loop() {
-        try (Consumer<byte[], byte[]> c = consumers.get()) {
-            consumer = c;
-            subscription.subscribe(c, new Rebalance(c));
-            while (running) {
-                try {
-                    for (ConsumerRecord<byte[], byte[]> record : c.poll(settings.pollTimeout())) {
-                        ledger.received(partitionOf(record), record.offset());
-                        backlogs.add(record);
-                    }
-                } catch (WakeupException e) {
-                    continue; // stopping: the loop condition decides
+    private void loop(Consumer<byte[], byte[]> c) {
+        subscription.subscribe(c, new Rebalance(c));
+        while (polling.running()) {
+            try {
+                for (ConsumerRecord<byte[], byte[]> record : c.poll(settings.pollTimeout())) {
+                    ledger.received(partitionOf(record), record.offset());
+                    backlogs.add(record);
                 }
-                dispatch(c);
-                commit(c, null, false);
-                pauseAndResume(c);
-                handler.afterPoll(c);
+            } catch (WakeupException e) {
+                continue; // stopping: the loop condition decides
             }
-            log.info("{} stopping: waiting up to {} for {} record(s) in flight", settings.name(),
-                    settings.drainTimeout(), busy.get());
-            backlogs.clear();
-            drain(new HashSet<>(inFlight.keySet()));
-            commit(c, null, true);
-        } catch (KafkaException e) {
-            log.error("{} stopped on a Kafka error; unfinished records stay uncommitted", settings.name(), e);
-        } catch (RuntimeException e) {
-            log.error("{} stopped unexpectedly; unfinished records stay uncommitted", settings.name(), e);
-        } finally {
-            handlers.shutdown();
-            consumer = null;
-            running = false;
+            dispatch(c);
+            commit(c, null, false);
+            pauseAndResume(c);
+            handler.afterPoll(c);
         }
+        log.info("{} stopping: waiting up to {} for {} record(s) in flight", settings.name(),
+                settings.drainTimeout(), busy.get());
+        backlogs.clear();
+        drain(new HashSet<>(inFlight.keySet()));
+        commit(c, null, true);
     }
 
     private void dispatch(Consumer<byte[], byte[]> c) {

@@ -1,9 +1,12 @@
 package io.pitiserve.common.consumption;
 
+import static io.pitiserve.common.consumption.TestTopics.admin;
+import static io.pitiserve.common.consumption.TestTopics.create;
+import static io.pitiserve.common.consumption.TestTopics.numbered;
+import static io.pitiserve.common.consumption.TestTopics.produce;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,20 +24,14 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import io.pitiserve.testsupport.kafka.BrokerForTest;
@@ -50,7 +47,7 @@ class ConsumptionLoopIT {
     void onlyTheFinishedPrefixIsCommittedWhileAnEarlierRecordStillRuns(TestBroker broker) throws Exception {
         String topic = "consumption-prefix";
         create(broker, topic, 1);
-        produce(broker, topic, 0, 5);
+        produce(broker, topic, 0, numbered(5));
         CountDownLatch release = new CountDownLatch(1);
         Set<Long> finished = ConcurrentHashMap.newKeySet();
         ConsumptionLoop loop = loop(broker, topic, "prefix", settings("prefix", 5, 5, 4), (record, abandoned) -> {
@@ -80,7 +77,7 @@ class ConsumptionLoopIT {
     void noMoreThanTheBoundRunAtOnceAndTheRestRunOnceTheyFinish(TestBroker broker) throws Exception {
         String topic = "consumption-bound";
         create(broker, topic, 1);
-        produce(broker, topic, 0, 6);
+        produce(broker, topic, 0, numbered(6));
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
@@ -113,8 +110,8 @@ class ConsumptionLoopIT {
             throws Exception {
         String topic = "consumption-revoke";
         create(broker, topic, 2);
-        produce(broker, topic, 0, 1);
-        produce(broker, topic, 1, 1);
+        produce(broker, topic, 0, numbered(1));
+        produce(broker, topic, 1, numbered(1));
         CountDownLatch revoking = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -153,8 +150,8 @@ class ConsumptionLoopIT {
 
             await().atMost(WAIT).until(() -> committed(broker, "revoke", new TopicPartition(topic, 0)) == 1L
                     && committed(broker, "revoke", new TopicPartition(topic, 1)) == 1L);
-            produce(broker, topic, 0, 1);
-            produce(broker, topic, 1, 1);
+            produce(broker, topic, 0, numbered(1));
+            produce(broker, topic, 1, numbered(1));
             await().atMost(WAIT).until(() -> runs.containsKey("0@1") && runs.containsKey("1@1"));
             assertThat(runs).allSatisfy((record, count) -> assertThat(count.get()).as(record).isEqualTo(1));
         } finally {
@@ -168,7 +165,7 @@ class ConsumptionLoopIT {
     void aRecordNotDueYetHoldsItsPartitionUntilItIsDueAndRunsOnce(TestBroker broker) throws Exception {
         String topic = "consumption-due";
         create(broker, topic, 1);
-        produce(broker, topic, 0, 2);
+        produce(broker, topic, 0, numbered(2));
         Instant due = Instant.now().plusSeconds(1);
         List<Long> started = Collections.synchronizedList(new ArrayList<>());
         List<Instant> startedAt = Collections.synchronizedList(new ArrayList<>());
@@ -225,25 +222,8 @@ class ConsumptionLoopIT {
         }
     }
 
-    private static void create(TestBroker broker, String topic, int partitions) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    private static void produce(TestBroker broker, String topic, int partition, int count) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(topic, partition, null, ("r" + i).getBytes(StandardCharsets.UTF_8)))
-                        .get(30, TimeUnit.SECONDS);
-            }
-        }
-    }
-
     private static long committed(TestBroker broker, String group, TopicPartition partition) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+        try (Admin admin = admin(broker)) {
             OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                     .get(30, TimeUnit.SECONDS).get(partition);
             return offset == null ? -1 : offset.offset();

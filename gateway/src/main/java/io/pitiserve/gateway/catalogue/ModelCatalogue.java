@@ -6,29 +6,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import io.pitiserve.common.catalogue.CatalogueCodec;
 import io.pitiserve.common.catalogue.ModelAnnouncement;
+import io.pitiserve.common.consumption.ReplayHandler;
+import io.pitiserve.common.consumption.ReplaySettings;
+import io.pitiserve.common.consumption.TopicReplay;
 import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.config.PitiserveKafkaProperties;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -39,7 +31,7 @@ import org.springframework.stereotype.Component;
 /**
  * Every model the gateway can route to: the ones operators declare ({@code pitiserve.gateway.models},
  * which exist with no worker at all) and the ones workers announce on the catalogue topic, which
- * this instance reads whole, from the beginning, on its own thread (no consumer group).
+ * this instance reads whole, from the beginning, on its own thread: a {@link TopicReplay} (no consumer group).
  */
 @Component
 public class ModelCatalogue implements SmartLifecycle {
@@ -47,14 +39,12 @@ public class ModelCatalogue implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(ModelCatalogue.class);
 
     private final List<GatewayProperties.Model> declared;
-    private final String topic;
-    private final Map<String, Object> consumerConfig;
     private final Clock clock;
     private final Map<String, ModelAnnouncement> announcements = new ConcurrentHashMap<>();
-    private final CountDownLatch caughtUp = new CountDownLatch(1);
-    private volatile boolean running;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private Thread thread;
+    private final TopicReplay replay;
+    // System.nanoTime() at start: what route waits, once, to have read.
+    private volatile long startedAt;
+    private boolean read; // polling thread only
 
     @Autowired
     public ModelCatalogue(GatewayProperties gateway, PitiserveKafkaProperties kafka, KafkaProperties boot, Clock clock) {
@@ -64,16 +54,19 @@ public class ModelCatalogue implements SmartLifecycle {
     ModelCatalogue(List<GatewayProperties.Model> declared, String topic, Map<String, Object> consumerProperties,
                    Clock clock) {
         this.declared = List.copyOf(declared);
-        this.topic = topic;
         this.clock = clock;
-        Map<String, Object> config = new HashMap<>(consumerProperties);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-gateway-catalogue-" + UUID.randomUUID());
-        this.consumerConfig = config;
+        this.replay = new TopicReplay(TopicReplay.consumers(consumerProperties, "pitiserve-gateway-catalogue-"), topic,
+                new ReplaySettings("pitiserve-catalogue", Duration.ofMillis(500), true), new ReplayHandler() {
+                    @Override
+                    public void apply(ConsumerRecord<byte[], byte[]> record) {
+                        ModelCatalogue.this.apply(record);
+                    }
+
+                    @Override
+                    public void caughtUp() {
+                        logFirstRead();
+                    }
+                });
     }
 
     /** A model as the gateway knows it: declared, announced by live workers, or both. */
@@ -138,12 +131,8 @@ public class ModelCatalogue implements SmartLifecycle {
      */
     public Entry route(String task, String asked) {
         Entry found = find(task, asked);
-        if (found == null && caughtUp.getCount() > 0) {
-            try {
-                caughtUp.await(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (found == null && replay.isRunning() && !replay.caughtUp(startedAt)) {
+            replay.awaitCaughtUp(startedAt, Duration.ofSeconds(2));
             found = find(task, asked);
         }
         if (found == null) {
@@ -166,74 +155,26 @@ public class ModelCatalogue implements SmartLifecycle {
 
     @Override
     public void start() {
-        running = true;
-        thread = new Thread(this::read, "pitiserve-catalogue");
-        thread.setDaemon(true);
-        thread.start();
+        startedAt = System.nanoTime();
+        replay.start();
+        replay.catchUp(startedAt);
     }
 
     @Override
     public void stop() {
-        running = false;
-        KafkaConsumer<byte[], byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        replay.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return replay.isRunning();
     }
 
-    private void read() {
-        while (running) {
-            try (KafkaConsumer<byte[], byte[]> created = new KafkaConsumer<>(consumerConfig)) {
-                consumer = created;
-                readWith(created);
-            } catch (WakeupException e) {
-                return;
-            } catch (KafkaException | IllegalStateException e) {
-                if (running) {
-                    log.warn("reading the model catalogue {} failed, starting over: {}", topic, e.getMessage());
-                    sleepQuietly(Duration.ofSeconds(1));
-                }
-            } finally {
-                consumer = null;
-            }
-        }
-    }
-
-    private void readWith(KafkaConsumer<byte[], byte[]> kafka) {
-        List<TopicPartition> partitions = List.of();
-        while (running && partitions.isEmpty()) {
-            List<PartitionInfo> infos = kafka.partitionsFor(topic, Duration.ofSeconds(5));
-            partitions = infos == null ? List.of()
-                    : infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            if (partitions.isEmpty()) {
-                sleepQuietly(Duration.ofMillis(500)); // created by whichever app starts first
-            }
-        }
-        kafka.assign(partitions);
-        kafka.seekToBeginning(partitions);
-        Map<TopicPartition, Long> ends = kafka.endOffsets(partitions);
-        while (running) {
-            for (ConsumerRecord<byte[], byte[]> record : kafka.poll(Duration.ofMillis(500))) {
-                apply(record);
-            }
-            if (caughtUp.getCount() > 0 && ends.entrySet().stream()
-                    .allMatch(end -> kafka.position(end.getKey()) >= end.getValue())) {
-                caughtUp.countDown();
-                log.info("model catalogue read: {} live model(s) announced", entries().stream()
-                        .filter(e -> !e.live().isEmpty()).count());
-            }
+    private void logFirstRead() {
+        if (!read) {
+            read = true;
+            log.info("model catalogue read: {} live model(s) announced", entries().stream()
+                    .filter(e -> !e.live().isEmpty()).count());
         }
     }
 
@@ -250,14 +191,6 @@ public class ModelCatalogue implements SmartLifecycle {
             announcements.put(key, CatalogueCodec.fromJson(record.value()));
         } catch (UnreadableEventException e) {
             log.warn("skipping catalogue record {}: {}", key, e.getMessage());
-        }
-    }
-
-    private static void sleepQuietly(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
+import io.pitiserve.common.consumption.TopicReplay;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.TopicSettings;
 import io.pitiserve.common.events.Topics;
@@ -201,18 +202,11 @@ public class WorkerConfiguration {
     @Bean
     KafkaCancellationReader workerCancellationReader(KafkaProperties kafka, Topics workerTopics,
                                                      EventCodec workerEventCodec) {
-        Map<String, Object> config = byteConsumerConfig(kafka);
-        // Every worker reads every cancellation: no group, no commits, always from the beginning.
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        // A poll cut short for a catch-up fetches again only once the fetch parked at the broker returns.
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        // The reader opens two consumers (see KafkaCancellationReader): each gets a client id of its own.
-        Supplier<Consumer<byte[], byte[]>> consumers = () -> {
-            Map<String, Object> own = new HashMap<>(config);
-            own.put(ConsumerConfig.CLIENT_ID_CONFIG, "pitiserve-worker-control-" + UUID.randomUUID());
-            return new KafkaConsumer<>(own);
-        };
+        // Every worker reads every cancellation: a replay, no group, no commits, always from the beginning.
+        Supplier<Consumer<byte[], byte[]>> consumers = TopicReplay.consumers(config, "pitiserve-worker-control-");
         return new KafkaCancellationReader(consumers, workerTopics.control(), workerEventCodec);
     }
 

@@ -1,5 +1,7 @@
 package io.pitiserve.worker.runtime.kafka;
 
+import io.pitiserve.common.consumption.ReplaySettings;
+import io.pitiserve.common.consumption.TopicReplay;
 import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
@@ -7,9 +9,6 @@ import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.worker.runtime.job.CancelledJobs;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,25 +17,18 @@ import org.springframework.context.SmartLifecycle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Reads the whole compacted control topic, from the beginning and without a consumer group (every
- * worker sees every cancellation), into the set of cancelled job ids. A null value (tombstone)
- * forgets a job.
+ * The set of cancelled job ids: a {@link TopicReplay} of the whole compacted control topic (every worker
+ * sees every cancellation). A null value (tombstone) forgets a job.
  *
  * <p>"Caught up": a job that arrives at time T must not start while a cancellation published before T
- * is unread. A waiting job makes the reader take the end offsets after T and read up to them.
- *
- * <p>The end offsets are asked through a second consumer of its own connection. The broker answers
- * the requests of one connection strictly in order, and the reader's connection nearly always holds a
- * fetch parked at the broker for up to {@code fetch.max.wait.ms} (nothing new on the control topic):
- * asked there, every catch-up would first wait out that fetch.
+ * is unread; {@link #awaitCaughtUp} is the replay's catch-up, which takes the end offsets after T through
+ * a connection of its own so that it does not wait behind the reading connection's parked fetch.
  */
 public final class KafkaCancellationReader implements SmartLifecycle, CancelledJobs {
 
@@ -46,22 +38,15 @@ public final class KafkaCancellationReader implements SmartLifecycle, CancelledJ
     private static final Logger log = LoggerFactory.getLogger(KafkaCancellationReader.class);
     private static final Duration POLL = Duration.ofMillis(50);
 
-    private final Supplier<Consumer<byte[], byte[]>> consumers;
-    private final String topic;
     private final EventCodec codec;
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
-    private final Object caughtUp = new Object();
-    // nanoTime instants; compared by difference. "Long ago" until the first wait and the first catch-up.
-    private volatile long wantedSince = System.nanoTime() - (1L << 61);
-    private volatile long caughtUpAt = wantedSince;
-    private volatile boolean running;
-    private volatile Consumer<byte[], byte[]> consumer;
-    private Thread thread;
+    private final TopicReplay replay;
 
+    /** @param consumers the replay's consumers ({@link TopicReplay#consumers}) */
     public KafkaCancellationReader(Supplier<Consumer<byte[], byte[]>> consumers, String topic, EventCodec codec) {
-        this.consumers = consumers;
-        this.topic = topic;
         this.codec = codec;
+        this.replay = new TopicReplay(consumers, topic, new ReplaySettings("pitiserve-control", POLL, false),
+                this::apply);
     }
 
     @Override
@@ -71,135 +56,27 @@ public final class KafkaCancellationReader implements SmartLifecycle, CancelledJ
 
     @Override
     public boolean awaitCaughtUp(long sinceNanos, Duration max) {
-        long deadline = System.nanoTime() + max.toNanos();
-        synchronized (caughtUp) {
-            if (sinceNanos - wantedSince > 0) {
-                wantedSince = sinceNanos;
-                // Cut the reader's current poll short so the catch-up starts at once.
-                Consumer<byte[], byte[]> current = consumer;
-                if (current != null && caughtUpAt - sinceNanos < 0) {
-                    current.wakeup();
-                }
-            }
-            while (caughtUpAt - sinceNanos < 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !running) {
-                    return false;
-                }
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(caughtUp, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true;
-        }
+        return replay.awaitCaughtUp(sinceNanos, max);
     }
 
     @Override
     public void start() {
-        running = true;
-        thread = new Thread(this::loop, "pitiserve-control");
-        thread.start();
+        replay.start();
     }
 
     @Override
     public void stop() {
-        running = false;
-        Consumer<byte[], byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        synchronized (caughtUp) {
-            caughtUp.notifyAll();
-        }
+        replay.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return replay.isRunning();
     }
 
     @Override
     public int getPhase() {
         return PHASE;
-    }
-
-    private void loop() {
-        try (Consumer<byte[], byte[]> c = consumers.get(); Consumer<byte[], byte[]> endOffsets = consumers.get()) {
-            consumer = c;
-            List<TopicPartition> partitions = partitions(c);
-            if (partitions == null) {
-                return;
-            }
-            c.assign(partitions);
-            c.seekToBeginning(partitions);
-            Map<TopicPartition, Long> target = null;
-            long targetTakenAt = 0;
-            while (running) {
-                try {
-                    long wanted = wantedSince;
-                    if (target == null && wanted - caughtUpAt > 0) {
-                        targetTakenAt = System.nanoTime();
-                        target = endOffsets.endOffsets(partitions);
-                    }
-                    // Already at the end offsets (the usual case): answer now, not after another poll.
-                    if (target == null || !reached(c, target)) {
-                        for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL)) {
-                            apply(record);
-                        }
-                    }
-                    if (target != null && reached(c, target)) {
-                        synchronized (caughtUp) {
-                            caughtUpAt = targetTakenAt;
-                            caughtUp.notifyAll();
-                        }
-                        target = null;
-                    }
-                } catch (WakeupException e) {
-                    // A job started waiting for a catch-up (see awaitCaughtUp), or we are stopping:
-                    // either way the loop condition decides.
-                }
-            }
-        } catch (RuntimeException e) {
-            log.error("control topic reader stopped: cancellations are no longer seen", e);
-        } finally {
-            consumer = null;
-        }
-    }
-
-    private List<TopicPartition> partitions(Consumer<byte[], byte[]> c) {
-        while (running) {
-            List<PartitionInfo> infos = c.partitionsFor(topic);
-            if (infos != null && !infos.isEmpty()) {
-                return infos.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
-            }
-            log.warn("control topic {} does not exist yet; waiting for it", topic);
-            try {
-                TimeUnit.SECONDS.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-        return null;
-    }
-
-    private static boolean reached(Consumer<byte[], byte[]> c, Map<TopicPartition, Long> target) {
-        for (Map.Entry<TopicPartition, Long> end : target.entrySet()) {
-            if (c.position(end.getKey()) < end.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> record) {
