@@ -3,10 +3,12 @@ package io.pitiserve.gateway.api;
 import java.net.URI;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
 import io.pitiserve.common.errors.ErrorCode;
@@ -54,6 +56,11 @@ public class JobRoutes {
     private final KafkaRequestPublisher publisher;
     private final GatewayProperties properties;
     private final Clock clock;
+    private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "api-async");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public JobRoutes(JobWaiter waiter, KafkaRequestPublisher publisher, GatewayProperties properties, Clock clock) {
         this.waiter = waiter;
@@ -72,15 +79,16 @@ public class JobRoutes {
     }
 
     /**
-     * A pool of daemon threads named {@code threadName}, for the parts of an answer that must not run
-     * on the status view's thread (a publication that waits for Kafka, an object store read).
+     * Daemon threads for the parts of an answer that must not run on the status view's thread (a
+     * publication that waits for Kafka's acknowledgement, an object store read).
      */
-    public static ExecutorService asyncExecutor(String threadName) {
-        return Executors.newCachedThreadPool(runnable -> {
-            Thread thread = new Thread(runnable, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
+    public Executor asyncExecutor() {
+        return asyncExecutor;
+    }
+
+    @PreDestroy
+    void shutdown() {
+        asyncExecutor.shutdownNow();
     }
 
     /**

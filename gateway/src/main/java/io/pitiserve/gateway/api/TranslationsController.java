@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
 import io.pitiserve.common.errors.ServiceException;
@@ -90,7 +88,6 @@ public class TranslationsController {
     private final S3InputReader s3Inputs;
     private final WebhookRedelivery redelivery;
     private final GatewayTracing tracing;
-    private final ExecutorService asyncExecutor = JobRoutes.asyncExecutor("api-async");
 
     public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
                                   JobWaiter waiter, TranslationResources resources, JobRoutes routes,
@@ -107,11 +104,6 @@ public class TranslationsController {
         this.json = json;
         this.properties = properties;
         this.s3Inputs = s3Inputs;
-    }
-
-    @PreDestroy
-    void shutdown() {
-        asyncExecutor.shutdownNow();
     }
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
@@ -212,7 +204,7 @@ public class TranslationsController {
     public CompletableFuture<SseEmitter> events(@PathVariable("id") String id, HttpServletRequest request) {
         return owned(JobRoutes.tenant(request), id).thenApply(view -> {
             SseEmitter emitter = new SseEmitter(properties.sseTimeout().toMillis());
-            new JobEventStream(emitter, resources, asyncExecutor).follow(updates, view,
+            new JobEventStream(emitter, resources, routes.asyncExecutor()).follow(updates, view,
                     () -> statusView.find(id).orElse(null));
             return emitter;
         });
@@ -294,8 +286,9 @@ public class TranslationsController {
     }
 
     /**
-     * {@code step} applied to the tenant's job on {@link #asyncExecutor}, in the request's trace: for
-     * steps that wait for Kafka's acknowledgement, which must not run on the status view's thread.
+     * {@code step} applied to the tenant's job on {@link JobRoutes#asyncExecutor()}, in the request's
+     * trace: for steps that wait for Kafka's acknowledgement, which must not run on the status view's
+     * thread.
      */
     private <T> CompletableFuture<T> ownedInTrace(Tenant tenant, String id, Function<JobView, T> step) {
         Span span = tracing.tracer().currentSpan();
@@ -303,7 +296,7 @@ public class TranslationsController {
             try (Tracer.SpanInScope scope = tracing.inScope(span)) {
                 return step.apply(view);
             }
-        }, asyncExecutor);
+        }, routes.asyncExecutor());
     }
 
     private JsonNode parseParams(String params) {

@@ -4,9 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
 import io.pitiserve.common.errors.ServiceException;
@@ -59,7 +57,6 @@ public class EvaluationsController {
     private final ObjectStore objects;
     private final GatewayProperties properties;
     private final JsonMapper json;
-    private final ExecutorService asyncExecutor = JobRoutes.asyncExecutor("api-evaluations");
 
     public EvaluationsController(EvaluationService evaluations, JobWaiter waiter, JobRoutes routes,
                                  ObjectStore objects, GatewayProperties properties, JsonMapper json) {
@@ -69,11 +66,6 @@ public class EvaluationsController {
         this.objects = objects;
         this.properties = properties;
         this.json = json;
-    }
-
-    @PreDestroy
-    void shutdown() {
-        asyncExecutor.shutdownNow();
     }
 
     public static String path(String jobId) {
@@ -132,7 +124,7 @@ public class EvaluationsController {
         return owned(JobRoutes.tenant(request), id).thenCompose(view -> wait.isZero()
                 ? CompletableFuture.completedFuture(view) : waiter.awaitTerminal(view, wait))
                 .thenApplyAsync(latest -> ResponseEntity.status(wait.isZero() || latest.terminal() ? HttpStatus.OK
-                        : HttpStatus.ACCEPTED).body(resource(latest)), asyncExecutor);
+                        : HttpStatus.ACCEPTED).body(resource(latest)), routes.asyncExecutor());
     }
 
     @Operation(summary = "Ask for an evaluation to be cancelled",
@@ -147,7 +139,7 @@ public class EvaluationsController {
         return owned(tenant, id).thenApplyAsync(view -> {
             routes.requestCancellation(tenant, JobRoutes.Kind.EVALUATION, view);
             return ResponseEntity.accepted().body(resource(view));
-        }, asyncExecutor);
+        }, routes.asyncExecutor());
     }
 
     private EvaluationResource resource(JobView view) {
