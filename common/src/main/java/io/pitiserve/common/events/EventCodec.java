@@ -125,12 +125,7 @@ public final class EventCodec {
 
     /** Any record of ours as JSON, with the events' conventions (snake_case, nulls left out, ISO times). */
     public static byte[] writeJson(Object value) {
-        try {
-            return MAPPER.writeValueAsBytes(value);
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON: "
-                    + e.getOriginalMessage(), e);
-        }
+        return WireJson.write(MAPPER, value);
     }
 
     /**
@@ -139,19 +134,7 @@ public final class EventCodec {
      * @throws IllegalArgumentException when it is not JSON of that type, or empty
      */
     public static <T> T readJson(byte[] json, Class<T> type) {
-        if (json == null || json.length == 0) {
-            throw new IllegalArgumentException("empty value for " + type.getSimpleName());
-        }
-        try {
-            T value = MAPPER.readValue(json, type);
-            if (value == null) {
-                throw new IllegalArgumentException("null value for " + type.getSimpleName());
-            }
-            return value;
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException("malformed JSON for " + type.getSimpleName() + ": "
-                    + e.getOriginalMessage(), e);
-        }
+        return WireJson.read(MAPPER, json, type);
     }
 
     /**

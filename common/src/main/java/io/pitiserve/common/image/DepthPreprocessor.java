@@ -2,7 +2,6 @@ package io.pitiserve.common.image;
 
 import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Prepares a depth condition: 6 planes, the RGB of a surface-normal map followed by the RGB of a
@@ -15,35 +14,22 @@ import java.util.Objects;
  * with Pillow's NEAREST convention, aspect ignored. There is no released PITI depth checkpoint; this
  * layout is piti-serve's own contract.
  */
-public final class DepthPreprocessor implements ConditionPreprocessor {
-
-    private final InputLimits limits;
-    private final int size;
+public final class DepthPreprocessor extends FixedSizePreprocessor implements ConditionPreprocessor {
 
     public DepthPreprocessor(InputLimits limits, int size) {
-        this.limits = Objects.requireNonNull(limits, "limits");
-        if (size < 1) {
-            throw new IllegalArgumentException("size must be positive, was " + size);
-        }
-        this.size = size;
+        super(limits, size);
     }
 
     @Override
     public ConditionImage prepare(byte[] file) {
-        DecodedImage image = DecodedImage.decode(file, limits, DepthPreprocessor::requireSideBySide);
+        DecodedImage image = DecodedImage.decode(file, limits(), DepthPreprocessor::requireSideBySide);
         image.requireOpaque();
+        int size = size();
         int half = image.width() / 2;
         int[] xs = NearestResize.sourceIndices(half, size);
-        int[] ys = NearestResize.sourceIndices(image.height(), size);
         int plane = size * size;
         float[] out = new float[6 * plane];
-        int[] row = new int[image.width()];
-        int rowRead = -1;
-        for (int y = 0; y < size; y++) {
-            if (ys[y] != rowRead) {
-                image.readRow(ys[y], row);
-                rowRead = ys[y];
-            }
+        forEachResizedRow(image, (row, y) -> {
             for (int x = 0; x < size; x++) {
                 int i = y * size + x;
                 int normal = row[xs[x]];
@@ -55,7 +41,7 @@ public final class DepthPreprocessor implements ConditionPreprocessor {
                 out[4 * plane + i] = Samples.unit((depth >>> 8) & 0xff);
                 out[5 * plane + i] = Samples.unit(depth & 0xff);
             }
-        }
+        });
         return new ConditionImage(out, 6, size, List.of());
     }
 
@@ -70,15 +56,5 @@ public final class DepthPreprocessor implements ConditionPreprocessor {
     @Override
     public InputKind kind() {
         return InputKind.DEPTH;
-    }
-
-    @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
-    public InputLimits limits() {
-        return limits;
     }
 }

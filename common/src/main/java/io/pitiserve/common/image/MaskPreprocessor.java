@@ -2,7 +2,6 @@ package io.pitiserve.common.image;
 
 import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Prepares a COCO-Stuff segmentation mask: 3 planes holding the RGB class colour of each pixel, each
@@ -21,18 +20,12 @@ import java.util.Objects;
  * accepted only when every pixel is fully opaque; otherwise {@code transparent_pixels}.
  * The mask is then resized to {@code size x size} with Pillow's NEAREST convention (aspect ignored).
  */
-public final class MaskPreprocessor implements ConditionPreprocessor {
+public final class MaskPreprocessor extends FixedSizePreprocessor implements ConditionPreprocessor {
 
-    private final InputLimits limits;
-    private final int size;
     private final CocoStuffPalette palette = CocoStuffPalette.standard();
 
     public MaskPreprocessor(InputLimits limits, int size) {
-        this.limits = Objects.requireNonNull(limits, "limits");
-        if (size < 1) {
-            throw new IllegalArgumentException("size must be positive, was " + size);
-        }
-        this.size = size;
+        super(limits, size);
     }
 
     @Override
@@ -41,6 +34,7 @@ public final class MaskPreprocessor implements ConditionPreprocessor {
         boolean labelIds = holdsLabelIds(image);
         int width = image.width();
         int height = image.height();
+        int size = size();
         int[] xs = NearestResize.sourceIndices(width, size);
         int[] ys = NearestResize.sourceIndices(height, size);
         int plane = size * size;
@@ -88,7 +82,7 @@ public final class MaskPreprocessor implements ConditionPreprocessor {
     }
 
     private DecodedImage decodeOpaque(byte[] file) {
-        DecodedImage image = DecodedImage.decode(file, limits, MaskPreprocessor::requireMaskHeader);
+        DecodedImage image = DecodedImage.decode(file, limits(), MaskPreprocessor::requireMaskHeader);
         image.requireOpaque();
         return image;
     }
@@ -170,15 +164,5 @@ public final class MaskPreprocessor implements ConditionPreprocessor {
     @Override
     public InputKind kind() {
         return InputKind.MASK;
-    }
-
-    @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
-    public InputLimits limits() {
-        return limits;
     }
 }

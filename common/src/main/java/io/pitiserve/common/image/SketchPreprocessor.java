@@ -2,7 +2,6 @@ package io.pitiserve.common.image;
 
 import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Prepares an edge sketch: 1 plane holding, for each pixel, its city-block distance to the nearest edge
@@ -21,27 +20,20 @@ import java.util.Objects;
  * <p>JPEG decoding is the JDK's libjpeg port; it may differ by one grey level from other decoders on a
  * few pixels, which matters only for edges (exactly 255). PNG sketches are decoded exactly.
  */
-public final class SketchPreprocessor implements ConditionPreprocessor {
+public final class SketchPreprocessor extends FixedSizePreprocessor implements ConditionPreprocessor {
 
     /** Grey level from which a pixel counts as bright when guessing the polarity of a sketch. */
     private static final int BRIGHT = 128;
     private static final int EDGE = 255;
     private static final int MAX_DISTANCE = 255;
 
-    private final InputLimits limits;
-    private final int size;
-
     public SketchPreprocessor(InputLimits limits, int size) {
-        this.limits = Objects.requireNonNull(limits, "limits");
-        if (size < 1) {
-            throw new IllegalArgumentException("size must be positive, was " + size);
-        }
-        this.size = size;
+        super(limits, size);
     }
 
     @Override
     public ConditionImage prepare(byte[] file) {
-        DecodedImage image = DecodedImage.decode(file, limits, header -> { });
+        DecodedImage image = DecodedImage.decode(file, limits(), header -> { });
         image.requireOpaque();
         int[] grey = resizedGrey(image);
         int bright = 0;
@@ -61,30 +53,23 @@ public final class SketchPreprocessor implements ConditionPreprocessor {
         if (!anyEdge) {
             throw new InvalidInputException(Reason.EMPTY_SKETCH, emptySketchMessage(image, inverted));
         }
-        int[] distance = CityBlockDistance.transform(edge, size, size);
+        int[] distance = CityBlockDistance.transform(edge, size(), size());
         float[] out = new float[distance.length];
         for (int i = 0; i < distance.length; i++) {
             out[i] = Samples.unit(Math.min(distance[i], MAX_DISTANCE));
         }
-        return new ConditionImage(out, 1, size, inverted ? List.of(ConditionImage.SKETCH_INVERTED) : List.of());
+        return new ConditionImage(out, 1, size(), inverted ? List.of(ConditionImage.SKETCH_INVERTED) : List.of());
     }
 
     private int[] resizedGrey(DecodedImage image) {
+        int size = size();
         int[] xs = NearestResize.sourceIndices(image.width(), size);
-        int[] ys = NearestResize.sourceIndices(image.height(), size);
         int[] grey = new int[size * size];
-        int[] row = new int[image.width()];
-        int rowRead = -1;
-        for (int y = 0; y < size; y++) {
-            // NEAREST takes only some source rows, so only those are converted.
-            if (ys[y] != rowRead) {
-                image.readRow(ys[y], row);
-                rowRead = ys[y];
-            }
+        forEachResizedRow(image, (row, y) -> {
             for (int x = 0; x < size; x++) {
                 grey[y * size + x] = Samples.luma(row[xs[x]]);
             }
-        }
+        });
         return grey;
     }
 
@@ -94,22 +79,12 @@ public final class SketchPreprocessor implements ConditionPreprocessor {
                         + " pixels that are exactly black (grey 0)"
                 : "edges are the pixels that are exactly white (grey 255) on a dark background";
         return "the sketch has no edge pixel after resizing from " + image.width() + " x " + image.height() + " to "
-                + size + " x " + size + ": " + rule + ". Draw edges as pure white on black (or pure black on"
+                + size() + " x " + size() + ": " + rule + ". Draw edges as pure white on black (or pure black on"
                 + " white), at least as thick as the resize factor";
     }
 
     @Override
     public InputKind kind() {
         return InputKind.SKETCH;
-    }
-
-    @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
-    public InputLimits limits() {
-        return limits;
     }
 }

@@ -1,7 +1,7 @@
 package io.pitiserve.common.image;
 
+import static io.pitiserve.common.image.InputRefusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,9 +40,8 @@ class DepthPreprocessorTest {
 
     @Test
     void anOddWidthIsNoSideBySideLayout() {
-        assertThatThrownBy(() -> new DepthPreprocessor(InputLimits.DEFAULT, 8).prepare(TestImages.filledPng(5, 2, 0)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("invalid_depth_layout"))
+        assertRefused(() -> new DepthPreprocessor(InputLimits.DEFAULT, 8).prepare(TestImages.filledPng(5, 2, 0)),
+                "invalid_depth_layout")
                 .hasMessageContaining("width must be even").hasMessageContaining("5 x 2");
     }
 }

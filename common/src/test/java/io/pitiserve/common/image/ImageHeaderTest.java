@@ -1,7 +1,7 @@
 package io.pitiserve.common.image;
 
+import static io.pitiserve.common.image.InputRefusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -40,8 +40,7 @@ class ImageHeaderTest {
 
     @Test
     void emptyInputIsRefusedAsEmpty() {
-        assertThatThrownBy(() -> ImageHeader.read(new byte[0]))
-                .isInstanceOfSatisfying(InvalidInputException.class, e -> assertThat(e.code().wire()).isEqualTo("empty_input"))
+        assertRefused(() -> ImageHeader.read(new byte[0]), "empty_input")
                 .hasMessageContaining("empty");
     }
 
@@ -49,9 +48,7 @@ class ImageHeaderTest {
     void textIsRefusedAsUnsupportedFormatNamingItsFirstBytes() {
         byte[] text = "{\"hello\": 1}".getBytes(StandardCharsets.US_ASCII);
 
-        assertThatThrownBy(() -> ImageHeader.read(text))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"))
+        assertRefused(() -> ImageHeader.read(text), "unsupported_format")
                 .hasMessageContaining("not a PNG or JPEG").hasMessageContaining("7b 22 68");
     }
 
@@ -59,9 +56,7 @@ class ImageHeaderTest {
     void aGifIsRefusedByName() {
         byte[] gif = "GIF89a\u0001\u0000\u0001\u0000".getBytes(StandardCharsets.ISO_8859_1);
 
-        assertThatThrownBy(() -> ImageHeader.read(gif))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"))
+        assertRefused(() -> ImageHeader.read(gif), "unsupported_format")
                 .hasMessageContaining("GIF").hasMessageContaining("PNG and JPEG");
     }
 
@@ -69,9 +64,7 @@ class ImageHeaderTest {
     void aPngCutInsideItsHeaderIsTruncated() {
         byte[] png = Arrays.copyOf(TestImages.rgbPng(4, 4, new int[16]), 20);
 
-        assertThatThrownBy(() -> ImageHeader.read(png))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
+        assertRefused(() -> ImageHeader.read(png), "truncated_image")
                 .hasMessageContaining("20 bytes").hasMessageContaining("IHDR");
     }
 
@@ -79,9 +72,7 @@ class ImageHeaderTest {
     void aFileCutInsideThePngSignatureIsTruncated() {
         byte[] png = Arrays.copyOf(TestImages.rgbPng(4, 4, new int[16]), 5);
 
-        assertThatThrownBy(() -> ImageHeader.read(png))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
+        assertRefused(() -> ImageHeader.read(png), "truncated_image")
                 .hasMessageContaining("signature");
     }
 
@@ -89,9 +80,7 @@ class ImageHeaderTest {
     void aJpegCutBeforeItsFrameHeaderIsTruncated() {
         byte[] jpeg = Arrays.copyOf(TestImages.rgbJpeg(8, 8, 0), 10);
 
-        assertThatThrownBy(() -> ImageHeader.read(jpeg))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
+        assertRefused(() -> ImageHeader.read(jpeg), "truncated_image")
                 .hasMessageContaining("JPEG");
     }
 
@@ -100,17 +89,13 @@ class ImageHeaderTest {
         byte[] png = TestImages.rgbPng(4, 4, new int[16]);
         png[17] ^= 1; // a bit of the width
 
-        assertThatThrownBy(() -> ImageHeader.read(png))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("corrupt_image"))
+        assertRefused(() -> ImageHeader.read(png), "corrupt_image")
                 .hasMessageContaining("CRC");
     }
 
     @Test
     void aPngDeclaringZeroWidthIsCorrupt() {
-        assertThatThrownBy(() -> ImageHeader.read(TestImages.pngDeclaring(0, 10)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("corrupt_image"))
+        assertRefused(() -> ImageHeader.read(TestImages.pngDeclaring(0, 10)), "corrupt_image")
                 .hasMessageContaining("0 x 10");
     }
 
@@ -118,9 +103,7 @@ class ImageHeaderTest {
     void aJpegWithoutAFrameBeforeItsScanIsCorrupt() {
         byte[] jpeg = {(byte) 0xff, (byte) 0xd8, (byte) 0xff, (byte) 0xda, 0, 2, 0, 0};
 
-        assertThatThrownBy(() -> ImageHeader.read(jpeg))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("corrupt_image"))
+        assertRefused(() -> ImageHeader.read(jpeg), "corrupt_image")
                 .hasMessageContaining("0xFFDA");
     }
 
@@ -128,9 +111,7 @@ class ImageHeaderTest {
     void aLosslessJpegIsAnUnsupportedImageType() {
         byte[] jpeg = {(byte) 0xff, (byte) 0xd8, (byte) 0xff, (byte) 0xc3, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0};
 
-        assertThatThrownBy(() -> ImageHeader.read(jpeg))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_image_type"))
+        assertRefused(() -> ImageHeader.read(jpeg), "unsupported_image_type")
                 .hasMessageContaining("SOF3");
     }
 }

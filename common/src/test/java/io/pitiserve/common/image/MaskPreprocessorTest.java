@@ -1,5 +1,6 @@
 package io.pitiserve.common.image;
 
+import static io.pitiserve.common.image.InputRefusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -97,9 +98,7 @@ class MaskPreprocessorTest {
 
     @Test
     void aLabelValueOutsideTheClassesIsRefusedNamingItsPixelAndValue() {
-        assertThatThrownBy(() -> masks.prepare(TestImages.greyPng(3, 2, 0, 1, 2, 3, 182, 200)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unknown_label"))
+        assertRefused(() -> masks.prepare(TestImages.greyPng(3, 2, 0, 1, 2, 3, 182, 200)), "unknown_label")
                 .hasMessageContaining("pixel (1, 1)")
                 .hasMessageContaining("value 182")
                 .hasMessageContaining("0..181 or 255");
@@ -107,17 +106,13 @@ class MaskPreprocessorTest {
 
     @Test
     void aJpegMaskIsRefusedBecauseCompressionShiftsItsColours() {
-        assertThatThrownBy(() -> masks.prepare(TestImages.rgbJpeg(16, 16, PERSON)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"))
+        assertRefused(() -> masks.prepare(TestImages.rgbJpeg(16, 16, PERSON)), "unsupported_format")
                 .hasMessageContaining("must be a PNG").hasMessageContaining("palette");
     }
 
     @Test
     void aSixteenBitGreyMaskIsAnUnsupportedImageType() {
-        assertThatThrownBy(() -> masks.prepare(TestImages.grey16Png(4, 4)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_image_type"))
+        assertRefused(() -> masks.prepare(TestImages.grey16Png(4, 4)), "unsupported_image_type")
                 .hasMessageContaining("16-bit");
     }
 
@@ -125,9 +120,7 @@ class MaskPreprocessorTest {
     void aTransparentPixelIsRefusedNamingItsPixelAndAlpha() {
         int[] argb = {0xff800000, 0xff800000, 0x80800000, 0x00000000};
 
-        assertThatThrownBy(() -> masks.prepare(TestImages.argbPng(2, 2, argb)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("transparent_pixels"))
+        assertRefused(() -> masks.prepare(TestImages.argbPng(2, 2, argb)), "transparent_pixels")
                 .hasMessageContaining("pixel (0, 1)").hasMessageContaining("alpha 128");
     }
 
@@ -145,9 +138,7 @@ class MaskPreprocessorTest {
         byte[] png = TestImages.rgbPng(64, 64, noise);
         byte[] cut = Arrays.copyOf(png, png.length / 2);
 
-        assertThatThrownBy(() -> masks.prepare(cut))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
+        assertRefused(() -> masks.prepare(cut), "truncated_image")
                 .hasMessageContaining("PNG").hasMessageContaining(cut.length + " bytes");
     }
 
@@ -156,9 +147,7 @@ class MaskPreprocessorTest {
         // The image data is garbage: had decoding started, the error would be corrupt_image.
         byte[] bomb = TestImages.pngDeclaring(100_000, 100_000);
 
-        assertThatThrownBy(() -> masks.prepare(bomb))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("dimensions_too_large"))
+        assertRefused(() -> masks.prepare(bomb), "dimensions_too_large")
                 .hasMessageContaining("100000 x 100000").hasMessageContaining("4096 x 4096");
     }
 
@@ -166,9 +155,8 @@ class MaskPreprocessorTest {
     void tooManyPixelsInAllAreRefusedEvenWithinEachSide() {
         InputLimits limits = new InputLimits(1 << 20, 100, 100, 50);
 
-        assertThatThrownBy(() -> new MaskPreprocessor(limits, 8).prepare(TestImages.filledPng(10, 10, CAR)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("dimensions_too_large"))
+        assertRefused(() -> new MaskPreprocessor(limits, 8).prepare(TestImages.filledPng(10, 10, CAR)),
+                "dimensions_too_large")
                 .hasMessageContaining("50 pixels");
     }
 
@@ -177,24 +165,18 @@ class MaskPreprocessorTest {
         byte[] png = TestImages.filledPng(10, 10, CAR);
         InputLimits limits = new InputLimits(png.length - 1, 4096, 4096, 1 << 24);
 
-        assertThatThrownBy(() -> new MaskPreprocessor(limits, 8).prepare(png))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("input_too_large"))
+        assertRefused(() -> new MaskPreprocessor(limits, 8).prepare(png), "input_too_large")
                 .hasMessageContaining(png.length + " bytes").hasMessageContaining((png.length - 1) + " bytes");
     }
 
     @Test
     void anEmptyFileIsRefusedAsEmpty() {
-        assertThatThrownBy(() -> masks.prepare(new byte[0]))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("empty_input"));
+        assertRefused(() -> masks.prepare(new byte[0]), "empty_input");
     }
 
     @Test
     void bytesThatAreNoImageAreAnUnsupportedFormat() {
-        assertThatThrownBy(() -> masks.prepare("not an image at all".getBytes()))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unsupported_format"));
+        assertRefused(() -> masks.prepare("not an image at all".getBytes()), "unsupported_format");
     }
 
     @Test
@@ -235,9 +217,7 @@ class MaskPreprocessorTest {
         Arrays.fill(pixels, CAR);
         pixels[199 * 300 + 299] = 0x010203; // the very last pixel
 
-        assertThatThrownBy(() -> masks.validate(TestImages.rgbPng(300, 200, pixels)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("unknown_palette_colour"))
+        assertRefused(() -> masks.validate(TestImages.rgbPng(300, 200, pixels)), "unknown_palette_colour")
                 .hasMessageContaining("pixel (299, 199)");
     }
 

@@ -1,7 +1,7 @@
 package io.pitiserve.common.image;
 
+import static io.pitiserve.common.image.InputRefusals.assertRefused;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -81,19 +81,15 @@ class SketchPreprocessorTest {
 
     @Test
     void anAllBlackSketchIsRefusedAsEmpty() {
-        assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256)
-                .prepare(TestImages.greyPng(4, 4, new int[16])))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"))
+        assertRefused(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256)
+                .prepare(TestImages.greyPng(4, 4, new int[16])), "empty_sketch")
                 .hasMessageContaining("no edge pixel").hasMessageContaining("exactly white (grey 255)");
     }
 
     @Test
     void anAllWhiteSketchIsInvertedAndThenRefusedAsEmpty() {
-        assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256)
-                .prepare(TestImages.filledPng(4, 4, 0xffffff)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"))
+        assertRefused(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256)
+                .prepare(TestImages.filledPng(4, 4, 0xffffff)), "empty_sketch")
                 .hasMessageContaining("inverted").hasMessageContaining("exactly black");
     }
 
@@ -103,9 +99,8 @@ class SketchPreprocessorTest {
         int[] grey = new int[512];
         grey[0] = 255;
 
-        assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256).prepare(TestImages.greyPng(512, 1, grey)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"))
+        assertRefused(() -> new SketchPreprocessor(InputLimits.DEFAULT, 256).prepare(TestImages.greyPng(512, 1, grey)),
+                "empty_sketch")
                 .hasMessageContaining("512 x 1 to 256 x 256");
     }
 
@@ -114,9 +109,7 @@ class SketchPreprocessorTest {
         byte[] jpeg = TestImages.rgbJpeg(16, 16, 0xffffff);
 
         // A uniform white JPEG decodes to exactly 255 everywhere, so it is inverted and then empty.
-        assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(jpeg))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("empty_sketch"));
+        assertRefused(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(jpeg), "empty_sketch");
     }
 
     @Test
@@ -124,9 +117,8 @@ class SketchPreprocessorTest {
         int[] argb = new int[4];
         argb[3] = 0xff000000;
 
-        assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(TestImages.argbPng(2, 2, argb)))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("transparent_pixels"))
+        assertRefused(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(TestImages.argbPng(2, 2, argb)),
+                "transparent_pixels")
                 .hasMessageContaining("pixel (0, 0)").hasMessageContaining("alpha 0");
     }
 
@@ -136,9 +128,7 @@ class SketchPreprocessorTest {
         byte[] jpeg = TestImages.write(rgbImage(64, 64, pixels), "jpeg");
         byte[] cut = Arrays.copyOf(jpeg, jpeg.length * 2 / 3);
 
-        assertThatThrownBy(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(cut))
-                .isInstanceOfSatisfying(InvalidInputException.class,
-                        e -> assertThat(e.code().wire()).isEqualTo("truncated_image"))
+        assertRefused(() -> new SketchPreprocessor(InputLimits.DEFAULT, 8).prepare(cut), "truncated_image")
                 .hasMessageContaining("JPEG");
     }
 

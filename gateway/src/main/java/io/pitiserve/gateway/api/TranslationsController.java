@@ -1,29 +1,19 @@
 package io.pitiserve.gateway.api;
 
 import java.io.IOException;
-import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.function.Function;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
-import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.errors.ServiceException;
-import io.pitiserve.common.events.CancellationRequested;
-import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.JobUpdates;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
-import io.pitiserve.gateway.submission.JobIds;
-import io.pitiserve.gateway.submission.KafkaRequestPublisher;
-import io.pitiserve.gateway.submission.PublishFailedException;
 import io.pitiserve.gateway.submission.S3InputReader;
 import io.pitiserve.gateway.submission.SubmissionService;
 import io.pitiserve.gateway.tracing.GatewayTracing;
@@ -92,24 +82,17 @@ public class TranslationsController {
     private final JobUpdates updates;
     private final JobWaiter waiter;
     private final TranslationResources resources;
-    private final KafkaRequestPublisher publisher;
+    private final JobRoutes routes;
     private final JsonMapper json;
     private final GatewayProperties properties;
     private final S3InputReader s3Inputs;
     private final WebhookRedelivery redelivery;
     private final GatewayTracing tracing;
-    private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "api-async");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private final Clock clock;
 
     public TranslationsController(SubmissionService submissions, StatusView statusView, JobUpdates updates,
-                                  JobWaiter waiter, TranslationResources resources, KafkaRequestPublisher publisher,
+                                  JobWaiter waiter, TranslationResources resources, JobRoutes routes,
                                   JsonMapper json, GatewayProperties properties, S3InputReader s3Inputs,
-                                  WebhookRedelivery redelivery, GatewayTracing tracing, Clock clock) {
-        this.clock = clock;
+                                  WebhookRedelivery redelivery, GatewayTracing tracing) {
         this.redelivery = redelivery;
         this.tracing = tracing;
         this.submissions = submissions;
@@ -117,15 +100,10 @@ public class TranslationsController {
         this.updates = updates;
         this.waiter = waiter;
         this.resources = resources;
-        this.publisher = publisher;
+        this.routes = routes;
         this.json = json;
         this.properties = properties;
         this.s3Inputs = s3Inputs;
-    }
-
-    @PreDestroy
-    void shutdown() {
-        asyncExecutor.shutdownNow();
     }
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
@@ -156,8 +134,8 @@ public class TranslationsController {
             @RequestHeader(value = PREFER, required = false) String prefer,
             HttpServletRequest request) throws IOException {
         JsonNode paramsNode = params == null ? null : parseParams(params);
-        return submit(new SubmissionService.Submission(tenant(request).name(), input.getBytes(), input.getContentType(),
-                paramsNode, idempotencyKey), prefer);
+        return submit(new SubmissionService.Submission(JobRoutes.tenant(request).name(), input.getBytes(),
+                input.getContentType(), paramsNode, idempotencyKey), prefer);
     }
 
     @Operation(operationId = "submitTranslation", summary = "Submit a translation",
@@ -188,7 +166,7 @@ public class TranslationsController {
             throw ServiceException.invalidParameter("body", "the body must be a JSON object {\"input\": {\"base64\": \"...\"},"
                     + " \"params\": {...}}");
         }
-        Tenant tenant = tenant(request);
+        Tenant tenant = JobRoutes.tenant(request);
         byte[] input = jsonInput(tenant, body.get("input"));
         JsonNode inputNode = body.get("input");
         String contentType = inputNode.get("content_type") != null && inputNode.get("content_type").isString()
@@ -208,7 +186,7 @@ public class TranslationsController {
     public CompletableFuture<ResponseEntity<TranslationResource>> get(@PathVariable("id") String id,
             @RequestHeader(value = PREFER, required = false) String prefer, HttpServletRequest request) {
         Duration wait = waiter.requestedWait(prefer);
-        return owned(tenant(request), id).thenCompose(view -> {
+        return owned(JobRoutes.tenant(request), id).thenCompose(view -> {
             if (wait.isZero()) {
                 return CompletableFuture.completedFuture(ResponseEntity.ok(resources.of(view)));
             }
@@ -224,9 +202,9 @@ public class TranslationsController {
                     + " 'progress'); the stream ends after the terminal event. Each event's data is the job as JSON.")
     @GetMapping(path = "/v1/translations/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public CompletableFuture<SseEmitter> events(@PathVariable("id") String id, HttpServletRequest request) {
-        return owned(tenant(request), id).thenApply(view -> {
+        return owned(JobRoutes.tenant(request), id).thenApply(view -> {
             SseEmitter emitter = new SseEmitter(properties.sseTimeout().toMillis());
-            new JobEventStream(emitter, resources, asyncExecutor).follow(updates, view,
+            new JobEventStream(emitter, resources, routes.asyncExecutor()).follow(updates, view,
                     () -> statusView.find(id).orElse(null));
             return emitter;
         });
@@ -241,29 +219,11 @@ public class TranslationsController {
     @PostMapping(path = "/v1/translations/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<TranslationResource>> cancel(@PathVariable("id") String id,
             HttpServletRequest request) {
-        Tenant tenant = tenant(request);
-        Span span = tracing.tracer().currentSpan();
-        // The publication waits for Kafka's acknowledgement: not on the status view's thread.
-        return owned(tenant, id).thenApplyAsync(view -> {
-            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
-                return cancel(tenant, id, view);
-            }
-        }, asyncExecutor);
-    }
-
-    /** Publishes the cancellation of {@code view}'s job, in the current trace. */
-    private ResponseEntity<TranslationResource> cancel(Tenant tenant, String id, JobView view) {
-        if (view.terminal()) {
-            throw new ServiceException(ErrorCode.ALREADY_TERMINAL, "translation " + id + " already "
-                    + view.state().wireName() + "; only queued or running jobs can be cancelled");
-        }
-        try {
-            publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()));
-        } catch (PublishFailedException e) {
-            throw ServiceException.unavailable("the job queue did not acknowledge the cancellation; retry later",
-                    properties.retryAfter());
-        }
-        return ResponseEntity.accepted().body(resources.of(view));
+        Tenant tenant = JobRoutes.tenant(request);
+        return ownedInTrace(tenant, id, view -> {
+            routes.requestCancellation(tenant, JobRoutes.Kind.TRANSLATION, view);
+            return ResponseEntity.accepted().body(resources.of(view));
+        });
     }
 
     /** The answer to a redelivery request. */
@@ -283,17 +243,15 @@ public class TranslationsController {
     @PostMapping(path = "/v1/translations/{id}/webhook/redeliver", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<Redelivery>> redeliver(@PathVariable("id") String id,
             HttpServletRequest request) {
-        Span span = tracing.tracer().currentSpan();
-        // The redelivery waits for Kafka's acknowledgement: not on the status view's thread.
-        return owned(tenant(request), id).thenApplyAsync(view -> {
-            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+        return ownedInTrace(JobRoutes.tenant(request), id, view -> {
+            try {
                 WebhookRedelivery.Queued queued = redelivery.redeliver(view, tracing.currentTraceparent());
                 return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
             } catch (WebhookPublisher.WebhookPublishException e) {
                 throw ServiceException.unavailable("the delivery queue did not acknowledge the redelivery; retry later",
                         properties.retryAfter());
             }
-        }, asyncExecutor);
+        });
     }
 
     /**
@@ -314,27 +272,31 @@ public class TranslationsController {
 
     private ResponseEntity<TranslationResource> answer(SubmissionService.Accepted accepted, Duration wait,
                                                        JobView latest) {
-        ResponseEntity.BodyBuilder answer = ResponseEntity.status(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED)
-                .location(URI.create(TranslationResources.path(accepted.view().jobId())));
+        ResponseEntity.BodyBuilder answer = JobRoutes.submitted(latest.terminal() ? HttpStatus.OK : HttpStatus.ACCEPTED,
+                TranslationResources.path(accepted.view().jobId()), accepted.created());
         if (!wait.isZero()) {
             answer.header("Preference-Applied", "wait=" + wait.toSeconds());
-        }
-        if (!accepted.created()) {
-            answer.header("Idempotent-Replayed", "true");
         }
         return answer.body(resources.of(latest));
     }
 
-    /**
-     * The tenant's job, waiting {@code pitiserve.gateway.unknown-job-grace} for a view this instance
-     * does not have yet (the job was accepted by another instance a moment ago); 404 after that.
-     */
+    /** The tenant's job (a translation or an evaluation); 404 when there is none. */
     private CompletableFuture<JobView> owned(Tenant tenant, String id) {
-        if (!JobIds.wellFormed(id)) {
-            return CompletableFuture.failedFuture(ServiceException.jobNotFound(id));
-        }
-        return waiter.awaitKnown(id, view -> tenant.name().equals(view.tenant()), properties.unknownJobGrace())
-                .thenApply(found -> found.orElseThrow(() -> ServiceException.jobNotFound(id)));
+        return routes.owned(tenant, JobRoutes.Kind.TRANSLATION, id);
+    }
+
+    /**
+     * {@code step} applied to the tenant's job on {@link JobRoutes#asyncExecutor()}, in the request's
+     * trace: for steps that wait for Kafka's acknowledgement, which must not run on the status view's
+     * thread.
+     */
+    private <T> CompletableFuture<T> ownedInTrace(Tenant tenant, String id, Function<JobView, T> step) {
+        Span span = tracing.tracer().currentSpan();
+        return owned(tenant, id).thenApplyAsync(view -> {
+            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+                return step.apply(view);
+            }
+        }, routes.asyncExecutor());
     }
 
     private JsonNode parseParams(String params) {
@@ -383,13 +345,5 @@ public class TranslationsController {
         } catch (IllegalArgumentException e) {
             throw ServiceException.invalidParameter("input.base64", "input.base64 is not valid base64");
         }
-    }
-
-    private static Tenant tenant(HttpServletRequest request) {
-        Object tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE);
-        if (!(tenant instanceof Tenant t)) {
-            throw new ServiceException(ErrorCode.UNAUTHORIZED, "the request is not authenticated");
-        }
-        return t;
     }
 }

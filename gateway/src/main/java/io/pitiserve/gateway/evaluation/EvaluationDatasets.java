@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.errors.ServiceException;
@@ -12,6 +11,7 @@ import io.pitiserve.common.events.EvaluationSpec;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.gateway.config.GatewayProperties;
+import io.pitiserve.gateway.submission.ReadablePrefixes;
 import io.pitiserve.common.storage.S3Properties;
 
 import org.springframework.http.HttpStatus;
@@ -33,15 +33,15 @@ public class EvaluationDatasets {
 
     private final ObjectStore objects;
     private final String bucket;
-    private final Map<String, List<String>> readablePrefixes;
+    private final ReadablePrefixes readable;
     private final GatewayProperties gateway;
 
-    public EvaluationDatasets(ObjectStore objects, S3Properties s3, GatewayProperties gateway) {
+    public EvaluationDatasets(ObjectStore objects, S3Properties s3, ReadablePrefixes readable,
+                              GatewayProperties gateway) {
         this.objects = objects;
         this.bucket = s3.bucket();
+        this.readable = readable;
         this.gateway = gateway;
-        this.readablePrefixes = gateway.tenants().stream().collect(Collectors.toUnmodifiableMap(
-                GatewayProperties.Tenant::name, GatewayProperties.Tenant::readablePrefixes, (a, b) -> a));
     }
 
     /** The dataset chosen: what the spec records, and for a prefix its image names (at most {@code most}). */
@@ -65,12 +65,7 @@ public class EvaluationDatasets {
         }
         String uri = node.path("s3_prefix").stringValue();
         String prefix = prefixInServiceBucket(uri);
-        List<String> prefixes = readablePrefixes.getOrDefault(tenant, List.of());
-        if (prefixes.stream().noneMatch(prefix::startsWith)) {
-            throw ServiceException.notFound("dataset.s3_prefix", "no dataset " + uri + " is readable with this API key;"
-                    + " datasets it may name start with " + prefixes.stream().map(p -> SCHEME + bucket + "/" + p)
-                    .collect(Collectors.joining(" or ")));
-        }
+        readable.require(tenant, prefix, "dataset.s3_prefix", "dataset", uri);
         try {
             List<String> names = new ArrayList<>();
             String inputs = prefix + "inputs/";

@@ -1,31 +1,22 @@
 package io.pitiserve.gateway.evaluation;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.servlet.http.HttpServletRequest;
 
-import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.errors.ServiceException;
-import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.common.jobs.JobState;
+import io.pitiserve.gateway.api.JobRoutes;
 import io.pitiserve.gateway.api.JobWaiter;
-import io.pitiserve.gateway.auth.ApiKeyAuthenticator;
 import io.pitiserve.gateway.auth.Tenant;
 import io.pitiserve.gateway.config.GatewayProperties;
 import io.pitiserve.gateway.status.JobView;
-import io.pitiserve.gateway.submission.JobIds;
-import io.pitiserve.gateway.submission.KafkaRequestPublisher;
-import io.pitiserve.gateway.submission.PublishFailedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -62,31 +53,19 @@ public class EvaluationsController {
 
     private final EvaluationService evaluations;
     private final JobWaiter waiter;
-    private final KafkaRequestPublisher publisher;
+    private final JobRoutes routes;
     private final ObjectStore objects;
     private final GatewayProperties properties;
     private final JsonMapper json;
-    private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "api-evaluations");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private final Clock clock;
 
-    public EvaluationsController(EvaluationService evaluations, JobWaiter waiter, KafkaRequestPublisher publisher,
-                                 ObjectStore objects, GatewayProperties properties, JsonMapper json, Clock clock) {
-        this.clock = clock;
+    public EvaluationsController(EvaluationService evaluations, JobWaiter waiter, JobRoutes routes,
+                                 ObjectStore objects, GatewayProperties properties, JsonMapper json) {
         this.evaluations = evaluations;
         this.waiter = waiter;
-        this.publisher = publisher;
+        this.routes = routes;
         this.objects = objects;
         this.properties = properties;
         this.json = json;
-    }
-
-    @PreDestroy
-    void shutdown() {
-        asyncExecutor.shutdownNow();
     }
 
     public static String path(String jobId) {
@@ -127,13 +106,9 @@ public class EvaluationsController {
     public ResponseEntity<EvaluationResource> submit(@RequestBody JsonNode body,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
             HttpServletRequest request) {
-        EvaluationService.Accepted accepted = evaluations.submit(tenant(request).name(), body, idempotencyKey);
-        ResponseEntity.BodyBuilder answer = ResponseEntity.status(HttpStatus.ACCEPTED)
-                .location(URI.create(path(accepted.view().jobId())));
-        if (!accepted.created()) {
-            answer.header("Idempotent-Replayed", "true");
-        }
-        return answer.body(resource(accepted.view()));
+        EvaluationService.Accepted accepted = evaluations.submit(JobRoutes.tenant(request).name(), body, idempotencyKey);
+        return JobRoutes.submitted(HttpStatus.ACCEPTED, path(accepted.view().jobId()), accepted.created())
+                .body(resource(accepted.view()));
     }
 
     @Operation(summary = "Read an evaluation: status, progress and, once succeeded, its table",
@@ -146,10 +121,10 @@ public class EvaluationsController {
     public CompletableFuture<ResponseEntity<EvaluationResource>> get(@PathVariable("id") String id,
             @RequestHeader(value = "Prefer", required = false) String prefer, HttpServletRequest request) {
         Duration wait = waiter.requestedWait(prefer);
-        return owned(tenant(request), id).thenCompose(view -> wait.isZero()
+        return owned(JobRoutes.tenant(request), id).thenCompose(view -> wait.isZero()
                 ? CompletableFuture.completedFuture(view) : waiter.awaitTerminal(view, wait))
                 .thenApplyAsync(latest -> ResponseEntity.status(wait.isZero() || latest.terminal() ? HttpStatus.OK
-                        : HttpStatus.ACCEPTED).body(resource(latest)), asyncExecutor);
+                        : HttpStatus.ACCEPTED).body(resource(latest)), routes.asyncExecutor());
     }
 
     @Operation(summary = "Ask for an evaluation to be cancelled",
@@ -160,20 +135,11 @@ public class EvaluationsController {
     @PostMapping(path = "/v1/evaluations/{id}/cancel", produces = MediaType.APPLICATION_JSON_VALUE)
     public CompletableFuture<ResponseEntity<EvaluationResource>> cancel(@PathVariable("id") String id,
             HttpServletRequest request) {
-        Tenant tenant = tenant(request);
+        Tenant tenant = JobRoutes.tenant(request);
         return owned(tenant, id).thenApplyAsync(view -> {
-            if (view.terminal()) {
-                throw new ServiceException(ErrorCode.ALREADY_TERMINAL, "evaluation " + id + " already "
-                        + view.state().wireName() + "; only queued or running evaluations can be cancelled");
-            }
-            try {
-                publisher.publish(new CancellationRequested(id, tenant.name(), clock.instant()));
-            } catch (PublishFailedException e) {
-                throw ServiceException.unavailable("the job queue did not acknowledge the cancellation; retry later",
-                        properties.retryAfter());
-            }
+            routes.requestCancellation(tenant, JobRoutes.Kind.EVALUATION, view);
             return ResponseEntity.accepted().body(resource(view));
-        }, asyncExecutor);
+        }, routes.asyncExecutor());
     }
 
     private EvaluationResource resource(JobView view) {
@@ -216,19 +182,6 @@ public class EvaluationsController {
 
     /** The tenant's evaluation; 404 for a translation, another tenant's job or none. */
     private CompletableFuture<JobView> owned(Tenant tenant, String id) {
-        if (!JobIds.wellFormed(id)) {
-            return CompletableFuture.failedFuture(ServiceException.jobNotFound(id));
-        }
-        return waiter.awaitKnown(id, view -> tenant.name().equals(view.tenant()) && view.evaluation(),
-                        properties.unknownJobGrace())
-                .thenApply(found -> found.orElseThrow(() -> ServiceException.jobNotFound(id)));
-    }
-
-    private static Tenant tenant(HttpServletRequest request) {
-        Object tenant = request.getAttribute(ApiKeyAuthenticator.TENANT_ATTRIBUTE);
-        if (!(tenant instanceof Tenant t)) {
-            throw new ServiceException(ErrorCode.UNAUTHORIZED, "the request is not authenticated");
-        }
-        return t;
+        return routes.owned(tenant, JobRoutes.Kind.EVALUATION, id);
     }
 }

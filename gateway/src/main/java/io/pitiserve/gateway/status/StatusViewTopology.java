@@ -8,6 +8,7 @@ import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.Topics;
 import io.pitiserve.common.events.UnreadableEventException;
+import io.pitiserve.common.json.WireJsonSerde;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Serdes;
@@ -68,7 +69,7 @@ public final class StatusViewTopology {
     public static Topology build(Topics topics, String jobViewsTopic, EventCodec codec, JobUpdates updates,
                                  FoldedViews folded, List<StatusViewExtension> extensions) {
         StreamsBuilder builder = new StreamsBuilder();
-        JobViewSerde viewSerde = new JobViewSerde();
+        WireJsonSerde<JobView> viewSerde = new WireJsonSerde<>(JobView.class);
         Consumed<String, byte[]> raw = Consumed.with(Serdes.String(), Serdes.ByteArray());
 
         // Every model's lane, also lanes created after the view started (found at the next metadata refresh).

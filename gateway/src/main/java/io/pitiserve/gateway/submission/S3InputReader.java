@@ -1,9 +1,5 @@
 package io.pitiserve.gateway.submission;
 
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
-
 import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.image.InvalidInputException;
 import io.pitiserve.common.storage.ObjectStore;
@@ -17,11 +13,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Reads an input named as {@code s3://<bucket>/<key>}. Only objects in the service bucket whose key
- * starts with one of the tenant's readable prefixes ({@code pitiserve.gateway.tenants[i].readable-prefixes},
- * by default {@code uploads/{tenant}/}) can be read. A key outside those prefixes is answered 404
- * {@code not_found}, like a missing object, and decided before the store is asked, so a tenant never
- * learns whether another tenant's object exists.
+ * Reads an input named as {@code s3://<bucket>/<key>}. Only objects in the service bucket under one of
+ * the tenant's {@link ReadablePrefixes} can be read.
  *
  * <p>{@link ObjectStore} offers no size query, so the object is read whole and the caller applies
  * the input size limit to the bytes, as for an upload.
@@ -36,14 +29,14 @@ public class S3InputReader {
 
     private final ObjectStore objects;
     private final String bucket;
-    private final Map<String, List<String>> readablePrefixes;
+    private final ReadablePrefixes readable;
     private final GatewayProperties properties;
 
-    public S3InputReader(ObjectStore objects, S3Properties s3, GatewayProperties properties) {
+    public S3InputReader(ObjectStore objects, S3Properties s3, ReadablePrefixes readable,
+                         GatewayProperties properties) {
         this.objects = objects;
         this.bucket = s3.bucket();
-        this.readablePrefixes = properties.tenants().stream().collect(Collectors.toUnmodifiableMap(
-                GatewayProperties.Tenant::name, GatewayProperties.Tenant::readablePrefixes, (a, b) -> a));
+        this.readable = readable;
         this.properties = properties;
     }
 
@@ -56,12 +49,7 @@ public class S3InputReader {
      */
     public byte[] read(String tenant, String uri) {
         String key = keyInServiceBucket(uri);
-        List<String> prefixes = readablePrefixes.getOrDefault(tenant, List.of());
-        if (prefixes.stream().noneMatch(key::startsWith)) {
-            throw ServiceException.notFound(PARAMETER, "no object " + uri + " is readable with this API key; inputs"
-                    + " it may name start with " + prefixes.stream().map(p -> SCHEME + bucket + "/" + p)
-                    .collect(Collectors.joining(" or ")));
-        }
+        readable.require(tenant, key, PARAMETER, "input", uri);
         long maxBytes = properties.maxInputSize().toBytes();
         try {
             return objects.get(key, maxBytes).orElseThrow(() -> ServiceException.notFound(PARAMETER, "no object " + uri

@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.json.WireJsonSerde;
 import io.pitiserve.common.webhook.WebhookTopics;
 import io.pitiserve.gateway.config.PitiserveKafkaProperties;
 import io.pitiserve.gateway.status.StatusViewExtension;
@@ -51,8 +52,8 @@ public class WebhookViewTopology implements StatusViewExtension {
 
     @Override
     public void addTo(StreamsBuilder builder) {
-        JsonSerde<DeliveryAttempt> attemptSerde = new JsonSerde<>(DeliveryAttempt.class);
-        JsonSerde<WebhookLog> logSerde = new JsonSerde<>(WebhookLog.class);
+        WireJsonSerde<DeliveryAttempt> attemptSerde = new WireJsonSerde<>(DeliveryAttempt.class);
+        WireJsonSerde<WebhookLog> logSerde = new WireJsonSerde<>(WebhookLog.class);
         builder.stream(topics.deliveries(), Consumed.with(Serdes.String(), Serdes.ByteArray())
                         .withName("webhook-deliveries"))
                 .flatMapValues(bytes -> {
@@ -78,7 +79,7 @@ public class WebhookViewTopology implements StatusViewExtension {
                         .withLoggingDisabled(),
                 logsTopic, Consumed.with(Serdes.String(), logSerde).withName("webhook-logs-source"),
                 () -> new Keeper<WebhookLog>(LOGS));
-        JsonSerde<DisabledUrl> disabledSerde = new JsonSerde<>(DisabledUrl.class);
+        WireJsonSerde<DisabledUrl> disabledSerde = new WireJsonSerde<>(DisabledUrl.class);
         builder.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DISABLED), Serdes.String(), disabledSerde)
                         .withLoggingDisabled(),

@@ -1,7 +1,6 @@
 package io.pitiserve.gateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +12,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.pitiserve.gateway.GatewayApplication;
-import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
+import io.pitiserve.gateway.support.ItSettings;
 import io.pitiserve.gateway.support.RawHttp;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
@@ -49,14 +48,10 @@ class HttpEdgeIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
         S3.register(registry);
-        registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
-        registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(ACME_KEY));
-        registry.add("pitiserve.gateway.tenants[1].name", () -> "limited");
-        registry.add("pitiserve.gateway.tenants[1].api-key-sha256", () -> TenantDirectory.hashOf(LIMITED_KEY));
-        registry.add("pitiserve.gateway.tenants[2].name", () -> "single");
-        registry.add("pitiserve.gateway.tenants[2].api-key-sha256", () -> TenantDirectory.hashOf(SINGLE_KEY));
-        registry.add("pitiserve.gateway.models[0].task", () -> "mask");
-        registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
+        ItSettings.tenant(registry, 0, "acme", ACME_KEY);
+        ItSettings.tenant(registry, 1, "limited", LIMITED_KEY);
+        ItSettings.tenant(registry, 2, "single", SINGLE_KEY);
+        ItSettings.model(registry, 0, "mask", "tiny-mask");
         registry.add("pitiserve.gateway.models[0].default-model", () -> "true");
         registry.add("pitiserve.gateway.quotas.requests", () -> "100000");
         registry.add("pitiserve.gateway.quotas.tenants.limited.requests", () -> "3");
@@ -86,8 +81,7 @@ class HttpEdgeIT {
     @BeforeEach
     void connect() {
         api = new ApiClient(port);
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        api.awaitReady();
     }
 
     @Test
@@ -101,9 +95,7 @@ class HttpEdgeIT {
             // Only 4 KB of the announced 30 MB were ever sent: the answer cannot have waited for the body.
             RawHttp.Response response = raw.read(Duration.ofSeconds(10));
 
-            assertThat(response.status()).isEqualTo(401);
-            assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
-            assertThat(response.json().get("code").stringValue()).isEqualTo("unauthorized");
+            assertProblem(response, 401, "unauthorized");
             assertThat(response.header("connection")).isEqualTo("close");
             assertThat(raw.closedWithin(Duration.ofSeconds(10))).isTrue();
         }
@@ -126,9 +118,7 @@ class HttpEdgeIT {
     void badHeaderBytesGetA400ProblemFromTheContainer() {
         RawHttp.Response response = exchange("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Bad\u0001: \u0007\r\n\r\n");
 
-        assertThat(response.status()).isEqualTo(400);
-        assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
-        assertThat(response.json().get("code").stringValue()).isEqualTo("malformed_request");
+        assertProblem(response, 400, "malformed_request");
     }
 
     @Test
@@ -136,9 +126,7 @@ class HttpEdgeIT {
         RawHttp.Response response = exchange("GET /v1/models HTTP/1.1\r\nHost: localhost\r\nX-Big: "
                 + "a".repeat(100 * 1024) + "\r\n\r\n");
 
-        assertThat(response.status()).isEqualTo(431);
-        assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
-        assertThat(response.json().get("code").stringValue()).isEqualTo("headers_too_large");
+        assertProblem(response, 431, "headers_too_large");
     }
 
     @Test
@@ -160,9 +148,7 @@ class HttpEdgeIT {
         RawHttp.Response response = exchange("GET /v1/translations/" + "x".repeat(10_000)
                 + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
 
-        assertThat(response.status()).isEqualTo(414);
-        assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
-        assertThat(response.json().get("code").stringValue()).isEqualTo("uri_too_long");
+        assertProblem(response, 414, "uri_too_long");
     }
 
     @Test
@@ -198,9 +184,7 @@ class HttpEdgeIT {
 
             RawHttp.Response response = raw.read(Duration.ofSeconds(10));
 
-            assertThat(response.status()).isEqualTo(413);
-            assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
-            assertThat(response.json().get("code").stringValue()).isEqualTo("request_too_large");
+            assertProblem(response, 413, "request_too_large");
         }
     }
 
@@ -348,5 +332,12 @@ class HttpEdgeIT {
             raw.send(request.getBytes(StandardCharsets.ISO_8859_1));
             return raw.read(Duration.ofSeconds(10));
         }
+    }
+
+    /** {@code response} is an {@code application/problem+json} answer of {@code status} with {@code code}. */
+    private static void assertProblem(RawHttp.Response response, int status, String code) {
+        assertThat(response.status()).isEqualTo(status);
+        assertThat(response.header("content-type")).startsWith(PROBLEM_JSON);
+        assertThat(response.json().get("code").stringValue()).isEqualTo(code);
     }
 }

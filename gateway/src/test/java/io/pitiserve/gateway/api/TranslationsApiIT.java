@@ -32,11 +32,11 @@ import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.storage.ObjectKeys;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.gateway.GatewayApplication;
-import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.submission.JobIds;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
+import io.pitiserve.gateway.support.ItSettings;
 import io.pitiserve.common.catalogue.ModelAnnouncement;
 import io.pitiserve.gateway.support.KafkaTopics;
 import io.pitiserve.gateway.support.S3ProxyServer;
@@ -72,17 +72,13 @@ class TranslationsApiIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         S3.register(registry);
-        registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
-        registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(ACME_KEY));
-        registry.add("pitiserve.gateway.tenants[1].name", () -> "globex");
-        registry.add("pitiserve.gateway.tenants[1].api-key-sha256", () -> TenantDirectory.hashOf(GLOBEX_KEY));
+        ItSettings.tenant(registry, 0, "acme", ACME_KEY);
+        ItSettings.tenant(registry, 1, "globex", GLOBEX_KEY);
         registry.add("pitiserve.gateway.tenants[1].readable-prefixes[0]", () -> "shared/globex/");
-        registry.add("pitiserve.gateway.models[0].task", () -> "mask");
-        registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
+        ItSettings.model(registry, 0, "mask", "tiny-mask");
         registry.add("pitiserve.gateway.models[0].version", () -> "1");
         registry.add("pitiserve.gateway.models[0].default-model", () -> "true");
-        registry.add("pitiserve.gateway.models[1].task", () -> "sketch");
-        registry.add("pitiserve.gateway.models[1].name", () -> "tiny-sketch");
+        ItSettings.model(registry, 1, "sketch", "tiny-sketch");
         ItDirectories.registerGatewayDirectories(registry, "gateway-it-state");
         registry.add("pitiserve.gateway.max-input-size", () -> "64KB");
         // Unequal partition counts: the status view must still bring a job's request and events together.
@@ -110,8 +106,7 @@ class TranslationsApiIT {
         api = new ApiClient(port);
         kafka = new KafkaTopics(bootstrap);
         objects = S3.client();
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        api.awaitReady();
     }
 
     @org.junit.jupiter.api.AfterEach

@@ -15,6 +15,7 @@ import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.gateway.api.ProblemStatus;
 import io.pitiserve.gateway.status.JobUpdates;
 import io.pitiserve.gateway.status.JobView;
+import io.pitiserve.gateway.support.MutableClock;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
@@ -102,29 +103,13 @@ class TenantQuotasTest {
 
     @Test
     void anAdmissionWhoseViewNeverArrivesStopsCountingAfterAMinute() {
-        Instant[] now = {NOW};
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
+        MutableClock clock = new MutableClock(NOW);
         TenantQuotas quotas = new TenantQuotas(limits(1), updates, clock);
         quotas.admit("acme", "tr_lost");
 
-        now[0] = NOW.plusSeconds(30);
+        clock.advance(Duration.ofSeconds(30));
         assertThatThrownBy(() -> quotas.admit("acme", "tr_next")).isInstanceOf(ServiceException.class);
-        now[0] = NOW.plusSeconds(61);
+        clock.advance(Duration.ofSeconds(31));
         quotas.admit("acme", "tr_next");
 
         assertThat(quotas.jobsInFlight("acme")).isEqualTo(1);

@@ -2,15 +2,14 @@ package io.pitiserve.gateway.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.events.TranslationStarted;
+import io.pitiserve.gateway.support.MutableClock;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,7 @@ class FoldedViewsTest {
     private static final TranslationParams PARAMS = new TranslationParams("mask", null, 1, 1.3, "cfg", null, null,
             "ddpm", 0, 7, false, null, Map.of());
 
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = new MutableClock(T0);
     private final FoldedViews folded = new FoldedViews(clock);
 
     @Test
@@ -72,28 +71,5 @@ class FoldedViewsTest {
     private static JobView queued() {
         return JobView.accepted(new TranslationRequested(JOB, "acme", T0, "inputs/acme/" + JOB, "abc", "image/png",
                 PARAMS));
-    }
-
-    private static final class MutableClock extends Clock {
-        private Instant now = T0;
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

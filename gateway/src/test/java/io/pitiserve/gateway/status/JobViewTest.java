@@ -15,6 +15,7 @@ import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.events.TranslationStarted;
 import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.jobs.JobState;
+import io.pitiserve.common.json.WireJsonSerde;
 
 import org.junit.jupiter.api.Test;
 
@@ -78,7 +79,7 @@ class JobViewTest {
     @Test
     void aViewSurvivesTheJsonOfTheStores() {
         JobView view = fold(new ArrayList<>(), aRequest(), started(1), succeeded());
-        JobViewSerde serde = new JobViewSerde();
+        WireJsonSerde<JobView> serde = new WireJsonSerde<>(JobView.class);
 
         JobView read = serde.deserializer().deserialize("t", serde.serializer().serialize("t", view));
 

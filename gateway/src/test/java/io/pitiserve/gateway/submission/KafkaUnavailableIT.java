@@ -1,15 +1,14 @@
 package io.pitiserve.gateway.submission;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 
 import io.pitiserve.gateway.GatewayApplication;
-import io.pitiserve.gateway.auth.TenantDirectory;
 import io.pitiserve.gateway.support.ApiClient;
 import io.pitiserve.gateway.support.ApiClient.Answer;
 import io.pitiserve.gateway.support.ItDirectories;
+import io.pitiserve.gateway.support.ItSettings;
 import io.pitiserve.gateway.support.S3ProxyServer;
 import io.pitiserve.gateway.support.TestImages;
 import io.pitiserve.testsupport.kafka.BrokerForTest;
@@ -36,12 +35,10 @@ class KafkaUnavailableIT {
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) throws Exception {
         S3.register(registry);
-        registry.add("pitiserve.gateway.tenants[0].name", () -> "acme");
-        registry.add("pitiserve.gateway.tenants[0].api-key-sha256", () -> TenantDirectory.hashOf(KEY));
+        ItSettings.tenant(registry, 0, "acme", KEY);
         ItDirectories.registerGatewayDirectories(registry, "gateway-it-state");
         registry.add("pitiserve.gateway.publish-timeout", () -> "2s");
-        registry.add("pitiserve.gateway.models[0].task", () -> "mask");
-        registry.add("pitiserve.gateway.models[0].name", () -> "tiny-mask");
+        ItSettings.model(registry, 0, "mask", "tiny-mask");
         registry.add("pitiserve.kafka.request-partitions", () -> "1");
         registry.add("pitiserve.kafka.event-partitions", () -> "1");
         registry.add("spring.kafka.producer.bootstrap-servers", () -> "127.0.0.1:1");
@@ -58,8 +55,7 @@ class KafkaUnavailableIT {
     @Test
     void aSubmissionThatKafkaDoesNotAcknowledgeIsAnswered503AndNotAccepted() {
         ApiClient api = new ApiClient(port);
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        api.awaitReady();
         String id = JobIds.derived("acme", "k-1");
 
         long started = System.nanoTime();

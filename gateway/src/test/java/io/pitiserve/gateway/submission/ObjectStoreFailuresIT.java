@@ -72,8 +72,7 @@ class ObjectStoreFailuresIT {
     void whileS3IsAwaySubmissionsAnswer503AndPublishNothingAndOnceItIsBackTheSameSubmissionIsAcceptedOnce()
             throws Exception {
         ApiClient api = new ApiClient(port);
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        api.awaitReady();
         String id = JobIds.derived("acme", "s3-away-1");
         byte[] input = TestImages.mask(32, 32);
 
@@ -127,8 +126,7 @@ class ObjectStoreFailuresIT {
     @Test
     void anS3InputLargerThanTheInputLimitIsRefusedWithItsSizeAndTheLimitAndNothingIsQueued() throws Exception {
         ApiClient api = new ApiClient(port);
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        api.awaitReady();
         try (var store = S3.client()) {
             store.put("uploads/acme/huge.png", new byte[5000], "image/png");
         }

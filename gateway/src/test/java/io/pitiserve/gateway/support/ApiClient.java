@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.UUID;
 
+import org.awaitility.Awaitility;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -81,6 +82,12 @@ public final class ApiClient {
             request.header(headers[i], headers[i + 1]);
         }
         return send(request.build());
+    }
+
+    /** Waits, up to a minute, until the gateway reports itself ready. */
+    public void awaitReady() {
+        Awaitility.await().atMost(Duration.ofSeconds(60))
+                .until(() -> get("/actuator/health/readiness", null).status() == 200);
     }
 
     public Answer get(String path, String apiKey, String... headers) {

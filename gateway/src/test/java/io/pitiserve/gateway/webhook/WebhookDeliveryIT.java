@@ -142,8 +142,7 @@ class WebhookDeliveryIT {
         api = new ApiClient(port);
         kafka = new KafkaTopics(bootstrap);
         receiver = WebhookReceiver.start();
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> api.get("/actuator/health/readiness", null).status() == 200);
+        api.awaitReady();
     }
 
     @AfterEach
