@@ -1,5 +1,7 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.json.WireJson;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -210,7 +212,7 @@ public class WebhookDispatcher implements SmartLifecycle {
     private void handleRetry(ConsumerRecord<byte[], byte[]> record) {
         PendingDelivery pending;
         try {
-            pending = WebhookJson.read(record.value(), PendingDelivery.class);
+            pending = WireJson.read(record.value(), PendingDelivery.class);
         } catch (IllegalArgumentException e) {
             log.warn("skipping an unreadable retry record on {}: {}", record.topic(), e.getMessage());
             return;
@@ -292,7 +294,7 @@ public class WebhookDispatcher implements SmartLifecycle {
             }
         }
         try {
-            Instant at = WebhookJson.read(record.value(), PendingDelivery.class).dueAt();
+            Instant at = WireJson.read(record.value(), PendingDelivery.class).dueAt();
             return at == null ? Instant.EPOCH : at;
         } catch (IllegalArgumentException e) {
             return Instant.EPOCH;

@@ -1,5 +1,7 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.json.WireJson;
+
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -44,22 +46,22 @@ public class WebhookPublisher {
     /** Puts a delivery on the retry tier matching {@code delay} (its due time is in the record). */
     public void schedule(PendingDelivery pending, Duration delay) {
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topics.retryTier(webhooks.tierFor(delay)),
-                utf8(pending.jobId()), WebhookJson.write(pending));
+                utf8(pending.jobId()), WireJson.write(pending));
         record.headers().add(DUE_HEADER, utf8(Long.toString(pending.dueAt().toEpochMilli())));
         send(record);
     }
 
     public void deadLetter(PendingDelivery pending) {
-        send(new ProducerRecord<>(topics.deadLetter(), utf8(pending.jobId()), WebhookJson.write(pending)));
+        send(new ProducerRecord<>(topics.deadLetter(), utf8(pending.jobId()), WireJson.write(pending)));
     }
 
     public void log(String jobId, DeliveryAttempt attempt) {
-        send(new ProducerRecord<>(topics.deliveries(), utf8(jobId), WebhookJson.write(attempt)));
+        send(new ProducerRecord<>(topics.deliveries(), utf8(jobId), WireJson.write(attempt)));
     }
 
     public void disable(DisabledUrl disabled) {
         send(new ProducerRecord<>(topics.disabledUrls(), utf8(DisabledUrl.key(disabled.tenant(), disabled.url())),
-                WebhookJson.write(disabled)));
+                WireJson.write(disabled)));
     }
 
     public void enable(String tenant, String url) {

@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.json.WireJson;
 import io.pitiserve.common.json.WireJsonSerde;
 import io.pitiserve.common.webhook.WebhookTopics;
 import io.pitiserve.gateway.config.PitiserveKafkaProperties;
@@ -58,7 +59,7 @@ public class WebhookViewTopology implements StatusViewExtension {
                         .withName("webhook-deliveries"))
                 .flatMapValues(bytes -> {
                     try {
-                        return java.util.List.of(WebhookJson.read(bytes, DeliveryAttempt.class));
+                        return java.util.List.of(WireJson.read(bytes, DeliveryAttempt.class));
                     } catch (IllegalArgumentException e) {
                         log.warn("skipping an unreadable delivery attempt: {}", e.getMessage());
                         return java.util.List.<DeliveryAttempt>of();

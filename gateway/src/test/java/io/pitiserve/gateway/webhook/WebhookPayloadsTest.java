@@ -1,5 +1,6 @@
 package io.pitiserve.gateway.webhook;
 
+import io.pitiserve.common.json.WireJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -126,7 +127,7 @@ class WebhookPayloadsTest {
 
     private static void assertDescribed(Object record, String schemaFile) throws IOException {
         JsonMapper mapper = JsonMapper.builder().build();
-        JsonNode written = mapper.readTree(WebhookJson.write(record));
+        JsonNode written = mapper.readTree(WireJson.write(record));
         JsonNode schema;
         try (InputStream in = WebhookPayloadsTest.class.getClassLoader()
                 .getResourceAsStream("pitiserve/schemas/webhooks/" + schemaFile)) {
