@@ -14,6 +14,7 @@ import io.pitiserve.common.testing.LocalS3Server;
 import io.pitiserve.common.testing.TestDirectories;
 import io.pitiserve.testsupport.kafka.BrokerForTest;
 import io.pitiserve.testsupport.kafka.TestBroker;
+import io.pitiserve.worker.TestResources;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -74,8 +75,7 @@ class ObjectStoreOutageIT {
     @BeforeAll
     static void startWorker(TestBroker broker) throws Exception {
         s3 = LocalS3Server.start();
-        Path model = Path.of(ObjectStoreOutageIT.class.getClassLoader().getResource("fixtures/models/micro-mask")
-                .toURI());
+        Path model = TestResources.microMask();
         Map<String, Object> properties = new HashMap<>(s3.properties(BUCKET));
         properties.putAll(Map.of(
                 "server.port", "0",

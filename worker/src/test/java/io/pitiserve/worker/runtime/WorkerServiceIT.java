@@ -18,6 +18,7 @@ import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.common.image.CocoStuffPalette;
 import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.worker.TestResources;
 import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
@@ -57,7 +58,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -148,12 +148,7 @@ class WorkerServiceIT {
     }
 
     private static String microModel() {
-        try {
-            return Path.of(WorkerServiceIT.class.getClassLoader().getResource("fixtures/models/micro-mask").toURI())
-                    .toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.microMask().toString();
     }
 
     @BeforeAll
