@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.common.events.EncodedEvent;
 import io.pitiserve.common.events.EventCodec;
@@ -60,11 +61,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -198,7 +197,7 @@ class WorkerServiceIT {
         for (TranslationSucceeded.ResultImage image : succeeded.results()) {
             byte[] png = store.get(image.key()).orElseThrow();
             assertThat(png).hasSize((int) image.bytes());
-            assertThat(sha256(png)).isEqualTo(image.sha256());
+            assertThat(Sha256.hex(png)).isEqualTo(image.sha256());
             BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png));
             assertThat(decoded.getWidth()).isEqualTo(image.width());
             assertThat(decoded.getHeight()).isEqualTo(image.height());
@@ -521,7 +520,7 @@ class WorkerServiceIT {
 
     private TranslationRequested request(String jobId, String inputKey, TranslationParams params) {
         byte[] input = store.get(inputKey).orElseThrow();
-        return new TranslationRequested(jobId, TENANT, Instant.now(), inputKey, sha256(input), "image/png", params);
+        return new TranslationRequested(jobId, TENANT, Instant.now(), inputKey, Sha256.hex(input), "image/png", params);
     }
 
     private String storeInput(String jobId, byte[] bytes) {
@@ -610,13 +609,5 @@ class WorkerServiceIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, "png", out);
         return out.toByteArray();
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
