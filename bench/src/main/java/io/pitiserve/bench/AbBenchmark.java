@@ -4,9 +4,16 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import io.pitiserve.client.Evaluation;
+import io.pitiserve.client.EvaluationRequest;
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.ProblemException;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -20,6 +27,9 @@ import tools.jackson.databind.node.ObjectNode;
  * seconds per image as the worker measured them.
  */
 public record AbBenchmark(Options options) implements Benchmark {
+
+    /** How often an evaluation's progress is read while it runs. */
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
 
     /**
      * @param models   served model names, one evaluation each
@@ -60,7 +70,7 @@ public record AbBenchmark(Options options) implements Benchmark {
     @Override
     public int run(LocalSettings settings, PrintStream out, PrintStream err) {
         try (LocalStack stack = Benchmark.startStack(settings, err)) {
-            EvaluationClient client = new EvaluationClient(stack.apiUrl(), stack.credentials().apiKey());
+            PitiServeClient client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
             List<JsonNode> results = new ArrayList<>();
             for (String model : options.models()) {
                 results.add(evaluate(client, model, err));
@@ -70,34 +80,36 @@ public record AbBenchmark(Options options) implements Benchmark {
         }
     }
 
-    private JsonNode evaluate(EvaluationClient client, String model, PrintStream err) {
-        ObjectNode body = JSON.createObjectNode().put("model", model).put("dataset", "bundled:world-heldout")
-                .put("limit", options.limit()).put("seed", 0);
-        ArrayNode list = body.putArray("settings");
-        options.settings().forEach(s -> list.add(setting(s)));
-        EvaluationClient.Answer accepted = client.submit(body);
-        if (accepted.status() != 202) {
-            throw new IllegalStateException("evaluation of " + model + " refused: HTTP " + accepted.status() + " "
-                    + accepted.body());
+    private JsonNode evaluate(PitiServeClient client, String model, PrintStream err) {
+        EvaluationRequest.Builder request = EvaluationRequest.builder(model).dataset("bundled:world-heldout")
+                .limit(options.limit()).seed(0);
+        options.settings().forEach(s -> request.setting(JSON.convertValue(setting(s),
+                new TypeReference<Map<String, Object>>() { })));
+        int settingCount = options.settings().size();
+        Evaluation accepted;
+        try {
+            accepted = client.submitEvaluation(request.build());
+        } catch (ProblemException e) {
+            throw new IllegalStateException("evaluation of " + model + " refused: " + e.getMessage(), e);
         }
-        String id = accepted.body().path("id").asString();
-        err.printf("evaluating %s (%s): %d images x %d settings%n", model, id, options.limit(), list.size());
+        err.printf("evaluating %s (%s): %d images x %d settings%n", model, accepted.id(), options.limit(),
+                settingCount);
         long begin = System.nanoTime();
         int[] shown = {-1};
-        JsonNode done = client.await(id, options.timeout(), update -> {
-            int images = update.path("progress").path("images_done").asInt(0);
+        Evaluation done = client.awaitEvaluation(accepted.id(), options.timeout(), PROGRESS_EVERY, update -> {
+            int images = update.progress() == null ? 0 : update.progress().imagesDone();
             if (images != shown[0]) {
                 shown[0] = images;
-                err.printf("  %s: %d of %d images%n", update.path("status").asString(), images,
-                        update.path("progress").path("images_total").asInt(options.limit() * list.size()));
+                err.printf("  %s: %d of %d images%n", update.status().wireName(), images, update.progress() == null
+                        ? options.limit() * settingCount : update.progress().imagesTotal());
             }
         });
-        if (!done.path("status").asString().equals("succeeded")) {
-            throw new IllegalStateException("evaluation of " + model + " ended " + done.path("status").asString()
-                    + ": " + done.path("error"));
+        if (done.status() != TranslationStatus.SUCCEEDED) {
+            throw new IllegalStateException("evaluation of " + model + " ended " + done.status().wireName() + ": "
+                    + done.error());
         }
         err.printf("  done in %.1f s%n", Benchmark.millisSince(begin) / 1000);
-        return done.path("result");
+        return JSON.valueToTree(done.result());
     }
 
     private void print(List<JsonNode> results, PrintStream out) {

@@ -760,8 +760,7 @@ public final class BatchingBenchmark {
             ObjectNode node = all.putObject(run.mode() + "@" + run.level());
             node.put("jobs", run.jobs());
             node.put("jobs_per_s", round(run.jobsPerSecond(), 1000));
-            node.put("p50_ms", Percentiles.tenth(run.latency().p50()));
-            node.put("p99_ms", Percentiles.tenth(run.latency().p99()));
+            run.latency().putMillis(node, "");
             node.put("rows_per_call", round(run.rowsPerCall(), 100));
             node.put("rows_per_step", round(run.rowsPerStep(), 100));
             node.put("cpu_s_per_job", round(run.usage().cpuSecondsPerJob(), 1000));

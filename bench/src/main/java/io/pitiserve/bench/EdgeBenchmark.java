@@ -143,11 +143,9 @@ public final class EdgeBenchmark implements Benchmark {
         ObjectNode json = JSON.createObjectNode()
                 .put("bench", "edge")
                 .put("hostile_connections", options.hostile())
-                .put("probes", options.probes())
-                .put("idle_p50_ms", Percentiles.tenth(quiet.p50()))
-                .put("idle_p99_ms", Percentiles.tenth(quiet.p99()))
-                .put("loaded_p50_ms", Percentiles.tenth(loaded.p50()))
-                .put("loaded_p99_ms", Percentiles.tenth(loaded.p99()))
+                .put("probes", options.probes());
+        quiet.putMillis(json, "idle_");
+        loaded.putMillis(json, "loaded_")
                 .put("loaded_max_ms", Percentiles.tenth(loaded.max()))
                 .put("loaded_ok", loadStatus.getOrDefault(200, 0))
                 .put("goal_met", loaded.p99() <= P99_GOAL_MS && loadStatus.getOrDefault(200, 0) == options.probes());

@@ -171,9 +171,8 @@ public final class GatewayBenchmark implements Benchmark {
                 .put("input_bytes", inputBytes)
                 .put("accepted", accepted.size())
                 .put("errors", errors)
-                .put("accepted_per_s", Math.round(perSecond * 10.0) / 10.0)
-                .put("p50_ms", Percentiles.tenth(latency.p50()))
-                .put("p99_ms", Percentiles.tenth(latency.p99()))
+                .put("accepted_per_s", Math.round(perSecond * 10.0) / 10.0);
+        latency.putMillis(json, "")
                 .put("max_ms", Percentiles.tenth(latency.max()))
                 .put("wall_s", Math.round(round.wallMs()) / 1000.0)
                 .put("cpu_cores", Runtime.getRuntime().availableProcessors())

@@ -3,6 +3,8 @@ package io.pitiserve.bench;
 import java.util.Arrays;
 import java.util.Collection;
 
+import tools.jackson.databind.node.ObjectNode;
+
 /**
  * Nearest-rank percentiles of a set of samples, in the samples' own unit. With fewer than 100
  * samples the 99th percentile is the largest sample.
@@ -47,6 +49,16 @@ public final class Percentiles {
 
     public int count() {
         return sorted.length;
+    }
+
+    /**
+     * Puts the median and the 99th percentile, samples in milliseconds, into a report as
+     * {@code <prefix>p50_ms} and {@code <prefix>p99_ms}, each rounded to a tenth.
+     *
+     * @return {@code json}
+     */
+    ObjectNode putMillis(ObjectNode json, String prefix) {
+        return json.put(prefix + "p50_ms", tenth(p50())).put(prefix + "p99_ms", tenth(p99()));
     }
 
     /** Rounded to a tenth, the precision every report uses. */

@@ -206,15 +206,11 @@ public final class PipelineBenchmark implements Benchmark {
                 .put("jobs", samples.size())
                 .put("concurrency", options.concurrency())
                 .put("base_steps", options.baseSteps())
-                .put("sr_steps", options.srSteps())
-                .put("accept_p50_ms", Percentiles.tenth(accept.p50()))
-                .put("accept_p99_ms", Percentiles.tenth(accept.p99()))
-                .put("e2e_p50_ms", Percentiles.tenth(endToEnd.p50()))
-                .put("e2e_p99_ms", Percentiles.tenth(endToEnd.p99()))
-                .put("model_p50_ms", Percentiles.tenth(model.p50()))
-                .put("model_p99_ms", Percentiles.tenth(model.p99()))
-                .put("overhead_p50_ms", Percentiles.tenth(overhead.p50()))
-                .put("overhead_p99_ms", Percentiles.tenth(overhead.p99()))
+                .put("sr_steps", options.srSteps());
+        accept.putMillis(json, "accept_");
+        endToEnd.putMillis(json, "e2e_");
+        model.putMillis(json, "model_");
+        overhead.putMillis(json, "overhead_")
                 .put("outside_worker_p50_ms", Percentiles.tenth(outsideWorker.p50()))
                 .put("queued_p50_ms", Percentiles.tenth(of(samples, s -> s.timing("queued")).p50()))
                 .put("store_p50_ms", Percentiles.tenth(of(samples, s -> s.timing("store")).p50()))

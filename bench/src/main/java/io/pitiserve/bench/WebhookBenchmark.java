@@ -178,11 +178,9 @@ public final class WebhookBenchmark implements Benchmark {
                 .put("bench", "webhooks")
                 .put("latency_samples", single.size())
                 .put("deliveries", burst.size())
-                .put("deliveries_per_s", Math.round(perSecond * 10.0) / 10.0)
-                .put("delivery_p50_ms", Percentiles.tenth(idle.p50()))
-                .put("delivery_p99_ms", Percentiles.tenth(idle.p99()))
-                .put("burst_p50_ms", Percentiles.tenth(loaded.p50()))
-                .put("burst_p99_ms", Percentiles.tenth(loaded.p99()))
+                .put("deliveries_per_s", Math.round(perSecond * 10.0) / 10.0);
+        idle.putMillis(json, "delivery_");
+        loaded.putMillis(json, "burst_")
                 .put("unverified", receiver.unverified())
                 .put("duplicates", receiver.duplicates())
                 .put("cpu_cores", Runtime.getRuntime().availableProcessors())

@@ -6,9 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.pitiserve.client.Evaluation;
+import io.pitiserve.client.EvaluationRequest;
+import io.pitiserve.client.PitiServeClient;
+import io.pitiserve.client.ProblemException;
+import io.pitiserve.client.TranslationStatus;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.standalone.LocalSettings;
 import io.pitiserve.standalone.LocalStack;
@@ -19,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Evaluation jobs through the real local stack (embedded broker, S3 server, gateway, worker with the
@@ -31,12 +36,14 @@ class EvaluationsIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** The bundled single-pass baseline: one forward per image, fast enough for a test. */
     private static final Path SPADE_MODEL = Path.of("../worker/src/main/resources/pitiserve/models/spade-mask");
+    private static final Map<String, Object> GUIDED = Map.of("base_steps", "2", "sr_steps", "2");
+    private static final Map<String, Object> UNGUIDED = unguided();
 
     @TempDir
     static Path dataDir;
 
     static LocalStack stack;
-    static EvaluationClient client;
+    static PitiServeClient client;
 
     @BeforeAll
     static void startEverything() {
@@ -46,7 +53,7 @@ class EvaluationsIT {
                 // 2 x 200 guided base steps + the model's upsampler steps are over it, 2 x 2 + 2 far below
                 .withProperty("pitiserve.gateway.quotas.max-job-cost", "300");
         stack = LocalStack.start(settings, Map.of());
-        client = new EvaluationClient(stack.apiUrl(), stack.credentials().apiKey());
+        client = PitiServeClient.create(stack.apiUrl(), stack.credentials().apiKey());
     }
 
     @AfterAll
@@ -56,28 +63,52 @@ class EvaluationsIT {
         }
     }
 
-    private static ObjectNode evaluation(String model) {
-        ObjectNode body = JSON.createObjectNode().put("model", model).put("dataset", "bundled:world-heldout")
-                .put("limit", 2).put("seed", 3);
-        body.putArray("settings").add(JSON.createObjectNode().put("base_steps", "2").put("sr_steps", "2"))
-                .add(JSON.createObjectNode().put("sampler", "ddim").put("base_steps", "ddim2").put("sr_steps", "2")
-                        .put("guidance_scale", 1.0));
-        return body;
+    private static Map<String, Object> unguided() {
+        Map<String, Object> setting = new LinkedHashMap<>();
+        setting.put("sampler", "ddim");
+        setting.put("base_steps", "ddim2");
+        setting.put("sr_steps", "2");
+        setting.put("guidance_scale", 1.0);
+        return setting;
+    }
+
+    /** Two held-out images of the bundled set, no settings yet. */
+    private static EvaluationRequest.Builder twoImages(String model) {
+        return EvaluationRequest.builder(model).dataset("bundled:world-heldout").limit(2).seed(3);
+    }
+
+    /** Two held-out images at a guided and an unguided setting. */
+    private static EvaluationRequest.Builder evaluation(String model) {
+        return twoImages(model).setting(GUIDED).setting(UNGUIDED);
+    }
+
+    private static Evaluation await(Evaluation accepted) {
+        return client.awaitEvaluation(accepted.id(), Duration.ofMinutes(3));
+    }
+
+    /** The refusal {@code call} met. */
+    private static ProblemException refusal(Runnable call) {
+        try {
+            call.run();
+        } catch (ProblemException e) {
+            return e;
+        }
+        throw new AssertionError("the request was not refused");
     }
 
     @Test
     void anEvaluationOfTwoImagesAtTwoSettingsComesBackAsAScoredTable() {
-        EvaluationClient.Answer accepted = client.submit(evaluation("micro-mask"));
-        assertThat(accepted.status()).as("%s", accepted.body()).isEqualTo(202);
-        String id = accepted.body().path("id").asString();
-        List<JsonNode> seen = new ArrayList<>();
+        Evaluation accepted = client.submitEvaluation(evaluation("micro-mask").build());
+        List<Evaluation> seen = new ArrayList<>();
 
-        JsonNode done = client.await(id, Duration.ofMinutes(3), seen::add);
+        Evaluation done = client.awaitEvaluation(accepted.id(), Duration.ofMinutes(3), Duration.ofSeconds(5), seen::add);
 
-        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("succeeded");
-        JsonNode rows = done.path("result").path("rows");
+        assertThat(accepted.status()).isEqualTo(TranslationStatus.QUEUED);
+        assertThat(done.status()).as("%s", done).isEqualTo(TranslationStatus.SUCCEEDED);
+        JsonNode result = JSON.valueToTree(done.result());
+        JsonNode rows = result.path("rows");
         assertThat(rows.size()).isEqualTo(2);
-        assertThat(done.path("result").path("images").asInt()).isEqualTo(2);
+        assertThat(result.path("images").asInt()).isEqualTo(2);
         for (JsonNode row : rows) {
             assertThat(row.path("miou").asDouble()).isBetween(0.0, 1.0);
             assertThat(row.path("fd").asDouble()).isGreaterThan(0.0);
@@ -88,23 +119,21 @@ class EvaluationsIT {
         assertThat(rows.get(0).path("evaluations_per_image").asInt()).isEqualTo(4);
         assertThat(rows.get(0).path("guided").asBoolean()).isTrue();
         assertThat(rows.get(1).path("guided").asBoolean()).isFalse();
-        assertThat(done.path("progress").path("images_done").asInt()).isEqualTo(4);
-        assertThat(done.path("result_url").asString()).startsWith("http");
+        assertThat(done.progress().imagesDone()).isEqualTo(4);
+        assertThat(seen).last().isSameAs(done);
+        assertThat(done.resultUrl()).startsWith("http");
         assertThat(stack.objectsDir().toFile()).exists();
     }
 
     @Test
     void anEvaluationIsCancelledThroughItsCancelRoute() {
-        ObjectNode all = evaluation("micro-mask");
-        all.remove("limit");
-        String id = client.submit(all).body().path("id").asString();
+        Evaluation accepted = client.submitEvaluation(evaluation("micro-mask").member("limit", null).build());
 
-        EvaluationClient.Answer cancelling = client.cancel(id);
-        JsonNode done = client.await(id, Duration.ofMinutes(3), update -> { });
+        client.cancelEvaluation(accepted.id()); // refused unless answered 202 (or 200)
+        Evaluation done = await(accepted);
 
-        assertThat(cancelling.status()).isEqualTo(202);
-        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("cancelled");
-        assertThat(client.cancel(id).body().path("code").asString()).isEqualTo("already_terminal");
+        assertThat(done.status()).as("%s", done).isEqualTo(TranslationStatus.CANCELLED);
+        assertThat(refusal(() -> client.cancelEvaluation(accepted.id())).code()).isEqualTo("already_terminal");
     }
 
     @Test
@@ -118,22 +147,22 @@ class EvaluationsIT {
             bucket.put("uploads/local/ours/references/" + name + ".png", real, "image/png");
         }
         bucket.put("uploads/local/partial/inputs/lonely.png", mask, "image/png");
-        ObjectNode ours = evaluation("micro-mask").put("limit", 4);
-        ours.putObject("dataset").put("s3_prefix", "s3://" + stack.bucket() + "/uploads/local/ours");
-        ObjectNode partial = evaluation("micro-mask");
-        partial.putObject("dataset").put("s3_prefix", "s3://" + stack.bucket() + "/uploads/local/partial/");
-        ObjectNode foreign = evaluation("micro-mask");
-        foreign.putObject("dataset").put("s3_prefix", "s3://" + stack.bucket() + "/uploads/someone-else/");
+        EvaluationRequest ours = evaluation("micro-mask").limit(4)
+                .s3Dataset("s3://" + stack.bucket() + "/uploads/local/ours").build();
+        EvaluationRequest partial = evaluation("micro-mask")
+                .s3Dataset("s3://" + stack.bucket() + "/uploads/local/partial/").build();
+        EvaluationRequest foreign = evaluation("micro-mask")
+                .s3Dataset("s3://" + stack.bucket() + "/uploads/someone-else/").build();
 
-        EvaluationClient.Answer accepted = client.submit(ours);
-        JsonNode done = client.await(accepted.body().path("id").asString(), Duration.ofMinutes(3), update -> { });
+        Evaluation done = await(client.submitEvaluation(ours));
 
-        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("succeeded");
-        assertThat(done.path("result").path("images").asInt()).isEqualTo(2);
-        assertThat(done.path("result").path("rows").get(0).path("miou").asDouble()).isBetween(0.0, 1.0);
-        assertThat(done.path("result").path("rows").get(0).path("fd").asDouble()).isGreaterThan(0.0);
-        assertThat(client.submit(partial).body().path("code").asString()).isEqualTo("incomplete_dataset");
-        assertThat(client.submit(foreign).status()).isEqualTo(404);
+        assertThat(done.status()).as("%s", done).isEqualTo(TranslationStatus.SUCCEEDED);
+        JsonNode result = JSON.valueToTree(done.result());
+        assertThat(result.path("images").asInt()).isEqualTo(2);
+        assertThat(result.path("rows").get(0).path("miou").asDouble()).isBetween(0.0, 1.0);
+        assertThat(result.path("rows").get(0).path("fd").asDouble()).isGreaterThan(0.0);
+        assertThat(refusal(() -> client.submitEvaluation(partial)).code()).isEqualTo("incomplete_dataset");
+        assertThat(refusal(() -> client.submitEvaluation(foreign)).status()).isEqualTo(404);
     }
 
     private static byte[] resource(String name) throws java.io.IOException {
@@ -144,14 +173,12 @@ class EvaluationsIT {
 
     @Test
     void theSinglePassBaselineIsEvaluatedTheSameWayWithOneForwardPerImage() {
-        ObjectNode baseline = JSON.createObjectNode().put("model", "spade-mask").put("limit", 2);
-        baseline.putArray("settings").addObject();
+        EvaluationRequest baseline = EvaluationRequest.builder("spade-mask").limit(2).setting(Map.of()).build();
 
-        EvaluationClient.Answer accepted = client.submit(baseline);
-        JsonNode done = client.await(accepted.body().path("id").asString(), Duration.ofMinutes(3), update -> { });
+        Evaluation done = await(client.submitEvaluation(baseline));
 
-        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("succeeded");
-        JsonNode row = done.path("result").path("rows").get(0);
+        assertThat(done.status()).as("%s", done).isEqualTo(TranslationStatus.SUCCEEDED);
+        JsonNode row = JSON.valueToTree(done.result()).path("rows").get(0);
         assertThat(row.path("label").asString()).isEqualTo("single pass");
         assertThat(row.path("evaluations_per_image").asInt()).isEqualTo(1);
         assertThat(row.path("released_gflop").isNull()).isTrue(); // PITI's released sizes do not apply
@@ -160,60 +187,60 @@ class EvaluationsIT {
 
     @Test
     void anUnknownModelIsRefusedAsForTranslations() {
-        EvaluationClient.Answer refused = client.submit(evaluation("no-such-model"));
+        ProblemException refused = refusal(() -> client.submitEvaluation(evaluation("no-such-model").build()));
 
         assertThat(refused.status()).isEqualTo(400);
-        assertThat(refused.body().path("code").asString()).isEqualTo("unknown_model");
+        assertThat(refused.code()).isEqualTo("unknown_model");
     }
 
     @Test
     void emptySettingsAnUnknownDatasetAndABadSamplerAreRefusedWithTheirCodes() {
-        ObjectNode empty = evaluation("micro-mask");
-        empty.putArray("settings");
-        ObjectNode dataset = evaluation("micro-mask").put("dataset", "s3://elsewhere/x");
-        ObjectNode sampler = evaluation("micro-mask");
-        ((ObjectNode) sampler.get("settings").get(0)).put("sampler", "euler");
+        EvaluationRequest empty = twoImages("micro-mask").member("settings", List.of()).build();
+        EvaluationRequest dataset = evaluation("micro-mask").dataset("s3://elsewhere/x").build();
+        Map<String, Object> euler = new LinkedHashMap<>(GUIDED);
+        euler.put("sampler", "euler");
+        EvaluationRequest sampler = twoImages("micro-mask").setting(euler).setting(UNGUIDED).build();
 
-        assertThat(client.submit(empty).body().path("code").asString()).isEqualTo("invalid_parameter");
-        assertThat(client.submit(dataset).body().path("code").asString()).isEqualTo("unknown_dataset");
-        EvaluationClient.Answer badSampler = client.submit(sampler);
+        assertThat(refusal(() -> client.submitEvaluation(empty)).code()).isEqualTo("invalid_parameter");
+        assertThat(refusal(() -> client.submitEvaluation(dataset)).code()).isEqualTo("unknown_dataset");
+        ProblemException badSampler = refusal(() -> client.submitEvaluation(sampler));
         assertThat(badSampler.status()).isEqualTo(400);
-        assertThat(badSampler.body().path("code").asString()).isEqualTo("invalid_parameter");
+        assertThat(badSampler.code()).isEqualTo("invalid_parameter");
     }
 
     @Test
     void aSettingAboveTheKeysJobCostIsTooCostlyAndTooManyTranslationsTooLarge() {
-        ObjectNode costly = evaluation("micro-mask");
-        ((ObjectNode) costly.get("settings").get(0)).put("base_steps", "200");
-        ObjectNode large = evaluation("micro-mask");
-        large.remove("limit");
+        EvaluationRequest costly = twoImages("micro-mask").setting(Map.of("base_steps", "200", "sr_steps", "2"))
+                .setting(UNGUIDED).build();
+        EvaluationRequest.Builder large = evaluation("micro-mask").member("limit", null);
         for (int i = 0; i < 3; i++) {
-            large.withArray("settings").add(JSON.createObjectNode().put("base_steps", "2").put("sr_steps", "2"));
+            large.setting(GUIDED);
         }
 
-        EvaluationClient.Answer tooCostly = client.submit(costly);
-        EvaluationClient.Answer tooLarge = client.submit(large);
+        ProblemException tooCostly = refusal(() -> client.submitEvaluation(costly));
+        ProblemException tooLarge = refusal(() -> client.submitEvaluation(large.build()));
 
         assertThat(tooCostly.status()).isEqualTo(400);
-        assertThat(tooCostly.body().path("code").asString()).isEqualTo("job_too_costly");
+        assertThat(tooCostly.code()).isEqualTo("job_too_costly");
         assertThat(tooLarge.status()).isEqualTo(400);
-        assertThat(tooLarge.body().path("code").asString()).isEqualTo("evaluation_too_large");
-        assertThat(tooLarge.body().path("translations").asInt()).isEqualTo(16 * 5);
+        assertThat(tooLarge.code()).isEqualTo("evaluation_too_large");
+        assertThat(tooLarge.problem().properties().get("translations")).isEqualTo(16 * 5);
     }
 
     @Test
     void aRequestWithoutTheApiKeyIsRefused() {
-        EvaluationClient stranger = new EvaluationClient(stack.apiUrl(), "not-the-key");
+        PitiServeClient stranger = PitiServeClient.create(stack.apiUrl(), "not-the-key");
 
-        EvaluationClient.Answer refused = stranger.submit(evaluation("micro-mask"));
+        ProblemException refused = refusal(() -> stranger.submitEvaluation(evaluation("micro-mask").build()));
 
         assertThat(refused.status()).isEqualTo(401);
-        assertThat(stranger.get("tr_abcdefghijklmnopqrstuvwxyz", Duration.ZERO).status()).isEqualTo(401);
+        assertThat(refusal(() -> stranger.getEvaluation("tr_abcdefghijklmnopqrstuvwxyz", Duration.ZERO)).status())
+                .isEqualTo(401);
     }
 
     @Test
     void aTranslationIsNotAnEvaluation() {
-        EvaluationClient.Answer missing = client.get("tr_abcdefghijklmnopqrstuvwxyz", Duration.ZERO);
+        ProblemException missing = refusal(() -> client.getEvaluation("tr_abcdefghijklmnopqrstuvwxyz", Duration.ZERO));
 
         assertThat(missing.status()).isEqualTo(404);
     }

@@ -11,10 +11,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +23,7 @@ import java.util.stream.Stream;
 import io.pitiserve.client.PitiServeClient;
 import io.pitiserve.client.Translation;
 import io.pitiserve.client.TranslationStatus;
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;
 import io.pitiserve.common.events.TranslationFailed;
@@ -150,7 +149,7 @@ class ScaleOutIT {
                 assertThat(stored).as("objects of %s", id).isEqualTo(named);
                 for (TranslationSucceeded.ResultImage image : succeeded.results()) {
                     byte[] bytes = s3.getObjectAsBytes(r -> r.bucket(stack.bucket()).key(image.key())).asByteArray();
-                    assertThat(sha256(bytes)).as("sha256 of %s", image.key()).isEqualTo(image.sha256());
+                    assertThat(Sha256.hex(bytes)).as("sha256 of %s", image.key()).isEqualTo(image.sha256());
                 }
             }
         }
@@ -198,10 +197,6 @@ class ScaleOutIT {
     private static boolean isTerminal(JobEvent event) {
         return event instanceof TranslationSucceeded || event instanceof TranslationFailed
                 || event instanceof TranslationCancelled;
-    }
-
-    private static String sha256(byte[] bytes) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     /** Progress to the captured log and to the console, so a slow CI run shows where it is. */

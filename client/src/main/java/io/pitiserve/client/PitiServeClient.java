@@ -167,7 +167,7 @@ public final class PitiServeClient {
      * @throws NotFinishedException when {@code timeout} passed first
      */
     public Translation await(String id, Duration timeout) {
-        Translation last = poll(timeout, wait -> get(id, wait), Translation::terminal);
+        Translation last = poll(timeout, MAX_WAIT, wait -> get(id, wait), Translation::terminal, state -> { });
         if (last.terminal()) {
             return last;
         }
@@ -175,19 +175,23 @@ public final class PitiServeClient {
     }
 
     /**
-     * Long polls with {@code get} (no wait first, then up to 60 s a request) until {@code terminal}
-     * holds or {@code timeout} has passed; the last state read.
+     * Long polls with {@code get} (no wait first, then up to {@code longest} a request) until
+     * {@code terminal} holds or {@code timeout} has passed, handing each state read to {@code listener};
+     * the last state read.
      */
-    private static <T> T poll(Duration timeout, Function<Duration, T> get, Predicate<T> terminal) {
+    private static <T> T poll(Duration timeout, Duration longest, Function<Duration, T> get, Predicate<T> terminal,
+            Consumer<T> listener) {
         Instant deadline = Instant.now().plus(timeout);
         T last = get.apply(Duration.ZERO);
+        listener.accept(last);
         while (!terminal.test(last)) {
             Duration left = Duration.between(Instant.now(), deadline);
             if (left.isNegative() || left.isZero()) {
                 return last;
             }
             // Whole seconds: the gateway's wait granularity; the last round trip asks for the rest.
-            last = get.apply(Duration.ofSeconds(Math.min(MAX_WAIT.toSeconds(), Math.max(1, left.toSeconds()))));
+            last = get.apply(Duration.ofSeconds(Math.min(longest.toSeconds(), Math.max(1, left.toSeconds()))));
+            listener.accept(last);
         }
         return last;
     }
@@ -306,12 +310,27 @@ public final class PitiServeClient {
     }
 
     /**
-     * Waits for evaluation {@code id} to finish by long polling.
+     * Waits for evaluation {@code id} to finish by long polling ({@code Prefer: wait}, up to 60 s a request).
      *
      * @throws NotFinishedException when {@code timeout} passed first
      */
     public Evaluation awaitEvaluation(String id, Duration timeout) {
-        Evaluation last = poll(timeout, wait -> getEvaluation(id, wait), Evaluation::terminal);
+        return awaitEvaluation(id, timeout, MAX_WAIT, state -> { });
+    }
+
+    /**
+     * Waits for evaluation {@code id} to finish by long polling with waits of at most {@code every}
+     * (whole seconds, 1 to 60), handing each state read to {@code listener}, in order: a wait ends only
+     * when the evaluation finishes, so {@code every} is how often its progress is seen.
+     *
+     * @throws NotFinishedException when {@code timeout} passed first
+     */
+    public Evaluation awaitEvaluation(String id, Duration timeout, Duration every, Consumer<Evaluation> listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (every.toSeconds() < 1 || every.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("a long poll's wait must be 1 to 60 s, not " + every);
+        }
+        Evaluation last = poll(timeout, every, wait -> getEvaluation(id, wait), Evaluation::terminal, listener);
         if (last.terminal()) {
             return last;
         }

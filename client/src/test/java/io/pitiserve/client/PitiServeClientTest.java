@@ -407,6 +407,30 @@ class PitiServeClientTest {
     }
 
     @Test
+    void anEvaluationAwaitedWithShortWaitsHandsEveryStateReadToItsListenerInOrder() {
+        AtomicInteger reads = new AtomicInteger();
+        server.on("/v1/evaluations/tr_e2", (exchange, request) -> {
+            int done = Math.min(reads.getAndIncrement(), 2);
+            TestServer.json(exchange, done < 2 ? 202 : 200, "{\"id\":\"tr_e2\",\"status\":\""
+                    + (done < 2 ? "running" : "succeeded") + "\",\"progress\":{\"images_done\":" + done
+                    + ",\"images_total\":2}}");
+        });
+        List<Evaluation> seen = new ArrayList<>();
+
+        Evaluation finished = client.awaitEvaluation("tr_e2", Duration.ofMinutes(5), Duration.ofSeconds(5), seen::add);
+
+        assertThat(finished.status()).isEqualTo(TranslationStatus.SUCCEEDED);
+        assertThat(seen).extracting(e -> e.progress().imagesDone()).containsExactly(0, 1, 2);
+        assertThat(seen.get(2)).isSameAs(finished);
+        assertThat(server.requests("/v1/evaluations/tr_e2")).extracting(r -> r.header("Prefer"))
+                .containsExactly(null, "wait=5", "wait=5");
+        assertThatThrownBy(() -> client.awaitEvaluation("tr_e2", Duration.ofMinutes(1), Duration.ofMillis(500),
+                seen::add)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> client.awaitEvaluation("tr_e2", Duration.ofMinutes(1), Duration.ofSeconds(61),
+                seen::add)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theModelListIsRead() {
         server.on("/v1/models", (exchange, request) -> TestServer.json(exchange, 200, "{\"tasks\":[\"mask\","
                 + "\"sketch\",\"depth\"],\"models\":[{\"name\":\"demo-mask\",\"task\":\"mask\",\"version\":\"1\","

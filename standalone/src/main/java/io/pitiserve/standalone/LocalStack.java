@@ -89,22 +89,11 @@ public final class LocalStack implements AutoCloseable {
                 new LocalKafka.Settings(settings.dataDir(), host, brokerPort, quorumPort)));
         started.add(kafka);
 
-        gateway = timed("gateway", () -> new SpringApplicationBuilder(GatewayApplication.class)
-                .main(GatewayApplication.class)
-                .web(WebApplicationType.SERVLET)
-                .bannerMode(Banner.Mode.OFF)
-                .registerShutdownHook(false)
-                .initializers(properties("local-gateway", gatewayProperties()))
-                .run());
+        gateway = timed("gateway", () -> runGateway("local-gateway", gatewayProperties()));
         started.add(gateway);
 
-        worker = timed("worker", () -> WorkerApplication.builder()
-                .main(WorkerApplication.class)
-                .web(WebApplicationType.NONE)
-                .bannerMode(Banner.Mode.OFF)
-                .registerShutdownHook(false)
-                .initializers(properties("local-worker", workerProperties()))
-                .run());
+        worker = timed("worker", () -> run(WorkerApplication.builder().main(WorkerApplication.class),
+                WebApplicationType.NONE, "local-worker", workerProperties()));
         started.add(worker);
     }
 
@@ -121,13 +110,7 @@ public final class LocalStack implements AutoCloseable {
         props.put("server.port", "0");
         props.put("pitiserve.gateway.state-dir", settings.dataDir().resolve("gateway-" + instance).toString());
         props.put("server.tomcat.basedir", settings.dataDir().resolve("tomcat-" + instance).toString());
-        ConfigurableApplicationContext another = new SpringApplicationBuilder(GatewayApplication.class)
-                .main(GatewayApplication.class)
-                .web(WebApplicationType.SERVLET)
-                .bannerMode(Banner.Mode.OFF)
-                .registerShutdownHook(false)
-                .initializers(properties("local-gateway-" + instance, props))
-                .run();
+        ConfigurableApplicationContext another = runGateway("local-gateway-" + instance, props);
         started.add(another);
         return another;
     }
@@ -282,6 +265,22 @@ public final class LocalStack implements AutoCloseable {
      * {@code -Dserver.port=...} or {@code PITISERVE_WORKER_THREADS=2} still win, and above every
      * properties file on the classpath.
      */
+    private static ConfigurableApplicationContext runGateway(String name, Map<String, Object> props) {
+        return run(new SpringApplicationBuilder(GatewayApplication.class).main(GatewayApplication.class),
+                WebApplicationType.SERVLET, name, props);
+    }
+
+    /**
+     * Runs an app in this JVM with {@code props} as its properties (below system properties and the
+     * environment, see {@link #properties}): no banner, and no shutdown hook of its own, since the
+     * stack closes what it started, in order.
+     */
+    private static ConfigurableApplicationContext run(SpringApplicationBuilder app, WebApplicationType web,
+            String name, Map<String, Object> props) {
+        return app.web(web).bannerMode(Banner.Mode.OFF).registerShutdownHook(false)
+                .initializers(properties(name, props)).run();
+    }
+
     private static ApplicationContextInitializer<ConfigurableApplicationContext> properties(String name,
                                                                                           Map<String, Object> values) {
         return context -> {

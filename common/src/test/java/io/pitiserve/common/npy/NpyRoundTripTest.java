@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,47 +113,40 @@ class NpyRoundTripTest {
     void fortranOrderIsRefused() {
         byte[] file = npyWithHeader("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", new byte[16]);
 
-        assertThatThrownBy(() -> NpyReader.read(file)).isInstanceOf(NpyFormatException.class)
-                .hasMessageContaining("Fortran order");
+        assertRefused(file).hasMessageContaining("Fortran order");
     }
 
     @Test
     void bigEndianFloatsAreRefused() {
-        assertThatThrownBy(() -> NpyReader.read(npy(">f4", "(1,)", new byte[4])))
-                .isInstanceOf(NpyFormatException.class).hasMessageContaining(">f4").hasMessageContaining("big-endian");
+        assertRefused(npy(">f4", "(1,)", new byte[4])).hasMessageContaining(">f4").hasMessageContaining("big-endian");
     }
 
     @Test
     void integerArraysAreRefusedNamingTheDtype() {
-        assertThatThrownBy(() -> NpyReader.read(npy("<i8", "(1,)", new byte[8])))
-                .isInstanceOf(NpyFormatException.class).hasMessageContaining("<i8");
+        assertRefused(npy("<i8", "(1,)", new byte[8])).hasMessageContaining("<i8");
     }
 
     @Test
     void truncatedDataIsRefused() {
-        assertThatThrownBy(() -> NpyReader.read(npy("<f4", "(4,)", new byte[10])))
-                .isInstanceOf(NpyFormatException.class).hasMessageContaining("truncated")
+        assertRefused(npy("<f4", "(4,)", new byte[10])).hasMessageContaining("truncated")
                 .hasMessageContaining("16 bytes");
     }
 
     @Test
     void trailingBytesAreRefused() {
-        assertThatThrownBy(() -> NpyReader.read(npy("<f4", "(1,)", new byte[8])))
-                .isInstanceOf(NpyFormatException.class).hasMessageContaining("after");
+        assertRefused(npy("<f4", "(1,)", new byte[8])).hasMessageContaining("after");
     }
 
     @Test
     void aFileWithoutTheMagicIsRefused() {
-        assertThatThrownBy(() -> NpyReader.read("hello, world".getBytes(StandardCharsets.US_ASCII)))
-                .isInstanceOf(NpyFormatException.class).hasMessageContaining("not a .npy file");
+        assertRefused("hello, world".getBytes(StandardCharsets.US_ASCII)).hasMessageContaining("not a .npy file");
     }
 
     @Test
     void aMalformedHeaderIsRefusedQuotingIt() {
         byte[] file = npyWithHeader("{'descr': '<f4', 'shape': (1,, }", new byte[4]);
 
-        assertThatThrownBy(() -> NpyReader.read(file)).isInstanceOf(NpyFormatException.class)
-                .hasMessageContaining("malformed").hasMessageContaining("'shape'");
+        assertRefused(file).hasMessageContaining("malformed").hasMessageContaining("'shape'");
     }
 
     @Test
@@ -172,5 +167,10 @@ class NpyRoundTripTest {
         out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
         out.writeBytes(data);
         return out.toByteArray();
+    }
+
+    /** That reading {@code file} is refused as a malformed .npy file; chain what the message says. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertRefused(byte[] file) {
+        return assertThatThrownBy(() -> NpyReader.read(file)).isInstanceOf(NpyFormatException.class);
     }
 }

@@ -3,27 +3,19 @@ package io.pitiserve.testsupport.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BrokerForTestExtensionTest {
 
-    private final String before = System.getProperty(BrokerKind.PROPERTY);
-
-    @AfterEach
-    void restoreProperty() {
-        if (before == null) {
-            System.clearProperty(BrokerKind.PROPERTY);
-        } else {
-            System.setProperty(BrokerKind.PROPERTY, before);
-        }
-    }
+    @RegisterExtension
+    final BrokerKindProperty brokerKind = new BrokerKindProperty();
 
     @Test
     void askingForTheContainerWithoutDockerSkipsTheClassWithAMessageSayingWhy() {
         assumeFalse(BrokerKind.dockerAvailable(), "Docker answers here, so the container would run");
-        System.setProperty(BrokerKind.PROPERTY, "container");
+        brokerKind.set("container");
 
         ConditionEvaluationResult result = new BrokerForTestExtension().evaluateExecutionCondition(null);
 
@@ -34,7 +26,7 @@ class BrokerForTestExtensionTest {
 
     @Test
     void theEmbeddedBrokerRunsWhenAskedForWithOrWithoutDocker() {
-        System.setProperty(BrokerKind.PROPERTY, "embedded");
+        brokerKind.set("embedded");
 
         ConditionEvaluationResult result = new BrokerForTestExtension().evaluateExecutionCondition(null);
 

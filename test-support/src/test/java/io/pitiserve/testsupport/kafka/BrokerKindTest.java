@@ -6,35 +6,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import java.util.Optional;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BrokerKindTest {
 
-    private final String before = System.getProperty(BrokerKind.PROPERTY);
-
-    @AfterEach
-    void restoreProperty() {
-        if (before == null) {
-            System.clearProperty(BrokerKind.PROPERTY);
-        } else {
-            System.setProperty(BrokerKind.PROPERTY, before);
-        }
-    }
+    @RegisterExtension
+    final BrokerKindProperty brokerKind = new BrokerKindProperty();
 
     @Test
     void thePropertyNamesTheKindAndAutoOrNothingLeavesItToDetection() {
-        System.setProperty(BrokerKind.PROPERTY, "container");
+        brokerKind.set("container");
         assertThat(BrokerKind.requested()).contains(BrokerKind.CONTAINER);
-        System.setProperty(BrokerKind.PROPERTY, " Embedded ");
+        brokerKind.set(" Embedded ");
         assertThat(BrokerKind.requested()).contains(BrokerKind.EMBEDDED);
-        System.setProperty(BrokerKind.PROPERTY, "auto");
+        brokerKind.set("auto");
         assertThat(BrokerKind.requested()).isEqualTo(Optional.empty());
     }
 
     @Test
     void anUnknownKindIsRefusedWithThePropertyNamed() {
-        System.setProperty(BrokerKind.PROPERTY, "docker");
+        brokerKind.set("docker");
         assertThatThrownBy(BrokerKind::requested)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(BrokerKind.PROPERTY).hasMessageContaining("'docker'");
@@ -42,7 +34,7 @@ class BrokerKindTest {
 
     @Test
     void automaticDetectionTakesTheContainerExactlyWhenDockerAnswers() {
-        System.setProperty(BrokerKind.PROPERTY, "auto");
+        brokerKind.set("auto");
         assertThat(BrokerKind.selected())
                 .isEqualTo(BrokerKind.dockerAvailable() ? BrokerKind.CONTAINER : BrokerKind.EMBEDDED);
     }

@@ -16,26 +16,29 @@ final class BoxFilter {
         float[] columns = new float[plane.length];
         double[] line = new double[Math.max(height, width) + size - 1];
         double[] out = new double[Math.max(height, width)];
-        for (int x = 0; x < width; x++) {
-            for (int y = 0; y < height; y++) {
-                out[y] = plane[y * width + x];
-            }
-            filterLine(out, height, size, line);
-            for (int y = 0; y < height; y++) {
-                columns[y * width + x] = (float) out[y];
-            }
-        }
+        // Columns first (a column starts at x and steps a row), then the rows of that result.
+        filterLines(plane, columns, width, 1, height, width, size, line, out);
         float[] result = new float[plane.length];
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                out[x] = columns[y * width + x];
+        filterLines(columns, result, height, width, width, 1, size, line, out);
+        return result;
+    }
+
+    /**
+     * Filters {@code count} lines of {@code source} into {@code target}: line {@code l} holds the
+     * {@code length} values at {@code l * lineStride + k * step}; each is stored as float32.
+     */
+    private static void filterLines(float[] source, float[] target, int count, int lineStride, int length, int step,
+            int size, double[] line, double[] out) {
+        for (int l = 0; l < count; l++) {
+            int start = l * lineStride;
+            for (int k = 0; k < length; k++) {
+                out[k] = source[start + k * step];
             }
-            filterLine(out, width, size, line);
-            for (int x = 0; x < width; x++) {
-                result[y * width + x] = (float) out[x];
+            filterLine(out, length, size, line);
+            for (int k = 0; k < length; k++) {
+                target[start + k * step] = (float) out[k];
             }
         }
-        return result;
     }
 
     /** Replaces {@code values[0..length)} by their running window mean; {@code line} is scratch space. */

@@ -1,5 +1,7 @@
 package io.pitiserve.worker.cli;
 
+import io.pitiserve.worker.TestResources;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -12,7 +14,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +91,7 @@ class TranslateCommandTest {
     @Test
     void recordedNoiseOfTheRightShapeIsUsedInsteadOfTheSeed() throws IOException {
         // The parity case pipeline-ddpm-cfg: micro-mask, 1 sample, base "10", upsampler "4".
-        Path noise = resource("fixtures/parity/pipeline-ddpm-cfg/noise");
+        Path noise = TestResources.path("fixtures/parity/pipeline-ddpm-cfg/noise");
         Path first = tmp.resolve("first");
         Path second = tmp.resolve("second");
         Result result = translate(List.of("translate", "--model", microMask().toString(), "--input", mask().toString(),
@@ -111,7 +112,7 @@ class TranslateCommandTest {
 
     @Test
     void recordedNoiseOfTheWrongShapeForTheStepsIsRefusedNamingTheNeededShape() {
-        Path noise = resource("fixtures/parity/pipeline-ddpm-cfg/noise");
+        Path noise = TestResources.path("fixtures/parity/pipeline-ddpm-cfg/noise");
         Result result = translate(List.of("translate", "--model", microMask().toString(), "--input", mask().toString(),
                 "--out", tmp.resolve("out").toString(), "--base-steps", "20", "--sr-steps", "4",
                 "--noise", noise.toString(), "--quiet"));
@@ -302,19 +303,7 @@ class TranslateCommandTest {
     }
 
     private static Path microMask() {
-        return resource("fixtures/models/micro-mask");
-    }
-
-    private static Path resource(String name) {
-        try {
-            var url = TranslateCommandTest.class.getClassLoader().getResource(name);
-            if (url == null) {
-                throw new IllegalStateException("test resource " + name + " is missing; regenerate the fixtures");
-            }
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.microMask();
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -1,12 +1,12 @@
 package io.pitiserve.worker.runtime;
 
-import io.pitiserve.common.testing.LocalS3Server;
+import io.pitiserve.common.testing.LocalS3ForClass;
 import io.pitiserve.common.testing.TestDirectories;
 import io.pitiserve.testsupport.kafka.BrokerForTest;
 import io.pitiserve.testsupport.kafka.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.pitiserve.worker.TestResources;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.net.URI;
@@ -27,24 +27,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @BrokerForTest(partitions = 1)
 class ManagementPortIT {
 
-    private static LocalS3Server s3;
+    @RegisterExtension
+    static final LocalS3ForClass s3 = new LocalS3ForClass();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @BeforeAll
-    static void startS3() {
-        s3 = LocalS3Server.start();
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
 
     @Test
     void theServedWorkerReportsReadinessAfterLoadingItsModelAndServesPrometheusMetrics(TestBroker broker)
             throws Exception {
-        Path model = Path.of(getClass().getClassLoader().getResource("fixtures/models/micro-mask").toURI());
-        Map<String, Object> properties = new HashMap<>(s3.properties("pitiserve-management-it"));
+        Path model = TestResources.microMask();
+        Map<String, Object> properties = new HashMap<>(s3.server().properties("pitiserve-management-it"));
         properties.putAll(Map.ofEntries(
                 Map.entry("server.port", "0"),
                 Map.entry("server.tomcat.basedir", TestDirectories.fresh("management-tomcat").toString()),

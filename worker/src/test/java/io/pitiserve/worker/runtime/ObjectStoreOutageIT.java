@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.events.EncodedEvent;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
@@ -14,6 +15,7 @@ import io.pitiserve.common.testing.LocalS3Server;
 import io.pitiserve.common.testing.TestDirectories;
 import io.pitiserve.testsupport.kafka.BrokerForTest;
 import io.pitiserve.testsupport.kafka.TestBroker;
+import io.pitiserve.worker.TestResources;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,12 +36,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -74,8 +74,7 @@ class ObjectStoreOutageIT {
     @BeforeAll
     static void startWorker(TestBroker broker) throws Exception {
         s3 = LocalS3Server.start();
-        Path model = Path.of(ObjectStoreOutageIT.class.getClassLoader().getResource("fixtures/models/micro-mask")
-                .toURI());
+        Path model = TestResources.microMask();
         Map<String, Object> properties = new HashMap<>(s3.properties(BUCKET));
         properties.putAll(Map.of(
                 "server.port", "0",
@@ -180,7 +179,7 @@ class ObjectStoreOutageIT {
                  "params": {"task": "mask", "num_samples": 1, "guidance_scale": 0, "base_steps": "5", "sr_steps": "3",
                             "eta": 0, "seed": 7, "return_base": false}}
                 """.formatted(jobId, TENANT, Instant.now(), TENANT, jobId,
-                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(input)));
+                Sha256.hex(input));
         return EventCodec.fromJson(json.getBytes(StandardCharsets.UTF_8), TranslationRequested.class);
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,17 +16,18 @@ import java.util.stream.Stream;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.S3ObjectStore;
 import io.pitiserve.common.storage.StoredObject;
+import io.pitiserve.common.testing.LocalS3ForClass;
 import io.pitiserve.common.testing.LocalS3Server;
+import io.pitiserve.worker.TestResources;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.ModelLoadException;
 import io.pitiserve.worker.engine.PitiModel;
 import io.pitiserve.worker.engine.Precision;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Models kept in S3: downloaded into the cache once, checked, loaded; against a real S3 server (s3proxy). */
@@ -36,7 +36,8 @@ class S3ModelSourceIT {
     private static final String SERVICE_BUCKET = "pitiserve-service";
     private static final String MODEL_BUCKET = "pitiserve-models";
 
-    private static LocalS3Server s3;
+    @RegisterExtension
+    static final LocalS3ForClass s3 = new LocalS3ForClass();
 
     @TempDir
     Path cache;
@@ -44,19 +45,9 @@ class S3ModelSourceIT {
     private S3ObjectStore models;
     private final List<String> fetched = new CopyOnWriteArrayList<>();
 
-    @BeforeAll
-    static void startS3() {
-        s3 = LocalS3Server.start();
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        s3.close();
-    }
-
     @BeforeEach
     void uploadTheMicroModel() throws Exception {
-        models = s3.client(MODEL_BUCKET);
+        models = s3.server().client(MODEL_BUCKET);
         upload("models/mask/test/");
     }
 
@@ -225,15 +216,11 @@ class S3ModelSourceIT {
     }
 
     private static S3Properties s3Properties() {
-        return new S3Properties(s3.endpoint(), "us-east-1", SERVICE_BUCKET, LocalS3Server.ACCESS_KEY,
+        return new S3Properties(s3.server().endpoint(), "us-east-1", SERVICE_BUCKET, LocalS3Server.ACCESS_KEY,
                 LocalS3Server.SECRET_KEY, true, false);
     }
 
     private static Path microModel() {
-        try {
-            return Path.of(S3ModelSourceIT.class.getClassLoader().getResource("fixtures/models/micro-mask").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.microMask();
     }
 }

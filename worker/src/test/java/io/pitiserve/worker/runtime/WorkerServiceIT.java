@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.events.CancellationRequested;
 import io.pitiserve.common.events.EncodedEvent;
 import io.pitiserve.common.events.EventCodec;
@@ -18,6 +19,7 @@ import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.events.UnreadableEventException;
 import io.pitiserve.common.image.CocoStuffPalette;
 import io.pitiserve.common.storage.ObjectStore;
+import io.pitiserve.worker.TestResources;
 import io.pitiserve.worker.runtime.job.JobRunner;
 import io.pitiserve.worker.runtime.job.Retrier;
 import io.pitiserve.worker.runtime.kafka.KafkaEventPublisher;
@@ -57,14 +59,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -148,12 +147,7 @@ class WorkerServiceIT {
     }
 
     private static String microModel() {
-        try {
-            return Path.of(WorkerServiceIT.class.getClassLoader().getResource("fixtures/models/micro-mask").toURI())
-                    .toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.microMask().toString();
     }
 
     @BeforeAll
@@ -203,7 +197,7 @@ class WorkerServiceIT {
         for (TranslationSucceeded.ResultImage image : succeeded.results()) {
             byte[] png = store.get(image.key()).orElseThrow();
             assertThat(png).hasSize((int) image.bytes());
-            assertThat(sha256(png)).isEqualTo(image.sha256());
+            assertThat(Sha256.hex(png)).isEqualTo(image.sha256());
             BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png));
             assertThat(decoded.getWidth()).isEqualTo(image.width());
             assertThat(decoded.getHeight()).isEqualTo(image.height());
@@ -526,7 +520,7 @@ class WorkerServiceIT {
 
     private TranslationRequested request(String jobId, String inputKey, TranslationParams params) {
         byte[] input = store.get(inputKey).orElseThrow();
-        return new TranslationRequested(jobId, TENANT, Instant.now(), inputKey, sha256(input), "image/png", params);
+        return new TranslationRequested(jobId, TENANT, Instant.now(), inputKey, Sha256.hex(input), "image/png", params);
     }
 
     private String storeInput(String jobId, byte[] bytes) {
@@ -615,13 +609,5 @@ class WorkerServiceIT {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, "png", out);
         return out.toByteArray();
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.pitiserve.worker.scheduler;
 
 import ai.djl.engine.EngineException;
+import io.pitiserve.worker.TestResources;
 import io.pitiserve.worker.engine.CallShape;
 import io.pitiserve.worker.engine.DeviceMemory;
 import io.pitiserve.worker.engine.EngineOptions;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,11 +63,7 @@ class StepSchedulerTest {
     }
 
     private static Path fixture(String name) {
-        try {
-            return Path.of(StepSchedulerTest.class.getClassLoader().getResource("fixtures/models/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.fixtureModel(name);
     }
 
     private static SchedulerSettings settings(int maxJobs, int baseMaxRows, int baseCallRows) {
@@ -88,6 +84,28 @@ class StepSchedulerTest {
 
     private static TranslationRequest simple(PitiModel model, long seed, String base, String sr) {
         return request(model, seed, 1, base, sr, new Sampler.Ddpm(), new Guidance(Guidance.Mode.CFG, 1.3));
+    }
+
+    /** Short jobs of the micro model submitted one by one, and the order in which they finished. */
+    private final class FinishOrder {
+
+        private final List<String> finished = Collections.synchronizedList(new ArrayList<>());
+        private final List<CompletableFuture<TranslationResult>> all = new ArrayList<>();
+
+        void submit(StepScheduler scheduler, String id, String tenant, long seed) {
+            all.add(scheduler.submit(job(id, tenant, mask, simple(mask, seed, "2", "1")))
+                    .whenComplete((r, e) -> finished.add(id)));
+        }
+
+        /** Waits for every job submitted (before the scheduler closes, which would stop them). */
+        void awaitAll() {
+            all.forEach(CompletableFuture::join);
+        }
+
+        /** The job ids in the order they finished. */
+        List<String> finished() {
+            return finished;
+        }
     }
 
     private JobSpec job(String id, String tenant, PitiModel model, TranslationRequest request) {
@@ -173,18 +191,15 @@ class StepSchedulerTest {
 
     @Test
     void oneTenantsBurstDoesNotStarveAnotherTenantsSingleJob() {
-        List<String> finished = Collections.synchronizedList(new ArrayList<>());
-        List<CompletableFuture<TranslationResult>> all = new ArrayList<>();
+        FinishOrder order = new FinishOrder();
         try (StepScheduler scheduler = new StepScheduler(settings(1, 16, 4))) {
             for (int i = 0; i < 12; i++) {
-                String id = "burst-" + i;
-                all.add(scheduler.submit(job(id, "burst", mask, simple(mask, i, "2", "1")))
-                        .whenComplete((r, e) -> finished.add(id)));
+                order.submit(scheduler, "burst-" + i, "burst", i);
             }
-            all.add(scheduler.submit(job("single", "quiet", mask, simple(mask, 99, "2", "1")))
-                    .whenComplete((r, e) -> finished.add("single")));
-            all.forEach(CompletableFuture::join);
+            order.submit(scheduler, "single", "quiet", 99);
+            order.awaitAll();
         }
+        List<String> finished = order.finished();
         // One job runs at a time: the single job waits for at most the jobs admitted before it arrived.
         assertThat(finished.indexOf("single")).isLessThanOrEqualTo(3);
         assertThat(finished).hasSize(13);
@@ -192,21 +207,17 @@ class StepSchedulerTest {
 
     @Test
     void aFloodingTenantAndASteadyOneTakeTurnsSoTheSteadyTenantsJobsAreNotQueuedBehindTheFlood() {
-        List<String> finished = Collections.synchronizedList(new ArrayList<>());
-        List<CompletableFuture<TranslationResult>> all = new ArrayList<>();
+        FinishOrder order = new FinishOrder();
         try (StepScheduler scheduler = new StepScheduler(settings(1, 16, 4))) {
             for (int i = 0; i < 24; i++) {
-                String id = "flood-" + i;
-                all.add(scheduler.submit(job(id, "flood", mask, simple(mask, i, "2", "1")))
-                        .whenComplete((r, e) -> finished.add(id)));
+                order.submit(scheduler, "flood-" + i, "flood", i);
             }
             for (int i = 0; i < 6; i++) {
-                String id = "steady-" + i;
-                all.add(scheduler.submit(job(id, "steady", mask, simple(mask, 100 + i, "2", "1")))
-                        .whenComplete((r, e) -> finished.add(id)));
+                order.submit(scheduler, "steady-" + i, "steady", 100 + i);
             }
-            all.forEach(CompletableFuture::join);
+            order.awaitAll();
         }
+        List<String> finished = order.finished();
         List<Integer> steady = new ArrayList<>();
         for (int k = 0; k < finished.size(); k++) {
             if (finished.get(k).startsWith("steady-")) {

@@ -2,6 +2,7 @@ package io.pitiserve.worker.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pitiserve.worker.TestResources;
 import io.pitiserve.worker.engine.DenoisingStep;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.Guidance;
@@ -10,7 +11,6 @@ import io.pitiserve.worker.engine.Sampler;
 import io.pitiserve.worker.engine.TranslationRequest;
 import org.junit.jupiter.api.Test;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -49,7 +49,7 @@ class StepWorkspaceTest {
                 new Guidance(Guidance.Mode.CFG, 1.3), null, false);
     }
 
-    private static Path fixture() throws URISyntaxException {
-        return Path.of(StepWorkspaceTest.class.getClassLoader().getResource("fixtures/models/micro-mask").toURI());
+    private static Path fixture() {
+        return TestResources.microMask();
     }
 }

@@ -1,9 +1,9 @@
 package io.pitiserve.worker.runtime.job;
 
+import io.pitiserve.worker.TestResources;
 import io.pitiserve.worker.engine.EngineOptions;
 import io.pitiserve.worker.engine.PitiModel;
 
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 /** The real TorchScript test models: the micro diffusion fixtures and the bundled single-pass model. */
@@ -25,14 +25,6 @@ final class Models {
     }
 
     private static PitiModel load(String resource) {
-        try {
-            var url = Models.class.getClassLoader().getResource(resource);
-            if (url == null) {
-                throw new IllegalStateException("test resource " + resource + " is missing");
-            }
-            return PitiModel.load(Path.of(url.toURI()), new EngineOptions("cpu", true));
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return PitiModel.load(TestResources.path(resource), new EngineOptions("cpu", true));
     }
 }
