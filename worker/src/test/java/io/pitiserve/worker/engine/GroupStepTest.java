@@ -21,11 +21,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GroupStepTest {
 
     /**
-     * CPU kernels block their loops by batch size, so the same row can round differently in a batch
-     * of 1 and of 6; over tens of steps that stays within 1e-4 (bit-identity is the scheduler's
-     * concern, not the step's).
+     * CPU kernels block their loops by batch size and by the vector width of the machine, so the same
+     * row can round differently in a batch of 1 and of 6; over tens of steps, amplified most by the
+     * Karras multistep solver under guidance, that reaches about 2e-4 on an AVX2-only x86-64 machine.
+     * 1e-3 leaves room for other kernels and is still far below what a mixed-up row gives (jobs differ
+     * by more than 0.01; bit-identity is the scheduler's concern, not the step's).
      */
-    static final double TOLERANCE = 2e-4;
+    static final double TOLERANCE = 1e-3;
 
     private static PitiModel model;
 
