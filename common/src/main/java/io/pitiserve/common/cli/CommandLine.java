@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The one command-line parser of every piti-serve program (standalone, worker, bench):
@@ -100,42 +101,33 @@ public final class CommandLine {
     }
 
     public int integer(String name, int fallback) {
-        String value = values.get(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, got '" + value + "'");
-        }
+        return parsed(name, fallback, Integer::parseInt, "an integer");
     }
 
     public long longValue(String name, long fallback) {
-        String value = values.get(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, got '" + value + "'");
-        }
+        return parsed(name, fallback, Long::parseLong, "an integer");
     }
 
     public double number(String name, double fallback) {
+        return parsed(name, fallback, text -> {
+            double value = Double.parseDouble(text);
+            if (!Double.isFinite(value)) {
+                throw new NumberFormatException();
+            }
+            return value;
+        }, "a number");
+    }
+
+    /** The value of {@code --name} read by {@code parser}, or {@code fallback} when it is not given. */
+    private <T> T parsed(String name, T fallback, Function<String, T> parser, String what) {
         String value = values.get(name);
         if (value == null) {
             return fallback;
         }
         try {
-            double parsed = Double.parseDouble(value.trim());
-            if (!Double.isFinite(parsed)) {
-                throw new NumberFormatException();
-            }
-            return parsed;
+            return parser.apply(value.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, got '" + value + "'");
+            throw new UsageException("--" + name + " must be " + what + ", got '" + value + "'");
         }
     }
 
