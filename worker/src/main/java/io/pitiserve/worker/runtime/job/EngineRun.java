@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime.job;
 
 import io.micrometer.tracing.TraceContext;
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationProgress;
 import io.pitiserve.common.events.TranslationRequested;
@@ -94,9 +95,9 @@ final class EngineRun {
             return scheduler.run(new JobSpec(request.jobId(), request.tenant(), params.priorityOrDefault(), model,
                     engineRequest, progress, stop, params.deadline()));
         } catch (DeadlineExceededException e) {
-            throw new JobFailure(JobFailure.DEADLINE_EXCEEDED, e.getMessage());
+            throw new JobFailure(ErrorCode.DEADLINE_EXCEEDED, e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, e.getMessage());
         }
     }
 }

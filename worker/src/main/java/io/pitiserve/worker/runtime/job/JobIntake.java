@@ -1,6 +1,7 @@
 package io.pitiserve.worker.runtime.job;
 
 import io.pitiserve.common.digest.Sha256;
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.image.InputKind;
@@ -42,7 +43,7 @@ final class JobIntake {
     /** The request's params; a request without them fails as a parameter problem. */
     static TranslationParams params(TranslationRequested request) {
         if (request.params() == null) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, "the request carries no params");
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, "the request carries no params");
         }
         return request.params();
     }
@@ -54,11 +55,11 @@ final class JobIntake {
      * @param what how the object is named in a failure ("input object", "evaluation spec")
      */
     static byte[] verified(TranslationRequested request, Optional<byte[]> read, String what) {
-        byte[] bytes = read.orElseThrow(() -> new JobFailure(JobFailure.NOT_FOUND,
+        byte[] bytes = read.orElseThrow(() -> new JobFailure(ErrorCode.NOT_FOUND,
                 what + " " + request.inputKey() + " does not exist"));
         String expected = request.inputSha256();
         if (expected != null && !expected.isBlank() && !sha256(bytes).equalsIgnoreCase(expected)) {
-            throw new JobFailure(JobFailure.INTERNAL_ERROR, what + " " + request.inputKey()
+            throw new JobFailure(ErrorCode.INTERNAL_ERROR, what + " " + request.inputKey()
                     + " does not match the sha256 recorded when it was accepted");
         }
         return bytes;
@@ -72,28 +73,28 @@ final class JobIntake {
      */
     static InputKind task(TranslationParams params, PitiModel model) {
         if (params.task() == null || params.task().isBlank()) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, "params.task is required (mask, sketch or depth)");
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, "params.task is required (mask, sketch or depth)");
         }
         InputKind task;
         try {
             task = InputKind.fromWireName(params.task());
         } catch (IllegalArgumentException e) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, e.getMessage());
         }
         if (model == null) {
-            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "the job arrived on a lane this worker does not serve");
+            throw new JobFailure(ErrorCode.UNKNOWN_MODEL, "the job arrived on a lane this worker does not serve");
         }
         ModelManifest manifest = model.manifest();
         String label = ServedModels.label(model);
         if (!task.wireName().equals(manifest.input().kind())) {
-            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "the lane of " + label + " serves " + manifest.input().kind()
+            throw new JobFailure(ErrorCode.UNKNOWN_MODEL, "the lane of " + label + " serves " + manifest.input().kind()
                     + " inputs; no model here for task " + task.wireName());
         }
         String asked = params.model();
         if (asked != null && !asked.isBlank() && !asked.equals(manifest.version()) && !asked.equals(manifest.name())
                 && !asked.equals(label)) {
             // The lane is the model's; a version other than the one loaded (say, during a roll-out) is refused.
-            throw new JobFailure(JobFailure.UNKNOWN_MODEL, "model '" + asked + "' is not served on this lane; its"
+            throw new JobFailure(ErrorCode.UNKNOWN_MODEL, "model '" + asked + "' is not served on this lane; its"
                     + " workers have " + label);
         }
         return task;

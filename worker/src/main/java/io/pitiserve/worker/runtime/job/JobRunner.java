@@ -211,7 +211,7 @@ public final class JobRunner {
         }
         Instant deadline = request.params() == null ? null : request.params().deadline();
         if (deadline != null && !clock.instant().isBefore(deadline)) {
-            fail(request, trace, JobFailure.DEADLINE_EXCEEDED, "deadline " + deadline
+            fail(request, trace, ErrorCode.DEADLINE_EXCEEDED, "deadline " + deadline
                     + " passed before the job started", null, abandoned);
             attempts.remove(jobId);
             return JobOutcome.FAILED;
@@ -269,7 +269,7 @@ public final class JobRunner {
         } catch (RuntimeException e) {
             log.error("job failed unexpectedly", e);
             started.run();
-            fail(request, trace, JobFailure.INTERNAL_ERROR, "the worker failed to run the job ("
+            fail(request, trace, ErrorCode.INTERNAL_ERROR, "the worker failed to run the job ("
                     + e.getClass().getSimpleName() + ")", null, abandoned);
             outcome = JobOutcome.FAILED;
         }
@@ -365,7 +365,7 @@ public final class JobRunner {
             outcome = runner.run(jobId, EvaluationRunner.readSpec(specJson), params, model.manifest(),
                     ServedModels.label(model));
         } catch (IllegalArgumentException e) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, e.getMessage());
         }
         Map<String, Double> timings = new LinkedHashMap<>();
         timings.put("queued", JobTimings.queuedMs(request.time(), startedAt));

@@ -1,5 +1,6 @@
 package io.pitiserve.worker.runtime.job;
 
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.image.ConditionImage;
 import io.pitiserve.worker.engine.Guidance;
@@ -43,14 +44,14 @@ final class ParameterResolution {
             return new TranslationRequest(condition.data(), condition.channels(), condition.size(), samples,
                     params.seed(), baseSteps, srSteps, sampler, guidance, null, params.returnBase());
         } catch (IllegalArgumentException e) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, e.getMessage());
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, e.getMessage());
         }
     }
 
     static int samples(TranslationParams params) {
         int samples = params.numSamples() == 0 ? 1 : params.numSamples();
         if (samples < 1 || samples > TranslationParams.MAX_SAMPLES) {
-            throw new JobFailure(JobFailure.INVALID_PARAMETER, "num_samples must be in 1.." + TranslationParams.MAX_SAMPLES + ", got "
+            throw new JobFailure(ErrorCode.INVALID_PARAMETER, "num_samples must be in 1.." + TranslationParams.MAX_SAMPLES + ", got "
                     + params.numSamples());
         }
         return samples;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.tracing.TraceContext;
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationProgress;
@@ -92,7 +93,7 @@ class EngineRunTest {
 
         assertThatThrownBy(() -> run.translate(request, model, resolved(request), null, () -> false))
                 .isInstanceOfSatisfying(JobFailure.class,
-                        e -> assertThat(e.code()).isEqualTo(JobFailure.DEADLINE_EXCEEDED));
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.pitiserve.worker.runtime.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.events.TranslationRequested;
 import io.pitiserve.common.image.InputKind;
@@ -71,12 +72,12 @@ class JobIntakeTest {
         byte[] bytes = "png".getBytes(StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> JobIntake.verified(request(null), Optional.empty(), "input object"))
-                .isInstanceOfSatisfying(JobFailure.class, e -> assertThat(e.code()).isEqualTo(JobFailure.NOT_FOUND))
+                .isInstanceOfSatisfying(JobFailure.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND))
                 .hasMessageContaining("input object inputs/a.png does not exist");
         assertThatThrownBy(() -> JobIntake.verified(request(JobIntake.sha256(new byte[] {9})), Optional.of(bytes),
                 "evaluation spec"))
                 .isInstanceOfSatisfying(JobFailure.class,
-                        e -> assertThat(e.code()).isEqualTo(JobFailure.INTERNAL_ERROR))
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL_ERROR))
                 .hasMessageContaining("evaluation spec inputs/a.png does not match");
     }
 
@@ -87,7 +88,7 @@ class JobIntakeTest {
 
         assertThatThrownBy(() -> JobIntake.params(request))
                 .isInstanceOfSatisfying(JobFailure.class,
-                        e -> assertThat(e.code()).isEqualTo(JobFailure.INVALID_PARAMETER));
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER));
     }
 
     @Test
@@ -100,17 +101,17 @@ class JobIntakeTest {
 
     @Test
     void aMissingOrUnknownTaskIsAParameterProblem() {
-        assertThat(failure(params(null, null), mask).code()).isEqualTo(JobFailure.INVALID_PARAMETER);
-        assertThat(failure(params("painting", null), mask).code()).isEqualTo(JobFailure.INVALID_PARAMETER);
+        assertThat(failure(params(null, null), mask).code()).isEqualTo(ErrorCode.INVALID_PARAMETER);
+        assertThat(failure(params("painting", null), mask).code()).isEqualTo(ErrorCode.INVALID_PARAMETER);
     }
 
     @Test
     void aLaneNotServedATaskOfAnotherKindOrAnotherModelVersionIsAnUnknownModel() {
-        assertThat(failure(params("mask", null), null).code()).isEqualTo(JobFailure.UNKNOWN_MODEL);
+        assertThat(failure(params("mask", null), null).code()).isEqualTo(ErrorCode.UNKNOWN_MODEL);
         assertThat(failure(params("sketch", null), mask).getMessage())
                 .contains("serves mask inputs; no model here for task sketch");
         JobFailure otherVersion = failure(params("mask", "micro-mask@1999-01-01.1"), mask);
-        assertThat(otherVersion.code()).isEqualTo(JobFailure.UNKNOWN_MODEL);
+        assertThat(otherVersion.code()).isEqualTo(ErrorCode.UNKNOWN_MODEL);
         assertThat(otherVersion.getMessage()).contains("is not served on this lane");
     }
 

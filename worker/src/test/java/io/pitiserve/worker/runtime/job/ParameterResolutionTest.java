@@ -3,6 +3,7 @@ package io.pitiserve.worker.runtime.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.events.TranslationParams;
 import io.pitiserve.common.image.ConditionImage;
 import io.pitiserve.worker.engine.Guidance;
@@ -99,7 +100,7 @@ class ParameterResolutionTest {
     private static void assertInvalid(TranslationParams params, PitiModel model, String message) {
         assertThatThrownBy(() -> resolve(params, model))
                 .isInstanceOfSatisfying(JobFailure.class,
-                        e -> assertThat(e.code()).isEqualTo(JobFailure.INVALID_PARAMETER))
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PARAMETER))
                 .hasMessageContaining(message == null ? "" : message);
     }
 
