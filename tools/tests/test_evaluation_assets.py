@@ -24,8 +24,11 @@ def test_the_committed_classifier_is_the_tools_classifier(generated):
     committed = json.loads((REPO / assets.CLASSIFIER_FILE).read_text())
     fresh = json.loads((generated / assets.CLASSIFIER_FILE).read_text())
     assert committed["ids"] == fresh["ids"] and committed["classes"] == fresh["classes"]
+    # float64 fits whose BLAS sums run in another order on another CPU (between an AVX2-only and an
+    # AVX-512 machine: 3.7e-8 relative on the large values, 1.5e-8 absolute on precisions near zero);
+    # the Java scorer is held to 1e-4 against these numbers
     for key in ("means", "precisions", "log_norm"):
-        np.testing.assert_allclose(committed[key], fresh[key], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(committed[key], fresh[key], rtol=1e-6, atol=1e-7)
 
 
 def test_the_committed_parity_fixture_is_regenerated(generated):
@@ -35,7 +38,7 @@ def test_the_committed_parity_fixture_is_regenerated(generated):
         assert np.array_equal(np.asarray(Image.open(committed / name)), np.asarray(Image.open(fresh / name))), name
     want, got = json.loads((committed / "expected.json").read_text()), json.loads((fresh / "expected.json").read_text())
     assert got["miou"] == pytest.approx(want["miou"], abs=1e-9)
-    assert got["fd"] == pytest.approx(want["fd"], rel=1e-9)
+    assert got["fd"] == pytest.approx(want["fd"], rel=1e-6)  # through the classifier's fit: 1.9e-9 seen
 
 
 def test_patch_sums_give_the_covariance_the_frechet_distance_uses():
@@ -61,7 +64,8 @@ def test_the_bundled_held_out_set_is_held_out_and_matches_its_scenes(generated):
         assert (got["seed"], got["mask"], got["sketch"]) == (want["seed"], want["mask"], want["sketch"])
         got_p, want_p = got["reference_patches"], want["reference_patches"]
         assert got_p["count"] == want_p["count"]
-        np.testing.assert_allclose(got_p["outer"], want_p["outer"], rtol=1e-12)  # BLAS sums may differ in order
+        # BLAS sums run in another order on another CPU: 1.3e-8 relative seen
+        np.testing.assert_allclose(got_p["outer"], want_p["outer"], rtol=1e-6)
     first = index["scenes"][0]
     mask = np.asarray(Image.open(REPO / assets.HELDOUT_DIR / first["mask"]).convert("RGB"))
     assert np.array_equal(mask, scene(first["seed"]).mask)

@@ -123,6 +123,13 @@ def test_regenerating_gives_the_same_weights_and_numbers(tmp_path):
             # truncation to 8-bit levels: a float difference at a level boundary moves a value one level
             diff = np.abs(np.load(fresh) - np.load(committed))
             assert diff.max() <= 1 / 127.5 + 1e-6 and (diff > 1e-6).mean() < 0.01, rel
+        elif rel.parts[0].startswith("pipeline-") and rel.name == "upsampler.npy":
+            # downstream of low_res: where a value moved one 8-bit level (above), the upsampler sees
+            # another input and its output there moves by about that level (max 0.0082 and 3.7 % of
+            # values over 1e-4 seen between an AVX2-only and an AVX-512 machine); a wrong weight or
+            # noise file moves every value by far more
+            diff = np.abs(np.load(fresh) - np.load(committed))
+            assert diff.max() <= 4 / 127.5 and diff.mean() <= 1e-3, (rel, diff.max(), diff.mean())
         else:
             # network outputs: float sums run in another order on another CPU (max 1.2e-5 seen);
             # 1e-4 is the tolerance the engine is held to against these same files
