@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests of the playground page. Starts a whole local piti-serve from the standalone jar
 # (built by `mvn -B verify`; built here if missing) on free ports, with a temporary data directory
-# and the micro test models (mask and sketch, one worker serving both), runs e2e/tests/*.test.mjs in Debian's chromium through playwright-core,
+# and the micro test models (mask and sketch) plus the single-pass spade-mask, one worker serving them, runs e2e/tests/*.test.mjs in Debian's chromium through playwright-core,
 # then stops the server. Screenshots and server logs land in e2e/target/.
 #
 # Needs: java 17, node 20+ (playwright-core's minimum), chromium (Debian package; CHROMIUM=/path overrides), and
@@ -15,7 +15,8 @@ E2E=$ROOT/e2e
 OUT=$E2E/target
 JAR=${PITISERVE_JAR:-$ROOT/standalone/target/pitiserve.jar}
 MODELS=$ROOT/worker/src/test/resources/fixtures/models
-MODEL=$MODELS/micro-mask,$MODELS/micro-sketch
+# micro-mask stays the mask task's default (the first declared); spade-mask is the bundled single-pass model.
+MODEL=$MODELS/micro-mask,$MODELS/micro-sketch,$ROOT/worker/src/main/resources/pitiserve/models/spade-mask
 START_TIMEOUT=${PITISERVE_E2E_START_TIMEOUT:-240}
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}

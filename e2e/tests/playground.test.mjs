@@ -126,6 +126,52 @@ describe('playground', () => {
     });
   });
 
+  test('each model is labelled with its kind and a single-pass model turns the diffusion controls off', async () => {
+    await inPlayground(browser, 'model-kinds', async (page) => {
+      await page.waitForSelector('#key-state.ok');
+      const models = await (await fetch(`${baseUrl}/v1/models`, { headers: { Authorization: `Bearer ${apiKey}` } }))
+        .json();
+      const kinds = Object.fromEntries(models.models.map((m) => [m.name, m.kind]));
+      assert.deepEqual(kinds, { 'micro-mask': 'diffusion', 'micro-sketch': 'diffusion', 'spade-mask': 'single-pass' });
+      assert.match(await page.textContent('#key-state'), /spade-mask \(mask, single-pass\)/);
+
+      const options = await page.$$eval('#model option', (all) => all.map((o) => [o.value, o.textContent]));
+      assert.deepEqual(options.map(([value]) => value), ['', 'micro-mask', 'spade-mask']);
+      assert.match(options[1][1], /^micro-mask \(\S+\) · diffusion · default · /);
+      assert.match(options[2][1], /^spade-mask \(\S+\) · single-pass · /);
+      const controls = ['#sampler', '#base-steps', '#sr-steps', '#guidance', '#guidance-range'];
+      const disabled = () => Promise.all(controls.map((c) => page.isDisabled(c)));
+      // The task's default, micro-mask, is a diffusion model.
+      assert.deepEqual(await disabled(), controls.map(() => false));
+      assert.match(await page.textContent('#model-kind'), /micro-mask is a diffusion model/);
+
+      await page.selectOption('#model', 'spade-mask');
+      assert.deepEqual(await disabled(), controls.map(() => true));
+      assert.match(await page.textContent('#model-kind'), /spade-mask is single-pass/);
+      assert.equal(await page.isVisible('#steps-hint'), false);
+      await screenshot(page, 'model-kinds-single-pass');
+
+      await page.click('#example');
+      await page.fill('#seed', '5');
+      await page.click('#submit');
+      await page.waitForSelector('#job[data-status=succeeded]', { timeout: JOB_TIMEOUT });
+      assert.match(await page.textContent('#job-detail'), /model spade-mask/);
+      const curl = await page.textContent('#curl');
+      assert.match(curl, /"model":"spade-mask"/);
+      for (const name of ['sampler', 'base_steps', 'sr_steps', 'guidance_scale']) {
+        assert.ok(!curl.includes(`"${name}"`), `a single-pass submission sends no ${name}: ${curl}`);
+      }
+
+      await page.selectOption('#model', 'micro-mask');
+      assert.deepEqual(await disabled(), controls.map(() => false));
+      await page.check('input[name=task][value=sketch]');
+      const sketchOptions = await page.$$eval('#model option', (all) => all.map((o) => o.textContent));
+      assert.deepEqual(sketchOptions.length, 2);
+      assert.match(sketchOptions[1], /^micro-sketch \(\S+\) · diffusion · default · /);
+      assert.deepEqual(await disabled(), controls.map(() => false));
+    });
+  });
+
   test("an upload with a colour off the palette shows the API's problem message", async () => {
     await inPlayground(browser, 'bad-upload', async (page) => {
       const png = await pngWithPixel(page, 64, colourOf('grass'), 0x010203, [5, 7]);

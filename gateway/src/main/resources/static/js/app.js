@@ -10,6 +10,8 @@ const HISTORY_STORE = 'pitiserve.playground.jobs';
 const HISTORY_LIMIT = 24;
 const DRAWABLE_TASKS = ['mask', 'sketch'];
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+/** The inputs that only a diffusion model reads: a single-pass model runs one generator forward. */
+const DIFFUSION_INPUTS = ['guidance', 'guidance-range', 'base-steps', 'sr-steps', 'sampler'];
 const BLACK = 0x000000;
 const WHITE = 0xffffff;
 const NOTES = {
@@ -85,7 +87,8 @@ async function connect() {
     const served = new Set(models.map((m) => m.task));
     const tasks = answer.tasks.filter((t) => DRAWABLE_TASKS.includes(t) && served.has(t));
     status.textContent = models.length
-      ? `Connected · models: ${models.map((m) => `${m.name} (${m.task})`).join(', ')}`
+      ? `Connected · models: ${models.map((m) => `${m.name} (${[m.task, m.kind].filter(Boolean).join(', ')})`)
+        .join(', ')}`
       : 'Connected · no model is deployed yet';
     status.className = 'key-state ok';
     renderTasks(tasks, models);
@@ -136,11 +139,46 @@ function setTask(task) {
     : 'Upload a PNG or JPEG sketch: white edges on black, or black on white (the service inverts it).';
   const models = state.models.filter((m) => m.task === task);
   $('model-field').hidden = models.length === 0;
-  $('model').replaceChildren(new Option('default', ''), ...models.map((m) =>
-    new Option(`${m.name}${m.version ? ` (${m.version})` : ''}${m.default ? ' · default' : ''} · ${modelState(m)}`,
-      m.name)));
+  $('model').replaceChildren(new Option('default', ''), ...models.map((m) => {
+    const option = new Option(`${m.name}${m.version ? ` (${m.version})` : ''}${m.kind ? ` · ${m.kind}` : ''}`
+      + `${m.default ? ' · default' : ''} · ${modelState(m)}`, m.name);
+    if (m.kind) option.dataset.kind = m.kind;
+    return option;
+  }));
+  showModelKind();
   showUploadNote();
   updateLegend();
+}
+
+/** The model a submission of the current task runs on: the one chosen, else the task's default. */
+function chosenModel() {
+  const models = state.models.filter((m) => m.task === state.task);
+  const name = $('model').value;
+  return name ? models.find((m) => m.name === name) : models.find((m) => m.default);
+}
+
+function singlePassChosen() {
+  return chosenModel()?.kind === 'single-pass';
+}
+
+/**
+ * Shows the chosen model's kind; a single-pass model has no sampler, steps or guidance, so their
+ * inputs are disabled (and left out of the submission) while it is chosen.
+ */
+function showModelKind() {
+  const model = chosenModel();
+  const singlePass = singlePassChosen();
+  for (const id of DIFFUSION_INPUTS) {
+    $(id).disabled = singlePass;
+    $(id).closest('.field').classList.toggle('off', singlePass);
+  }
+  $('steps-hint').hidden = singlePass;
+  const hint = $('model-kind');
+  hint.hidden = !model || !model.kind;
+  hint.textContent = !model || !model.kind ? ''
+    : singlePass
+      ? `${model.name} is single-pass: one generator forward, so sampler, steps and guidance do not apply.`
+      : `${model.name} is a diffusion model: sampler, steps and guidance apply.`;
 }
 
 /** A model's live state as the catalogue reports it, for its entry in the model list. */
@@ -485,6 +523,7 @@ function initParams() {
   $('guidance').addEventListener('input', () => {
     $('guidance-range').value = $('guidance').value;
   });
+  $('model').addEventListener('change', showModelKind);
   $('params').addEventListener('submit', (event) => {
     event.preventDefault();
     submit();
@@ -496,13 +535,15 @@ function params() {
   const p = { task: state.task, return_base: true, metadata: { client: 'playground' } };
   const seed = $('seed').value.trim();
   if (seed !== '') p.seed = Number(seed);
-  const guidance = $('guidance').value.trim();
-  if (guidance !== '') p.guidance_scale = Number(guidance);
-  const base = $('base-steps').value.trim();
-  if (base) p.base_steps = base;
-  const sr = $('sr-steps').value.trim();
-  if (sr) p.sr_steps = sr;
-  if ($('sampler').value) p.sampler = $('sampler').value;
+  if (!singlePassChosen()) {
+    const guidance = $('guidance').value.trim();
+    if (guidance !== '') p.guidance_scale = Number(guidance);
+    const base = $('base-steps').value.trim();
+    if (base) p.base_steps = base;
+    const sr = $('sr-steps').value.trim();
+    if (sr) p.sr_steps = sr;
+    if ($('sampler').value) p.sampler = $('sampler').value;
+  }
   p.num_samples = Number($('samples').value);
   if ($('model').value) p.model = $('model').value;
   return p;
@@ -602,6 +643,9 @@ async function follow(id) {
 // ---------------------------------------------------------------- the job view
 
 function showJob(job) {
+  // A late answer (the cancel request's, read before the worker stopped) never takes a finished job back.
+  const shown = $('job').dataset;
+  if (shown.id === job.id && TERMINAL.has(shown.status) && !TERMINAL.has(job.status)) return;
   $('job-empty').hidden = true;
   $('job-body').hidden = false;
   const status = $('job-status');
@@ -609,6 +653,7 @@ function showJob(job) {
   status.className = `chip ${job.status}`;
   $('job-id').textContent = job.id;
   $('job').dataset.status = job.status;
+  $('job').dataset.id = job.id;
 
   const progress = state.progress;
   if (job.status === 'succeeded') {

@@ -63,7 +63,9 @@ class TracingIT {
         receiver.createContext("/hook", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String traceparent = exchange.getRequestHeaders().getFirst("traceparent");
-            webhooks.add(Map.of("body", body, "traceparent", traceparent == null ? "" : traceparent));
+            String tracestate = exchange.getRequestHeaders().getFirst("tracestate");
+            webhooks.add(Map.of("body", body, "traceparent", traceparent == null ? "" : traceparent,
+                    "tracestate", tracestate == null ? "" : tracestate));
             exchange.sendResponseHeaders(204, -1);
             exchange.close();
         });
@@ -86,7 +88,7 @@ class TracingIT {
     @Test
     void theRequestRecordEveryEventAndTheWebhookOfAJobCarryTheTraceOfItsSubmission() throws Exception {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        String id = submit("00-" + traceId + "-00f067aa0ba902b7-01");
+        String id = submit("00-" + traceId + "-00f067aa0ba902b7-01", "piti=1,vendor=abc");
         JsonNode job = awaitFinished(id);
 
         assertThat(job.path("status").asString()).as("job %s", job).isEqualTo("succeeded");
@@ -98,11 +100,13 @@ class TracingIT {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> webhookFor(id) != null);
         assertThat(traceIdOf(webhookFor(id))).isEqualTo(traceId);
+        assertThat(webhooks.stream().filter(w -> w.get("body").contains(id)).map(w -> w.get("tracestate")))
+                .as("the tracestate of the submission's trace").isNotEmpty().containsOnly("piti=1,vendor=abc");
     }
 
     @Test
     void aSubmissionWithoutTraceContextStartsTheTraceItsRecordsAndStageSpansShare() throws Exception {
-        String id = submit(null);
+        String id = submit(null, null);
         JsonNode job = awaitFinished(id);
 
         Map<String, List<String>> records = traceparentsOf(id);
@@ -123,8 +127,8 @@ class TracingIT {
                 + job.path("timings").path("total").asDouble(), org.assertj.core.data.Offset.offset(1.0));
     }
 
-    /** Submits the example mask with a webhook, as JSON; {@code traceparent} is sent when not null. */
-    private static String submit(String traceparent) throws Exception {
+    /** Submits the example mask with a webhook, as JSON; the trace context is sent when not null. */
+    private static String submit(String traceparent, String tracestate) throws Exception {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("input").put("base64", Base64.getEncoder().encodeToString(BundledModels.example("mask.png")));
         ObjectNode params = body.putObject("params").put("task", "mask").put("base_steps", "3").put("sr_steps", "2");
@@ -135,6 +139,9 @@ class TracingIT {
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         if (traceparent != null) {
             request.header("traceparent", traceparent);
+        }
+        if (tracestate != null) {
+            request.header("tracestate", tracestate);
         }
         HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);

@@ -245,7 +245,7 @@ public class TranslationsController {
             HttpServletRequest request) {
         return ownedInTrace(JobRoutes.tenant(request), id, view -> {
             try {
-                WebhookRedelivery.Queued queued = redelivery.redeliver(view, tracing.currentTraceparent());
+                WebhookRedelivery.Queued queued = redelivery.redeliver(view, tracing.current());
                 return ResponseEntity.accepted().body(new Redelivery(queued.webhookId(), queued.event(), queued.url()));
             } catch (WebhookPublisher.WebhookPublishException e) {
                 throw ServiceException.unavailable("the delivery queue did not acknowledge the redelivery; retry later",

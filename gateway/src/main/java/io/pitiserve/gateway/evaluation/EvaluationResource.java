@@ -13,6 +13,7 @@ import tools.jackson.databind.JsonNode;
  *
  * @param id        the job id
  * @param status    queued, running, succeeded, failed or cancelled
+ * @param model     the evaluated model, as submitted: shown from submission on
  * @param progress  images translated and scored so far, over all settings
  * @param result    the stored table (evaluation.json) once succeeded: per setting mIoU, FD, network
  *                  evaluations and seconds per image, per-class IoU and where its outputs are

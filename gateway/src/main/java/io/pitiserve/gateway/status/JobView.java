@@ -22,6 +22,8 @@ import io.pitiserve.common.jobs.JobTransitions;
  *
  * @param version     how many events changed this view; Server-Sent Events use it to skip stale updates
  * @param fingerprint params + input fingerprint of the accepted request (see {@link Fingerprints})
+ * @param model       the model that served the job, from its success; an evaluation's from its request
+ *                    on, which always names it
  * @param webhook     where the client wants to be told, from the request; null for none
  * @param kind        the request's kind: translation (also when null) or evaluation
  */
@@ -100,6 +102,10 @@ public record JobView(
                 }
                 b.webhook = r.params().webhook();
                 b.kind = r.kind();
+                if (b.model == null && r.evaluation()) {
+                    // The model is the evaluation's subject: shown while it is queued or running too.
+                    b.model = r.params().model();
+                }
                 changed = true;
             }
         } else if (event instanceof TranslationStarted s) {

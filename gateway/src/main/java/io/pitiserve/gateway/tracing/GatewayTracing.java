@@ -4,7 +4,6 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.micrometer.tracing.Span;
-import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import io.pitiserve.common.events.EventCodec;
@@ -22,8 +21,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class GatewayTracing {
 
-    /** The W3C header that a kept context is stored as. */
+    /** The W3C headers that a kept context is stored as. */
     private static final String TRACEPARENT = EventCodec.TRACEPARENT;
+    public static final String TRACESTATE = "tracestate";
 
     private final Tracer tracer;
     private final Propagator propagator;
@@ -42,18 +42,36 @@ public class GatewayTracing {
         return tracer;
     }
 
-    /** The current span's context as its {@code traceparent} header, or null when no span is current. */
-    public String currentTraceparent() {
+    /** A trace context as its W3C headers, to be kept: either may be null. */
+    public record Kept(String traceparent, String tracestate) {
+
+        static final Kept NONE = new Kept(null, null);
+    }
+
+    /** The current span's context as its W3C headers; both null when no span is current. */
+    public Kept current() {
         Span current = tracer.currentSpan();
-        return current == null ? null : traceparentOf(current.context());
+        if (current == null) {
+            return Kept.NONE;
+        }
+        Map<String, String> headers = new HashMap<>();
+        propagator.inject(current.context(), headers, Map::put);
+        return new Kept(headers.get(TRACEPARENT), headers.get(TRACESTATE));
     }
 
     /**
-     * Starts a client span named {@code name}, a child of the context kept as {@code traceparent} (a
-     * new trace when it is null or unreadable), and writes its own context into {@code headers}.
+     * Starts a client span named {@code name}, a child of the context kept as {@code traceparent} and
+     * {@code tracestate} (a new trace when the traceparent is null or unreadable), and writes its own
+     * context, the tracestate included, into {@code headers}.
      */
-    public Span startClientSpan(String name, String traceparent, Map<String, String> headers) {
-        Map<String, String> kept = traceparent == null ? Map.of() : Map.of(TRACEPARENT, traceparent);
+    public Span startClientSpan(String name, String traceparent, String tracestate, Map<String, String> headers) {
+        Map<String, String> kept = new HashMap<>();
+        if (traceparent != null) {
+            kept.put(TRACEPARENT, traceparent);
+            if (tracestate != null && !tracestate.isBlank()) {
+                kept.put(TRACESTATE, tracestate);
+            }
+        }
         Span span = propagator.extract(kept, Map::get).name(name).kind(Span.Kind.CLIENT).start();
         propagator.inject(span.context(), headers, Map::put);
         return span;
@@ -62,11 +80,5 @@ public class GatewayTracing {
     /** Makes {@code span} the current one on this thread until closed. */
     public Tracer.SpanInScope inScope(Span span) {
         return tracer.withSpan(span);
-    }
-
-    private String traceparentOf(TraceContext context) {
-        Map<String, String> headers = new HashMap<>();
-        propagator.inject(context, headers, Map::put);
-        return headers.get(TRACEPARENT);
     }
 }

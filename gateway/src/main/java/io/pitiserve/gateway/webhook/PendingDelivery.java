@@ -12,6 +12,8 @@ import java.time.Instant;
  * @param eventType   the CloudEvents type of the job event
  * @param eventJson   the job event as the events topic carried it
  * @param traceparent the W3C trace context sent with every attempt
+ * @param tracestate  the W3C {@code tracestate} of the same trace, or null (none, or a record
+ *                    written before it was kept)
  * @param attempt     the number of the next attempt, 1 for the first
  * @param dueAt       not before this instant
  * @param origin      {@code retry}, {@code redelivery}, or {@code awaiting_view} for an event whose
@@ -19,8 +21,8 @@ import java.time.Instant;
  * @param firstSeen   when the dispatcher first took the event
  */
 public record PendingDelivery(String webhookId, String jobId, String tenant, String url, String event,
-                              String eventType, String eventJson, String traceparent, int attempt, Instant dueAt,
-                              String origin, Instant firstSeen) {
+                              String eventType, String eventJson, String traceparent, String tracestate,
+                              int attempt, Instant dueAt, String origin, Instant firstSeen) {
 
     static final String RETRY = "retry";
     static final String REDELIVERY = "redelivery";
@@ -28,6 +30,6 @@ public record PendingDelivery(String webhookId, String jobId, String tenant, Str
 
     PendingDelivery next(Instant due, String nextOrigin, int nextAttempt) {
         return new PendingDelivery(webhookId, jobId, tenant, url, event, eventType, eventJson, traceparent,
-                nextAttempt, due, nextOrigin, firstSeen);
+                tracestate, nextAttempt, due, nextOrigin, firstSeen);
     }
 }

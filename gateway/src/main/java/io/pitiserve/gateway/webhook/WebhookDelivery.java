@@ -91,7 +91,8 @@ public class WebhookDelivery {
     public void attempt(PendingDelivery pending) {
         MDC.put("jobId", pending.jobId());
         Map<String, String> traceHeaders = new LinkedHashMap<>();
-        Span span = tracing.startClientSpan("webhook delivery", pending.traceparent(), traceHeaders)
+        Span span = tracing.startClientSpan("webhook delivery", pending.traceparent(), pending.tracestate(),
+                        traceHeaders)
                 .tag("pitiserve.job_id", pending.jobId()).tag("pitiserve.webhook.event", pending.event())
                 .tag("pitiserve.webhook.attempt", pending.attempt());
         try (Tracer.SpanInScope scope = tracing.inScope(span)) {

@@ -26,6 +26,7 @@ import io.pitiserve.gateway.config.PitiserveKafkaProperties;
 import io.pitiserve.gateway.status.JobView;
 import io.pitiserve.gateway.status.StatusView;
 import io.pitiserve.gateway.status.StatusViewUnavailableException;
+import io.pitiserve.gateway.tracing.GatewayTracing;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -206,7 +207,9 @@ public class WebhookDispatcher implements SmartLifecycle {
             return;
         }
         // Kept with the delivery as the record carries it: every attempt is a span in the job's trace.
-        consider(event, EventCodec.traceparent(headers), clock.instant());
+        byte[] tracestate = headers.get(GatewayTracing.TRACESTATE);
+        consider(event, EventCodec.traceparent(headers),
+                tracestate == null ? null : new String(tracestate, StandardCharsets.UTF_8), clock.instant());
     }
 
     private void handleRetry(ConsumerRecord<byte[], byte[]> record) {
@@ -222,7 +225,7 @@ public class WebhookDispatcher implements SmartLifecycle {
                 JobEvent event = io.pitiserve.common.events.EventCodec.fromJson(
                         pending.eventJson().getBytes(StandardCharsets.UTF_8),
                         io.pitiserve.common.events.EventTypes.classOf(pending.eventType()));
-                consider(event, pending.traceparent(), pending.firstSeen());
+                consider(event, pending.traceparent(), pending.tracestate(), pending.firstSeen());
             } catch (io.pitiserve.common.events.UnreadableEventException | RuntimeException e) {
                 log.warn("skipping an unreadable waiting event of job {}: {}", pending.jobId(), e.getMessage());
             }
@@ -232,7 +235,7 @@ public class WebhookDispatcher implements SmartLifecycle {
     }
 
     /** Sends the first attempt for an event its job's webhook wants, or lets it wait for the job's view. */
-    private void consider(JobEvent event, String traceparent, Instant firstSeen) {
+    private void consider(JobEvent event, String traceparent, String tracestate, Instant firstSeen) {
         WebhookEvent kind = WebhookEvent.of(event);
         if (kind == null) {
             return;
@@ -258,7 +261,7 @@ public class WebhookDispatcher implements SmartLifecycle {
                 }
                 PendingDelivery waiting = new PendingDelivery(null, event.jobId(), event.tenant(), null,
                         kind.wireName(), event.type(), new String(EventCodec.toJson(event), StandardCharsets.UTF_8),
-                        traceparent, 0, now.plus(VIEW_RETRY), PendingDelivery.AWAITING_VIEW, firstSeen);
+                        traceparent, tracestate, 0, now.plus(VIEW_RETRY), PendingDelivery.AWAITING_VIEW, firstSeen);
                 WebhookDelivery.durably(() -> publisher.schedule(waiting, Duration.ZERO));
             } finally {
                 MDC.remove("jobId");
@@ -280,8 +283,8 @@ public class WebhookDispatcher implements SmartLifecycle {
             return;
         }
         delivery.attempt(new PendingDelivery(webhookId, event.jobId(), view.tenant(), webhook.url(), kind.wireName(),
-                event.type(), new String(EventCodec.toJson(event), StandardCharsets.UTF_8), traceparent, 1, now,
-                "event", firstSeen));
+                event.type(), new String(EventCodec.toJson(event), StandardCharsets.UTF_8), traceparent, tracestate, 1,
+                now, "event", firstSeen));
     }
 
     private static Instant dueOf(ConsumerRecord<byte[], byte[]> record) {

@@ -16,6 +16,7 @@ import io.pitiserve.common.events.TranslationSucceeded;
 import io.pitiserve.common.jobs.JobState;
 import io.pitiserve.common.webhook.WebhookEvent;
 import io.pitiserve.gateway.status.JobView;
+import io.pitiserve.gateway.tracing.GatewayTracing;
 
 import org.springframework.stereotype.Component;
 
@@ -55,7 +56,7 @@ public class WebhookRedelivery {
      * @throws RefusedException for a job without a webhook, unfinished, or whose webhook does not want its terminal event
      * @throws WebhookPublisher.WebhookPublishException when Kafka did not take it
      */
-    public Queued redeliver(JobView view, String traceparent) {
+    public Queued redeliver(JobView view, GatewayTracing.Kept trace) {
         TranslationParams.Webhook webhook = view.webhook();
         if (webhook == null || webhook.url() == null) {
             throw new RefusedException(ErrorCode.NO_WEBHOOK, "translation " + view.jobId() + " was submitted without a webhook");
@@ -74,8 +75,7 @@ public class WebhookRedelivery {
         Instant now = clock.instant();
         PendingDelivery pending = new PendingDelivery(webhookId, view.jobId(), view.tenant(), webhook.url(),
                 kind.wireName(), event.type(), new String(EventCodec.toJson(event), StandardCharsets.UTF_8),
-                traceparent, 1, now,
-                PendingDelivery.REDELIVERY, now);
+                trace.traceparent(), trace.tracestate(), 1, now, PendingDelivery.REDELIVERY, now);
         publisher.enable(view.tenant(), webhook.url());
         publisher.schedule(pending, Duration.ZERO);
         return new Queued(webhookId, kind.wireName(), webhook.url());

@@ -600,6 +600,41 @@ class TranslationsApiIT {
         return "{\"input\": {\"s3\": \"" + uri + "\"}, \"params\": {\"task\": \"mask\"}}";
     }
 
+    @Test
+    void anEvaluationShowsItsModelFromSubmissionOnWhileQueuedRunningAndFailed() {
+        // Another tenant than the translations': its jobs in flight do not count against this one.
+        Answer accepted = api.send(api.request("/v1/evaluations", GLOBEX_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"tiny-sketch\", \"dataset\":"
+                        + " \"bundled:world-heldout\", \"limit\": 2, \"settings\": [{}]}")).build());
+
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(202);
+        assertThat(accepted.json().get("status").stringValue()).isEqualTo("queued");
+        assertThat(accepted.json().get("model").stringValue()).isEqualTo("tiny-sketch");
+        String id = accepted.json().get("id").stringValue();
+        assertThat(kafka.eventsOf(TOPICS.lane("tiny-sketch"), id)).singleElement()
+                .isInstanceOfSatisfying(TranslationRequested.class, r -> assertThat(r.evaluation()).isTrue());
+        assertThat(awaitEvaluation(id, "queued").get("model").stringValue()).isEqualTo("tiny-sketch");
+
+        kafka.publish(TOPICS.events(), new TranslationStarted(id, "globex", Instant.now(), "worker-1", 1));
+        kafka.publish(TOPICS.events(), new TranslationProgress(id, "globex", Instant.now(), "evaluation", 1, 2));
+        JsonNode running = await().atMost(Duration.ofSeconds(20))
+                .until(() -> api.get("/v1/evaluations/" + id, GLOBEX_KEY).json(),
+                        job -> "running".equals(job.get("status").stringValue()) && job.has("progress"));
+        assertThat(running.get("model").stringValue()).isEqualTo("tiny-sketch");
+        assertThat(running.get("progress").get("images_done").intValue()).isEqualTo(1);
+        assertThat(running.get("progress").get("images_total").intValue()).isEqualTo(2);
+
+        kafka.publish(TOPICS.events(), new TranslationFailed(id, "globex", Instant.now(), "internal_error", "boom"));
+        JsonNode failed = awaitEvaluation(id, "failed");
+        assertThat(failed.get("model").stringValue()).isEqualTo("tiny-sketch");
+        assertThat(failed.get("error").get("code").stringValue()).isEqualTo("internal_error");
+    }
+
+    private JsonNode awaitEvaluation(String id, String status) {
+        return await().atMost(Duration.ofSeconds(20)).until(() -> api.get("/v1/evaluations/" + id, GLOBEX_KEY).json(),
+                job -> job != null && status.equals(job.get("status").stringValue()));
+    }
+
     private String submitMask() {
         Answer answer = api.submit(ACME_KEY, TestImages.mask(64, 64), "{\"task\": \"mask\"}");
         assertThat(answer.status()).isEqualTo(202);

@@ -86,6 +86,24 @@ class JobViewTest {
         assertThat(read).isEqualTo(view);
     }
 
+    @Test
+    void anEvaluationNamesItsModelFromItsRequestOnAndATranslationOnceItSucceeded() {
+        TranslationParams named = new TranslationParams("mask", "spade-mask", 1, 1.3, "cfg", null, null, "ddpm", 0, 7,
+                false, null, Map.of());
+        TranslationRequested evaluation = new TranslationRequested(JOB, "acme", T0, "inputs/acme/" + JOB, "abc",
+                "application/json", named, TranslationRequested.EVALUATION);
+        TranslationRequested translation = new TranslationRequested(JOB, "acme", T0, "inputs/acme/" + JOB, "abc",
+                "image/png", named);
+
+        assertThat(JobView.accepted(evaluation).model()).isEqualTo("spade-mask");
+        assertThat(fold(new ArrayList<>(), evaluation, started(1)).model()).isEqualTo("spade-mask");
+        // A request read after the worker's events fills it in as well.
+        assertThat(fold(new ArrayList<>(), started(1), evaluation).model()).isEqualTo("spade-mask");
+        // A translation's model is the one that served it, as its success says.
+        assertThat(fold(new ArrayList<>(), translation, started(1)).model()).isNull();
+        assertThat(fold(new ArrayList<>(), translation, started(1), succeeded()).model()).isEqualTo("tiny-mask");
+    }
+
     private static JobView fold(List<String> transitions, JobEvent... events) {
         JobView view = null;
         for (JobEvent event : events) {

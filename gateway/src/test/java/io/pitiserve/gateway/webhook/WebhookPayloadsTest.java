@@ -119,7 +119,7 @@ class WebhookPayloadsTest {
     void theRecordsOnKafkaHaveOnlyPropertiesTheirPublishedSchemasDeclare() throws IOException {
         Instant now = Instant.now();
         assertDescribed(new PendingDelivery("msg_1", "tr_x", "acme", "https://h/x", "succeeded", "t", "{}", "00-1-2-01",
-                2, now, "retry", now), "pending-delivery.v1.json");
+                "piti=1", 2, now, "retry", now), "pending-delivery.v1.json");
         assertDescribed(new DeliveryAttempt("msg_1", "succeeded", 1, now, 500, 12L, "retrying", "HTTP 500", now, true),
                 "delivery-attempt.v1.json");
         assertDescribed(new DisabledUrl("acme", "https://h/x", now, "msg_1"), "disabled-url.v1.json");
