@@ -260,11 +260,7 @@ public final class LocalStack implements AutoCloseable {
         return props;
     }
 
-    /**
-     * Our settings rank just below system properties and environment variables, so that
-     * {@code -Dserver.port=...} or {@code PITISERVE_WORKER_THREADS=2} still win, and above every
-     * properties file on the classpath.
-     */
+    /** Runs the gateway app in this JVM (see {@link #run}). */
     private static ConfigurableApplicationContext runGateway(String name, Map<String, Object> props) {
         return run(new SpringApplicationBuilder(GatewayApplication.class).main(GatewayApplication.class),
                 WebApplicationType.SERVLET, name, props);
@@ -281,6 +277,11 @@ public final class LocalStack implements AutoCloseable {
                 .initializers(properties(name, props)).run();
     }
 
+    /**
+     * Our settings rank just below system properties and environment variables, so that
+     * {@code -Dserver.port=...} or {@code PITISERVE_WORKER_THREADS=2} still win, and above every
+     * properties file on the classpath.
+     */
     private static ApplicationContextInitializer<ConfigurableApplicationContext> properties(String name,
                                                                                           Map<String, Object> values) {
         return context -> {

@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +50,18 @@ final class PollingThread {
         this.whenStopped = whenStopped;
     }
 
-    /** Starts the thread unless it runs; {@code onExit} runs on it last. */
+    /**
+     * Starts the thread unless it runs; {@code onExit} runs on it last.
+     *
+     * @throws IllegalStateException when the thread of an earlier start is still ending (its stop gave
+     *                               up waiting): two threads would share one mode's state
+     */
     synchronized void start(Body body, Runnable onExit) {
         if (running) {
             return;
+        }
+        if (thread != null && thread.isAlive()) {
+            throw new IllegalStateException(name + " is still stopping; start it again once it has ended");
         }
         running = true;
         thread = new Thread(() -> run(body, onExit), name);
@@ -62,8 +71,17 @@ final class PollingThread {
 
     /** Asks the thread to stop, wakes its consumer and waits up to {@code join} for it to end. */
     void stop(Duration join) {
+        stop(join, () -> { });
+    }
+
+    /**
+     * Like {@link #stop(Duration)}, and runs {@code wakeOthers} once the thread has been told to stop:
+     * it wakes whatever else the body may block in (another consumer of its own).
+     */
+    void stop(Duration join, Runnable wakeOthers) {
         running = false;
         wakeup();
+        wakeOthers.run();
         synchronized (pause) {
             pause.notifyAll();
         }
@@ -117,11 +135,18 @@ final class PollingThread {
                     return;
                 } catch (KafkaException | IllegalStateException e) {
                     if (!running) {
-                        return; // stopping: a wakeup or a closed consumer says nothing more
+                        if (!(e instanceof WakeupException)) {
+                            log.warn("{} failed while stopping; {}", name, whenStopped, e);
+                        }
+                        return;
                     }
                     if (restartAfter == null) {
                         log.error("{} stopped on a Kafka error; {}", name, whenStopped, e);
                         return;
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        log.warn("{} was interrupted; {}", name, whenStopped);
+                        return; // a restart would fail at once on the next consumer
                     }
                     log.warn("{} failed, starting over in {}: {}", name, restartAfter, e.toString());
                 } catch (RuntimeException e) {

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>The end offsets are asked through a second consumer of its own connection. The broker answers the
  * requests of one connection strictly in order, and the reading connection nearly always holds a fetch
  * parked at the broker for up to {@code fetch.max.wait.ms} (nothing new on the topic): asked there, every
- * catch-up would first wait out that fetch.
+ * catch-up would first wait out that fetch. That second connection stays open while the replay runs.
  */
 public final class TopicReplay {
 
@@ -54,6 +55,8 @@ public final class TopicReplay {
     // System.nanoTime() instants, compared by difference. "Long ago" until the first catch-up is asked and reached.
     private volatile long wantedSince = System.nanoTime() - (1L << 61);
     private volatile long caughtUpAt = wantedSince;
+    // The consumer that asks for end offsets, while the replay runs: a stop wakes it too.
+    private volatile Consumer<byte[], byte[]> asking;
 
     /** @param consumers makes the two consumers of a replay; see {@link #consumers(Map, String)} */
     public TopicReplay(Supplier<Consumer<byte[], byte[]>> consumers, String topic, ReplaySettings settings,
@@ -68,14 +71,16 @@ public final class TopicReplay {
 
     /**
      * Consumers for a replay, from the application's consumer {@code properties}: no group (so no commits),
-     * byte arrays, and each a client id of its own, {@code clientIdPrefix} and a random suffix, as a replay
-     * opens two.
+     * byte arrays, no topic created by asking for it (a view's topic is created with its own settings by
+     * whoever owns it), and each a client id of its own, {@code clientIdPrefix} and a random suffix, as a
+     * replay opens two.
      */
     public static Supplier<Consumer<byte[], byte[]>> consumers(Map<String, Object> properties, String clientIdPrefix) {
         Map<String, Object> config = new HashMap<>(properties);
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return () -> {
@@ -91,7 +96,12 @@ public final class TopicReplay {
 
     /** Stops reading and closes the consumers; waiters for a catch-up get false. */
     public void stop() {
-        polling.stop(STOP_TIMEOUT);
+        polling.stop(STOP_TIMEOUT, () -> {
+            Consumer<byte[], byte[]> current = asking;
+            if (current != null) {
+                current.wakeup();
+            }
+        });
         wakeWaiters();
     }
 
@@ -158,6 +168,7 @@ public final class TopicReplay {
             return; // stopped while waiting for the topic
         }
         try (Consumer<byte[], byte[]> ends = consumers.get()) {
+            asking = ends;
             reader.assign(partitions);
             reader.seekToBeginning(partitions);
             Map<TopicPartition, Long> target = null;
@@ -166,7 +177,7 @@ public final class TopicReplay {
                 try {
                     if (target == null && wantedSince - caughtUpAt > 0) {
                         targetTakenAt = System.nanoTime();
-                        target = ends.endOffsets(partitions);
+                        target = endOffsets(ends, partitions);
                     }
                     // Already at the end offsets (the usual case): answer now, not after another poll.
                     if (target == null || !reached(reader, target)) {
@@ -180,12 +191,24 @@ public final class TopicReplay {
                             caughtUp.notifyAll();
                         }
                         target = null;
-                        handler.caughtUp();
+                        caughtUp();
                     }
                 } catch (WakeupException e) {
                     // A catch-up was asked for, or the replay stops: either way the loop condition decides.
                 }
             }
+        } finally {
+            asking = null;
+        }
+    }
+
+    /** The partitions' end offsets now; null when the broker does not answer in time (asked again next turn). */
+    private Map<TopicPartition, Long> endOffsets(Consumer<byte[], byte[]> ends, List<TopicPartition> partitions) {
+        try {
+            return ends.endOffsets(partitions, METADATA_TIMEOUT);
+        } catch (TimeoutException e) {
+            log.warn("{}: no end offsets of {} within {}; asking again", settings.name(), topic, METADATA_TIMEOUT);
+            return null;
         }
     }
 
@@ -210,6 +233,14 @@ public final class TopicReplay {
             polling.sleep(TOPIC_WAIT);
         }
         return List.of();
+    }
+
+    private void caughtUp() {
+        try {
+            handler.caughtUp();
+        } catch (RuntimeException e) {
+            log.warn("{}: its handler failed on a catch-up", settings.name(), e);
+        }
     }
 
     private void apply(ConsumerRecord<byte[], byte[]> record) {
