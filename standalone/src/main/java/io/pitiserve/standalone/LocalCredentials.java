@@ -1,6 +1,5 @@
 package io.pitiserve.standalone;
 
-import io.pitiserve.common.digest.Sha256;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -14,6 +13,8 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Properties;
+
+import io.pitiserve.common.digest.Sha256;
 
 /**
  * The secrets of a local installation: the API key and webhook secret of its one tenant and the

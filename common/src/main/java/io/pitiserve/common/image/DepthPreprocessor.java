@@ -1,7 +1,8 @@
 package io.pitiserve.common.image;
 
-import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.util.List;
+
+import io.pitiserve.common.image.InvalidInputException.Reason;
 
 /**
  * Prepares a depth condition: 6 planes, the RGB of a surface-normal map followed by the RGB of a

@@ -1,7 +1,8 @@
 package io.pitiserve.common.image;
 
-import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.util.List;
+
+import io.pitiserve.common.image.InvalidInputException.Reason;
 
 /**
  * Prepares a COCO-Stuff segmentation mask: 3 planes holding the RGB class colour of each pixel, each

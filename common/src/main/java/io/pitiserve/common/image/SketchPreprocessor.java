@@ -1,7 +1,8 @@
 package io.pitiserve.common.image;
 
-import io.pitiserve.common.image.InvalidInputException.Reason;
 import java.util.List;
+
+import io.pitiserve.common.image.InvalidInputException.Reason;
 
 /**
  * Prepares an edge sketch: 1 plane holding, for each pixel, its city-block distance to the nearest edge

@@ -1,11 +1,11 @@
 package io.pitiserve.gateway.auth;
 
-import io.pitiserve.common.digest.Sha256;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.gateway.config.GatewayProperties;
 
 import org.springframework.stereotype.Component;

@@ -1,8 +1,9 @@
 package io.pitiserve.gateway.catalogue;
 
+import java.util.List;
+
 import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.errors.ServiceException;
-import java.util.List;
 
 /** No known model serves the task, or none answers to the name asked for. */
 public final class UnknownModelException extends ServiceException {

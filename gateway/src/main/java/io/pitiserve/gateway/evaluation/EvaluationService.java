@@ -1,6 +1,5 @@
 package io.pitiserve.gateway.evaluation;
 
-import io.pitiserve.common.digest.Sha256;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.EventCodec;

@@ -1,10 +1,11 @@
 package io.pitiserve.gateway.submission;
 
-import io.pitiserve.common.digest.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
+
+import io.pitiserve.common.digest.Sha256;
 
 
 /**

@@ -1,12 +1,12 @@
 package io.pitiserve.gateway.submission;
 
-import io.pitiserve.common.digest.Sha256;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.errors.ErrorCode;
 import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.TranslationParams;

@@ -1,8 +1,8 @@
 package io.pitiserve.gateway.webhook;
 
-import io.pitiserve.common.digest.Sha256;
 import java.util.HexFormat;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationProgress;
 import io.pitiserve.common.events.TranslationStarted;

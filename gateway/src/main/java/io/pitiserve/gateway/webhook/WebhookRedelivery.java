@@ -1,12 +1,12 @@
 package io.pitiserve.gateway.webhook;
 
-import io.pitiserve.common.errors.ErrorCode;
-import io.pitiserve.common.errors.ServiceException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import io.pitiserve.common.errors.ErrorCode;
+import io.pitiserve.common.errors.ServiceException;
 import io.pitiserve.common.events.EventCodec;
 import io.pitiserve.common.events.JobEvent;
 import io.pitiserve.common.events.TranslationCancelled;

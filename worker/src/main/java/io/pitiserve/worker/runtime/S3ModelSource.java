@@ -1,6 +1,5 @@
 package io.pitiserve.worker.runtime;
 
-import io.pitiserve.common.digest.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import io.pitiserve.common.digest.Sha256;
 import io.pitiserve.common.storage.ObjectStore;
 import io.pitiserve.common.storage.ObjectStoreException;
 import io.pitiserve.common.storage.ObjectTooLargeException;
